@@ -1,0 +1,55 @@
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly code = "INVALID_CONFIG";
+  constructor(readonly problems: readonly { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n")}`);
+  }
+}
+
+/**
+ * Parses environment variables once, at start-up, into a typed object. Every
+ * problem is reported together, each naming the variable that is wrong.
+ */
+export function loadConfig<T extends z.ZodType>(schema: T, env: Record<string, string | undefined> = process.env): z.output<T> {
+  // Empty strings count as unset, as they do in most shells' `VAR= cmd`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => ({
+      variable: issue.path.map(String).join(".") || "(environment)",
+      message: issue.message,
+    })),
+  );
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const postgresUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), "must be a postgresql:// connection URL");
+
+/** The environment contract every subgraph process shares. */
+export const subgraphEnv = {
+  HOST: z.string().default("127.0.0.1"),
+  DATABASE_URL: postgresUrl,
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  ROUTER_SIGNING_SECRET: z.string().min(32, "must be at least 32 characters"),
+  NATS_URL: z.string().optional(),
+};
+
+/** Builds a subgraph's config schema with its default port and any extra variables. */
+export function subgraphConfigSchema<E extends z.ZodRawShape>(defaultPort: number, extra: E) {
+  return z.object({ ...subgraphEnv, PORT: port.default(defaultPort), ...extra });
+}
+export interface SubgraphConfig {
+  PORT: number;
+  HOST: string;
+  DATABASE_URL: string;
+  DATABASE_POOL_SIZE: number;
+  LOG_LEVEL: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  ROUTER_SIGNING_SECRET: string;
+  NATS_URL?: string | undefined;
+}

@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { ERRORS } from "./errors.ts";
+
+/**
+ * Opaque Relay cursors: base64url of a small JSON value. Clients must not
+ * build them; a cursor that does not decode is BAD_USER_INPUT, not a crash.
+ */
+export function encodeCursor(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString("base64url");
+}
+
+export function decodeCursor<T extends z.ZodType>(schema: T, cursor: string, argument = "after"): z.output<T> {
+  try {
+    return schema.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+  } catch {
+    throw ERRORS.BAD_USER_INPUT.err(`${argument} is not a valid cursor`, { issues: [{ field: argument, message: "not a valid cursor" }] });
+  }
+}
+
+export interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: PageInfo;
+  totalCount: number;
+}
+
+/**
+ * Builds a connection from `first + 1` fetched rows: the extra row only tells
+ * whether there is a next page.
+ */
+export function toConnection<T>(rows: readonly T[], first: number, cursorOf: (row: T) => string, totalCount: number, hasPreviousPage: boolean): Connection<T> {
+  const page = rows.slice(0, first);
+  const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
+  return {
+    edges,
+    totalCount,
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

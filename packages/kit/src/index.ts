@@ -1,0 +1,16 @@
+export * from "./auth.ts";
+export * from "./config.ts";
+export * from "./createSubgraph.ts";
+export * from "./cursor.ts";
+export * from "./errors.ts";
+export * from "./http.ts";
+export * from "./identity.ts";
+export * from "./loaders.ts";
+export * from "./logger.ts";
+export * from "./prisma.ts";
+export * from "./runSubgraph.ts";
+export * from "./shutdown.ts";
+export * from "./tokens.ts";
+export * from "./validation.ts";
+export { gql } from "graphql-tag";
+export * from "./loadTypeDefs.ts";

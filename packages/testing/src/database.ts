@@ -1,0 +1,145 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
+import { promisify } from "node:util";
+import pg from "pg";
+
+const run = promisify(execFile);
+const require = createRequire(import.meta.url);
+
+/** The machine's PostgreSQL; CI provides one at this address. */
+export const DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
+
+export interface TestDatabase {
+  /** Connection URL of the fresh, migrated database. */
+  url: string;
+  kind: "postgres" | "pglite";
+  /** Drops the database (or stops the embedded server). Safe to call twice. */
+  drop(): Promise<void>;
+}
+
+export interface CreateTestDatabaseOptions {
+  /** Folder holding `prisma.config.ts` and `prisma/migrations`. */
+  prismaDir: string;
+  /** Short label that appears in the database name, e.g. "catalog". */
+  label: string;
+  /**
+   * Server to create the database on.
+   * @default process.env.TEST_DATABASE_URL ?? DEFAULT_ADMIN_URL
+   */
+  adminUrl?: string;
+}
+
+async function reachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Applies the committed migrations the way production does: `prisma migrate deploy`. */
+export async function migrateDeploy(prismaDir: string, databaseUrl: string): Promise<void> {
+  const cli = require.resolve("prisma/build/index.js");
+  try {
+    await run(process.execPath, [cli, "migrate", "deploy"], {
+      cwd: prismaDir,
+      env: { ...process.env, DATABASE_URL: databaseUrl, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
+      timeout: 120_000,
+    });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`prisma migrate deploy failed in ${prismaDir}:\n${stdout ?? ""}\n${stderr ?? ""}`);
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/**
+ * A fresh database with every migration applied, dropped by `drop()`.
+ * Uses the machine's PostgreSQL when it answers; otherwise embedded PGlite.
+ * Under CI=true a missing PostgreSQL is an error, never a silent fallback:
+ * CI promises real PostgreSQL and the tests must prove they ran on it.
+ */
+export async function createTestDatabase({ prismaDir, label, adminUrl = process.env.TEST_DATABASE_URL ?? DEFAULT_ADMIN_URL }: CreateTestDatabaseOptions): Promise<TestDatabase> {
+  if (await reachable(adminUrl)) return createOnPostgres(prismaDir, label, adminUrl);
+  if (process.env.CI === "true") throw new Error(`PostgreSQL is not reachable at ${adminUrl}, and CI must test on real PostgreSQL`);
+  return createOnPglite(prismaDir);
+}
+
+async function createOnPostgres(prismaDir: string, label: string, adminUrl: string): Promise<TestDatabase> {
+  const name = `test_${label.replace(/\W/g, "_")}_${randomBytes(5).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(adminUrl, name);
+  let dropped = false;
+  const drop = async () => {
+    if (dropped) return;
+    dropped = true;
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      // FORCE: a pool that a failed test left open must not keep the database alive.
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    } finally {
+      await client.end();
+    }
+  };
+  try {
+    await migrateDeploy(prismaDir, url);
+  } catch (error) {
+    await drop();
+    throw error;
+  }
+  return { url, kind: "postgres", drop };
+}
+
+async function createOnPglite(prismaDir: string): Promise<TestDatabase> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+  const db = await PGlite.create();
+  const port = await freePort();
+  const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 20 });
+  await server.start();
+  const url = `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
+  let stopped = false;
+  const drop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.stop();
+    await db.close();
+  };
+  try {
+    await migrateDeploy(prismaDir, url);
+  } catch (error) {
+    await drop();
+    throw error;
+  }
+  return { url, kind: "pglite", drop };
+}
+
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,3 @@
+export * from "./database.ts";
+export * from "./identities.ts";
+export * from "./queries.ts";

@@ -1,0 +1,11 @@
+import { createBatchLoader } from "@store/kit";
+import type { CatalogPrisma } from "./db.ts";
+
+/** Per-request loaders: one SQL query per entity type, whatever the batch size. */
+export function createLoaders(prisma: CatalogPrisma) {
+  return {
+    product: createBatchLoader((ids) => prisma.product.findMany({ where: { id: { in: [...ids] } } }), (p) => p.id),
+    category: createBatchLoader((ids) => prisma.category.findMany({ where: { id: { in: [...ids] } } }), (c) => c.id),
+  };
+}
+export type CatalogLoaders = ReturnType<typeof createLoaders>;
