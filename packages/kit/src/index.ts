@@ -14,3 +14,7 @@ export * from "./tokens.ts";
 export * from "./validation.ts";
 export { gql } from "graphql-tag";
 export * from "./loadTypeDefs.ts";
+export * from "./service.ts";
+export * from "./runService.ts";
+export * from "./migrate.ts";
+export * from "./net.ts";

@@ -1,11 +1,7 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createRequire } from "node:module";
-import { promisify } from "node:util";
 import pg from "pg";
+import { freePort, migrateDeploy } from "@store/kit";
 
-const run = promisify(execFile);
-const require = createRequire(import.meta.url);
 
 /** The machine's PostgreSQL; CI provides one at this address. */
 export const DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -40,21 +36,6 @@ async function reachable(url: string): Promise<boolean> {
     return false;
   } finally {
     await client.end().catch(() => {});
-  }
-}
-
-/** Applies the committed migrations the way production does: `prisma migrate deploy`. */
-export async function migrateDeploy(prismaDir: string, databaseUrl: string): Promise<void> {
-  const cli = require.resolve("prisma/build/index.js");
-  try {
-    await run(process.execPath, [cli, "migrate", "deploy"], {
-      cwd: prismaDir,
-      env: { ...process.env, DATABASE_URL: databaseUrl, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
-      timeout: 120_000,
-    });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`prisma migrate deploy failed in ${prismaDir}:\n${stdout ?? ""}\n${stderr ?? ""}`);
   }
 }
 
@@ -130,16 +111,4 @@ async function createOnPglite(prismaDir: string): Promise<TestDatabase> {
     throw error;
   }
   return { url, kind: "pglite", drop };
-}
-
-export async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }

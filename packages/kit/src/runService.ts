@@ -1,0 +1,29 @@
+import { ConfigError, loadConfig, subgraphConfigSchema } from "./config.ts";
+import { createLogger } from "./logger.ts";
+import { onShutdown } from "./shutdown.ts";
+import type { ServiceDefinition } from "./service.ts";
+
+/** Exits with EX_CONFIG (78) and every bad variable named, instead of a stack trace. */
+export async function orExitOnConfigError<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${name}: ${error.message}\n`);
+    process.exit(78);
+  }
+}
+
+/**
+ * The whole of a subgraph's `index.ts`: parse config, build, listen, stop on a
+ * signal. Migrations are applied by `npm run migrate` (prisma migrate deploy)
+ * before the process starts.
+ */
+export async function runService(service: ServiceDefinition, env: Record<string, string | undefined> = process.env): Promise<void> {
+  const config = await orExitOnConfigError(service.name, () => loadConfig(subgraphConfigSchema(service.defaultPort, {}), env));
+  const logger = createLogger({ name: service.name, level: config.LOG_LEVEL });
+  const instance = await orExitOnConfigError(service.name, () => service.create({ config, env, logger }));
+  const running = await instance.subgraph.listen({ port: config.PORT, host: config.HOST, routerSigningSecret: config.ROUTER_SIGNING_SECRET });
+  onShutdown([() => instance.dispose(), () => instance.subgraph.stop()], { logger });
+  logger.info({ url: running.url }, `${service.name} ready`);
+}

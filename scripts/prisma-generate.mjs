@@ -1,0 +1,22 @@
+// Generates every subgraph's Prisma client (src/generated/prisma, not committed).
+// Runs on `npm install` (postinstall); the WASM query compiler needs no download.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const cli = require.resolve("prisma/build/index.js");
+const subgraphs = readdirSync("subgraphs").filter((name) => existsSync(`subgraphs/${name}/prisma/schema.prisma`));
+for (const name of subgraphs) {
+  try {
+    execFileSync(process.execPath, [cli, "generate"], {
+      cwd: `subgraphs/${name}`,
+      stdio: "pipe",
+      env: { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
+    });
+  } catch (error) {
+    process.stderr.write(`prisma generate failed for ${name}:\n${error.stdout ?? ""}${error.stderr ?? ""}\n`);
+    process.exit(1);
+  }
+}
+console.log(`prisma generate: ${subgraphs.join(", ")}`);
