@@ -1,0 +1,36 @@
+import { mkdirSync } from "node:fs";
+import { freePort, migrateDeploy } from "@store/kit";
+
+export interface EmbeddedDatabase {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A persistent PGlite database in `dataDir`, served over the PostgreSQL wire
+ * protocol on a loopback port so that Prisma's pg adapter and `prisma migrate
+ * deploy` use it exactly as they use a real server.
+ */
+export async function startEmbeddedDatabase(dataDir: string, prismaDir: string): Promise<EmbeddedDatabase> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+  mkdirSync(dataDir, { recursive: true });
+  const db = await PGlite.create({ dataDir });
+  const port = await freePort();
+  // PGlite is a single session: more connections queue, they do not run in
+  // parallel. 20 is what a 10-connection pool plus the migrator needs.
+  const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 20 });
+  await server.start();
+  const url = `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
+  const close = async () => {
+    await server.stop();
+    await db.close();
+  };
+  try {
+    await migrateDeploy(prismaDir, url);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { url, close };
+}

@@ -1,0 +1,3 @@
+export * from "./embeddedDatabase.ts";
+export * from "./services.ts";
+export * from "./startPlatform.ts";

@@ -1,0 +1,3 @@
+export * from "./config.ts";
+export * from "./createRouter.ts";
+export * from "./supergraphSource.ts";

@@ -1,0 +1,25 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export interface RouterMetrics {
+  registry: Registry;
+  requests: Counter<"operation_type" | "status">;
+  requestDuration: Histogram<"operation_type">;
+  errors: Counter<"code" | "subgraph">;
+  subgraphFetch: Histogram<"subgraph" | "outcome">;
+  supergraphReloads: Counter<"outcome">;
+}
+
+/** A registry per router, so two routers in one process (tests) do not collide. */
+export function createMetrics(): RouterMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "router_" });
+  const buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+  return {
+    registry,
+    requests: new Counter({ name: "router_graphql_requests_total", help: "GraphQL requests by operation type and outcome", labelNames: ["operation_type", "status"], registers: [registry] }),
+    requestDuration: new Histogram({ name: "router_graphql_request_duration_seconds", help: "GraphQL request latency", labelNames: ["operation_type"], buckets, registers: [registry] }),
+    errors: new Counter({ name: "router_graphql_errors_total", help: "GraphQL errors returned to clients, by code and subgraph", labelNames: ["code", "subgraph"], registers: [registry] }),
+    subgraphFetch: new Histogram({ name: "router_subgraph_fetch_duration_seconds", help: "Latency of fetches to subgraphs", labelNames: ["subgraph", "outcome"], buckets, registers: [registry] }),
+    supergraphReloads: new Counter({ name: "router_supergraph_reloads_total", help: "Supergraph (re)loads by outcome", labelNames: ["outcome"], registers: [registry] }),
+  };
+}
