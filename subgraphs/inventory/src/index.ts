@@ -1,0 +1,4 @@
+import { runService } from "@store/kit";
+import { inventoryService } from "./service.ts";
+
+await runService(inventoryService);
