@@ -9,6 +9,7 @@ import type { RouterConfig } from "./config.ts";
 import type { RouterContext } from "./context.ts";
 import { createMetrics, type RouterMetrics } from "./metrics.ts";
 import { SubgraphDataSource } from "./SubgraphDataSource.ts";
+import { serveGraphiQL, serveGraphiQLAsset, wantsGraphiQL } from "./graphiql.ts";
 import { fileSupergraphSource, urlSupergraphSource, type SupergraphSource } from "./supergraphSource.ts";
 
 export interface RouterDeps {
@@ -139,8 +140,10 @@ export function createRouter({ config, logger }: RouterDeps): Router {
       });
       return;
     }
+    if (path?.startsWith("/graphiql/") && serveGraphiQLAsset(path, res)) return;
     if (path !== "/graphql" && path !== "/") return sendError(res, 404, "NOT_FOUND", `No route for ${path}`);
     if (applyCors(req, res)) return;
+    if (wantsGraphiQL(req)) return serveGraphiQL(res);
     handleGraphQLRequest(req, res, {
       apollo,
       authenticate,

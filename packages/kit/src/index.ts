@@ -8,7 +8,6 @@ export * from "./identity.ts";
 export * from "./loaders.ts";
 export * from "./logger.ts";
 export * from "./prisma.ts";
-export * from "./runSubgraph.ts";
 export * from "./shutdown.ts";
 export * from "./tokens.ts";
 export * from "./validation.ts";

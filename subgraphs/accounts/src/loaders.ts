@@ -1,0 +1,14 @@
+import { createBatchLoader, createGroupLoader } from "@store/kit";
+import type { AccountsPrisma } from "./db.ts";
+
+/** Per-request loaders: one SQL query per entity type, whatever the batch size. */
+export function createLoaders(prisma: AccountsPrisma) {
+  return {
+    user: createBatchLoader((ids) => prisma.user.findMany({ where: { id: { in: [...ids] } } }), (u) => u.id),
+    addressesByUser: createGroupLoader(
+      (userIds) => prisma.address.findMany({ where: { userId: { in: [...userIds] } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+      (a) => a.userId,
+    ),
+  };
+}
+export type AccountsLoaders = ReturnType<typeof createLoaders>;

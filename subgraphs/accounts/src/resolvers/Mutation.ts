@@ -1,0 +1,100 @@
+import { z } from "zod";
+import { ERRORS, UNIQUE_VIOLATION, fields, isPrismaError, parseInput, requireUser } from "@store/kit";
+import type { User } from "../generated/prisma/client.ts";
+import type { MutationResolvers, ResolversTypes } from "../generated/graphql.ts";
+import type { Context } from "../context.ts";
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../passwords.ts";
+import { isUuid } from "./ids.ts";
+
+/** More than anyone needs, few enough that a user row stays cheap to load with its addresses. */
+const MAX_ADDRESSES_PER_USER = 20;
+
+// Lower-cased before it is stored or looked up, so uniqueness and sign-in ignore case.
+const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254, "email must be at most 254 characters")
+  .pipe(z.email("email must be a valid email address"));
+
+const signUpInput = z.object({
+  email,
+  name: fields.text(100),
+  // Not trimmed: spaces are legitimate password characters.
+  password: z.string().min(10, "password must be at least 10 characters").max(200, "password must be at most 200 characters"),
+});
+
+// Only the upper bound is checked at sign-in: a too-short password is simply wrong,
+// while the bound keeps anyone from making us hash megabytes.
+const signInInput = z.object({
+  email,
+  password: z.string().max(200, "password must be at most 200 characters"),
+});
+
+const addressInput = z.object({
+  label: fields.text(50),
+  line1: fields.text(200),
+  line2: z
+    .string()
+    .trim()
+    .max(200, "must be at most 200 characters")
+    .nullish()
+    .transform((value) => value || null),
+  city: fields.text(100),
+  postalCode: fields.text(20),
+  country: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z]{2}$/, "country must be an ISO 3166-1 alpha-2 code such as US"),
+});
+
+async function authPayload(user: User, issueToken: Context["issueToken"]): Promise<ResolversTypes["AuthPayload"]> {
+  const { accessToken, expiresAt } = await issueToken(user);
+  // The request itself is anonymous; the password just proved the caller is this user.
+  return { accessToken, expiresAt: expiresAt.toISOString(), user: { ...user, callerIsOwner: true } };
+}
+
+export const Mutation: MutationResolvers = {
+  async signUp(_, { input }, { prisma, issueToken }) {
+    const data = parseInput(signUpInput, input);
+    const passwordHash = await hashPassword(data.password);
+    try {
+      // One INSERT: the unique index on the lower-cased email decides races, and a conflict writes nothing.
+      const user = await prisma.user.create({ data: { email: data.email, name: data.name, passwordHash } });
+      return await authPayload(user, issueToken);
+    } catch (error) {
+      if (isPrismaError(error, UNIQUE_VIOLATION)) throw ERRORS.CONFLICT.err("An account with this email already exists", { field: "email" });
+      throw error;
+    }
+  },
+
+  async signIn(_, { input }, { prisma, issueToken }) {
+    const data = parseInput(signInInput, input);
+    const user = await prisma.user.findUnique({ where: { email: data.email } });
+    // Unknown emails are checked against a dummy hash so that both failures take one scrypt run.
+    const matches = await verifyPassword(data.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+    if (!user || !matches) throw ERRORS.INVALID_CREDENTIALS.err("The email or password is incorrect");
+    return authPayload(user, issueToken);
+  },
+
+  async addAddress(_, { input }, { prisma, identity }) {
+    const { userId } = requireUser(identity);
+    const data = parseInput(addressInput, input);
+    const accountGone = () => ERRORS.UNAUTHENTICATED.err("Your account no longer exists; sign in again");
+    if (!isUuid(userId)) throw accountGone();
+    return prisma.$transaction(async (tx) => {
+      // Locking the owner's row serialises concurrent addAddress calls for one user,
+      // so two requests at 19 addresses cannot both pass the count below.
+      const owner = await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "User" WHERE "id" = ${userId}::uuid FOR UPDATE`;
+      if (owner.length === 0) throw accountGone();
+      const count = await tx.address.count({ where: { userId } });
+      if (count >= MAX_ADDRESSES_PER_USER) {
+        throw ERRORS.BAD_USER_INPUT.err(`You can keep at most ${MAX_ADDRESSES_PER_USER} addresses`, {
+          issues: [{ field: "(input)", message: `at most ${MAX_ADDRESSES_PER_USER} addresses per user` }],
+        });
+      }
+      return tx.address.create({ data: { userId, ...data } });
+    });
+  },
+};

@@ -1,0 +1,6 @@
+import type { Resolvers } from "../generated/graphql.ts";
+import { Mutation } from "./Mutation.ts";
+import { Query } from "./Query.ts";
+import { User } from "./User.ts";
+
+export const resolvers: Resolvers = { Query, Mutation, User };

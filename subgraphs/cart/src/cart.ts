@@ -1,0 +1,118 @@
+import { ERRORS } from "@store/kit";
+import type { CartPrisma } from "./db.ts";
+import type { Cart, Prisma } from "./generated/prisma/client.ts";
+
+/** The most units one line may hold; the migration's CHECK constraint says the same. */
+export const MAX_LINE_QUANTITY = 100;
+
+/** What an empty cart's subtotal is priced in: the store sells in USD. */
+export const DEFAULT_CURRENCY = "USD";
+
+type Tx = Prisma.TransactionClient;
+
+const lineNotFound = (lineId: string) => ERRORS.NOT_FOUND.err(`Cart line ${lineId} does not exist`, { field: "lineId" });
+
+/**
+ * Every write below starts by updating the cart row: besides bumping updatedAt,
+ * that row lock is held until commit, so writes to one cart run one after the
+ * other and a check (currency, line cap) cannot be overtaken by a concurrent write.
+ */
+async function lockCartOf(tx: Tx, userId: string): Promise<Cart | null> {
+  const cart = await tx.cart.findUnique({ where: { userId }, select: { id: true } });
+  if (!cart) return null;
+  return tx.cart.update({ where: { id: cart.id }, data: { updatedAt: new Date() } });
+}
+
+/** Creates the cart on first use. One INSERT … ON CONFLICT, so two first adds cannot both create one. */
+function lockOrCreateCartOf(tx: Tx, userId: string): Promise<Cart> {
+  return tx.cart.upsert({ where: { userId }, create: { userId }, update: { updatedAt: new Date() } });
+}
+
+/**
+ * Adds `quantity` units of a product (already validated as 1..100) to the
+ * user's cart. A line never exceeds MAX_LINE_QUANTITY and a cart never mixes
+ * currencies; breaking either writes nothing, not even a new cart.
+ */
+export async function addToCart(prisma: CartPrisma, userId: string, productId: string, quantity: number): Promise<Cart> {
+  const product = await prisma.productSnapshot.findUnique({ where: { productId } });
+  if (!product) throw ERRORS.NOT_FOUND.err(`Product ${productId} does not exist`, { field: "productId" });
+  return prisma.$transaction(async (tx) => {
+    const cart = await lockOrCreateCartOf(tx, userId);
+    const lines = await tx.cartLine.findMany({ where: { cartId: cart.id }, select: { productId: true, quantity: true } });
+    const otherProducts = lines.filter((line) => line.productId !== productId).map((line) => line.productId);
+    if (otherProducts.length > 0) {
+      // A subtotal can only add up one currency, so the first line's currency is the cart's.
+      const mismatch = await tx.productSnapshot.findFirst({
+        where: { productId: { in: otherProducts }, currency: { not: product.currency } },
+        select: { currency: true },
+      });
+      if (mismatch) {
+        throw ERRORS.BAD_USER_INPUT.err(`Your cart is priced in ${mismatch.currency}; ${product.name} is priced in ${product.currency}`, {
+          field: "productId",
+        });
+      }
+    }
+    const existing = lines.find((line) => line.productId === productId);
+    if (!existing) {
+      await tx.cartLine.create({ data: { cartId: cart.id, productId, quantity } });
+      return cart;
+    }
+    // The cap is part of the UPDATE itself, so the increment is atomic with its check.
+    const { count } = await tx.cartLine.updateMany({
+      where: { cartId: cart.id, productId, quantity: { lte: MAX_LINE_QUANTITY - quantity } },
+      data: { quantity: { increment: quantity } },
+    });
+    if (count === 0) {
+      throw ERRORS.BAD_USER_INPUT.err(
+        `A cart line holds at most ${MAX_LINE_QUANTITY} units; this one already has ${existing.quantity}, so at most ${MAX_LINE_QUANTITY - existing.quantity} more fit`,
+        { field: "quantity" },
+      );
+    }
+    return cart;
+  });
+}
+
+/** Sets a line's quantity (already validated as 1..100). A line outside the user's cart is NOT_FOUND. */
+export async function changeCartLineQuantity(prisma: CartPrisma, userId: string, lineId: string, quantity: number): Promise<Cart> {
+  return prisma.$transaction(async (tx) => {
+    const cart = await lockCartOf(tx, userId);
+    if (!cart) throw lineNotFound(lineId);
+    const { count } = await tx.cartLine.updateMany({ where: { id: lineId, cartId: cart.id }, data: { quantity } });
+    if (count === 0) throw lineNotFound(lineId);
+    return cart;
+  });
+}
+
+/** Removes a line. A line outside the user's cart is NOT_FOUND. */
+export async function removeCartLine(prisma: CartPrisma, userId: string, lineId: string): Promise<Cart> {
+  return prisma.$transaction(async (tx) => {
+    const cart = await lockCartOf(tx, userId);
+    if (!cart) throw lineNotFound(lineId);
+    const { count } = await tx.cartLine.deleteMany({ where: { id: lineId, cartId: cart.id } });
+    if (count === 0) throw lineNotFound(lineId);
+    return cart;
+  });
+}
+
+/** Removes every line; a user without a cart gets an empty one, so clearing always succeeds. */
+export async function clearCart(prisma: CartPrisma, userId: string): Promise<Cart> {
+  return prisma.$transaction(async (tx) => {
+    const cart = await lockOrCreateCartOf(tx, userId);
+    await tx.cartLine.deleteMany({ where: { cartId: cart.id } });
+    return cart;
+  });
+}
+
+/**
+ * Empties a user's cart once their order is placed. Returns the number of lines
+ * removed; a user without a cart, or a second delivery of the same event, is a
+ * harmless no-op (0).
+ */
+export async function emptyCartOfUser(prisma: CartPrisma, userId: string): Promise<number> {
+  return prisma.$transaction(async (tx) => {
+    const cart = await lockCartOf(tx, userId);
+    if (!cart) return 0;
+    const { count } = await tx.cartLine.deleteMany({ where: { cartId: cart.id } });
+    return count;
+  });
+}

@@ -1,0 +1,4 @@
+import { runService } from "@store/kit";
+import { ordersService } from "./service.ts";
+
+await runService(ordersService);

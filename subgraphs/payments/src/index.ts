@@ -1,0 +1,4 @@
+import { runService } from "@store/kit";
+import { paymentsService } from "./service.ts";
+
+await runService(paymentsService);

@@ -1,0 +1,23 @@
+import { ERRORS, requireAdmin } from "@store/kit";
+import type { MutationResolvers } from "../generated/graphql.ts";
+import { refundOrder } from "../payments.ts";
+
+export const Mutation: MutationResolvers = {
+  async refundOrderPayment(_, { orderId, reason }, { prisma, identity }) {
+    requireAdmin(identity);
+    const outcome = await refundOrder(prisma, orderId, reason);
+    switch (outcome.kind) {
+      case "REFUNDED":
+        return outcome.payment;
+      case "NO_PAYMENT":
+        throw ERRORS.NOT_FOUND.err(`Order ${orderId} has no payment`, { field: "orderId" });
+      case "ALREADY_REFUNDED":
+      case "NOT_REFUNDABLE":
+        // The domain function treats a repeat as success; through the API a second refund is a client mistake worth reporting.
+        throw ERRORS.INVALID_STATE.err(`The payment for order ${orderId} is ${outcome.payment.status}; only a captured payment can be refunded`, {
+          field: "orderId",
+          status: outcome.payment.status,
+        });
+    }
+  },
+};

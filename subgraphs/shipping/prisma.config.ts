@@ -1,0 +1,17 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import { defineConfig } from "prisma/config";
+
+// The CLI reads `url = env("DATABASE_URL")` while loading the schema, even for
+// `generate`, which never connects; when it cannot, it silently falls back to
+// the native engine and tries to download it. A placeholder keeps `generate`
+// offline; `migrate deploy` is always run with a real DATABASE_URL.
+process.env.DATABASE_URL ??= "postgresql://127.0.0.1:5432/prisma_generate_only";
+
+export default defineConfig({
+  experimental: { adapter: true },
+  engine: "js",
+  schema: "prisma/schema.prisma",
+  async adapter() {
+    return new PrismaPg({ connectionString: process.env.DATABASE_URL });
+  },
+});

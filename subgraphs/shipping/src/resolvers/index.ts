@@ -1,0 +1,8 @@
+import type { Resolvers } from "../generated/graphql.ts";
+import { Mutation } from "./Mutation.ts";
+import { Order } from "./Order.ts";
+import { Query } from "./Query.ts";
+import { Shipment } from "./Shipment.ts";
+import { ShipmentEvent } from "./ShipmentEvent.ts";
+
+export const resolvers: Resolvers = { Query, Mutation, Shipment, ShipmentEvent, Order };
