@@ -34,10 +34,14 @@ export type MutationRestockArgs = {
 export type Product = {
   __typename?: 'Product';
   id: Scalars['ID']['output'];
-  /** True when at least one unit is available to sell. */
-  inStock: Scalars['Boolean']['output'];
-  /** Units available to sell: on hand minus those reserved for orders. */
-  stock: Scalars['Int']['output'];
+  /** True when at least one unit is available to sell; null when unknown (see stock). */
+  inStock: Maybe<Scalars['Boolean']['output']>;
+  /**
+   * Units available to sell: on hand minus those reserved for orders.
+   * Nullable on purpose: when inventory cannot answer, product listings still
+   * render from catalog, with stock unknown, instead of failing whole.
+   */
+  stock: Maybe<Scalars['Int']['output']>;
 };
 
 export type Query = {
@@ -188,8 +192,8 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
 export type ProductResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product'], FederationReferenceType extends FederationReferenceTypes['Product'] = FederationReferenceTypes['Product']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Product']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  inStock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-  stock?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  inStock?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  stock?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
