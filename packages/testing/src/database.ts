@@ -58,7 +58,9 @@ export async function createTestDatabase({ prismaDir, label, adminUrl = process.
 }
 
 async function createOnPostgres(prismaDir: string, label: string, adminUrl: string): Promise<TestDatabase> {
-  const name = `test_${label.replace(/\W/g, "_")}_${randomBytes(5).toString("hex")}`;
+  // The run id lets the global teardown find databases this run leaked.
+  const run = process.env.TEST_RUN_ID ?? "adhoc";
+  const name = `test_${run}_${label.replace(/\W/g, "_")}_${randomBytes(4).toString("hex")}`.slice(0, 63);
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
