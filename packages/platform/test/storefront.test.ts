@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoCategories, demoOrders, demoUsers, DEMO_CUSTOMER_PASSWORD } from "@store/demo-data";
 import type { Platform } from "../src/index.ts";
+import { CHROMIUM_ARGS, CHROMIUM_PATH, hasChromium, requireBrowser } from "./browser.ts";
 import { operation, request, startTestPlatform } from "./harness.ts";
 
 let platform: Platform;
@@ -138,6 +139,31 @@ describe("a failing subgraph", () => {
       expect(result.errors?.[0]?.extensions).toMatchObject({ serviceName: "inventory" });
     } finally {
       await platform.restartSubgraph("inventory");
+    }
+  });
+});
+
+describe.skipIf(!hasChromium && !requireBrowser)("GraphiQL in a browser", () => {
+  it("loads from the router with no outside requests and runs the example federated query", async () => {
+    const { chromium } = await import("playwright-core");
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage();
+      const outside: string[] = [];
+      page.on("request", (req) => {
+        if (!req.url().startsWith(new URL(url).origin) && !req.url().startsWith("data:")) outside.push(req.url());
+      });
+      await page.goto(url);
+      await page.locator(".graphiql-execute-button").click();
+      const result = page.locator(".graphiql-response");
+      await result.getByText('"totalCount"').waitFor({ timeout: 15_000 });
+      const text = await result.innerText();
+      expect(text).toContain('"inStock"');
+      expect(text).toContain('"category"');
+      expect(text).not.toContain('"errors"');
+      expect(outside).toEqual([]);
+    } finally {
+      await browser.close();
     }
   });
 });
