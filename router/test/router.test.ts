@@ -106,6 +106,15 @@ describe("router on a supergraph that is not ours", () => {
     expect(back.body.data.books[1].reviews).toHaveLength(2);
   });
 
+  it("bounds a slow subgraph by its timeout, keeping the other subgraph's data", async () => {
+    const started = Date.now();
+    const { body } = await post({ query: "{ books { title slowNote(ms: 2500) } }" });
+    expect(Date.now() - started).toBeLessThan(2400);
+    expect(body.data.books.map((b: { title: string }) => b.title)).toHaveLength(2);
+    expect(body.data.books[0].slowNote).toBeNull();
+    expect(body.errors?.[0]?.extensions).toMatchObject({ serviceName: "reviews", code: "SUBGRAPH_TIMEOUT" });
+  });
+
   it("serves a new field after the supergraph file is replaced, without a restart", async () => {
     const before = await post({ query: "{ books { subtitle } }" });
     expect(before.body.errors?.[0].extensions.code).toBe("GRAPHQL_VALIDATION_FAILED");
