@@ -11,7 +11,13 @@ export interface PgAdapterOptions {
  * driver adapter: no native engine is downloaded or loaded.
  */
 export function createPgAdapter({ connectionString, poolSize = 10 }: PgAdapterOptions): PrismaPg {
-  return new PrismaPg({ connectionString, max: poolSize, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
+  // `connection_limit` in the URL (Prisma's own convention) wins over poolSize:
+  // embedded PGlite must be used through exactly one connection.
+  const url = new URL(connectionString);
+  const limit = url.searchParams.get("connection_limit");
+  url.searchParams.delete("connection_limit");
+  const max = limit ? Number(limit) : poolSize;
+  return new PrismaPg({ connectionString: url.toString(), max, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
 }
 
 /** Prisma's code for a unique constraint violation. */

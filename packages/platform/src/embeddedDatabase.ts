@@ -21,7 +21,9 @@ export async function startEmbeddedDatabase(dataDir: string, prismaDir: string):
   // parallel. 20 is what a 10-connection pool plus the migrator needs.
   const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 20 });
   await server.start();
-  const url = `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
+  // One connection: PGlite is one session, and concurrent connections through
+  // the socket interleave protocol messages ("portal does not exist").
+  const url = `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable&connection_limit=1`;
   const close = async () => {
     await server.stop();
     await db.close();

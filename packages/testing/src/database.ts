@@ -98,7 +98,9 @@ async function createOnPglite(prismaDir: string): Promise<TestDatabase> {
   const port = await freePort();
   const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 20 });
   await server.start();
-  const url = `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
+  // PGlite is one session behind a socket: concurrent connections interleave
+  // protocol messages and fail ("portal does not exist"), so one connection.
+  const url = `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable&connection_limit=1`;
   let stopped = false;
   const drop = async () => {
     if (stopped) return;
