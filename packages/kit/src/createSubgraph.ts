@@ -10,6 +10,7 @@ import { verifyIdentityHeaders, type Identity } from "./identity.ts";
 import { handleGraphQLRequest, routerSignatureRequired, sendError, sendJson } from "./http.ts";
 import type { Logger } from "./logger.ts";
 import { randomUUID } from "node:crypto";
+import type { Registry } from "prom-client";
 
 /** What every subgraph's context starts from. */
 export interface RequestContextBase {
@@ -28,6 +29,8 @@ export interface SubgraphOptions<TContext extends RequestContextBase> {
   createContext(base: RequestContextBase): TContext;
   /** Readiness beyond "the process is up", e.g. a `SELECT 1`. */
   ready?(): Promise<void>;
+  /** Served at /metrics when given (events, consumer lag, process). */
+  registry?: Registry;
 }
 
 export interface ListenOptions {
@@ -141,6 +144,20 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
             (error: unknown) => {
               logger.warn({ err: error }, "readiness check failed");
               sendJson(res, 503, { status: "unavailable", subgraph: options.name });
+            },
+          );
+          return;
+        }
+        if (path === "/metrics" && options.registry) {
+          const registry = options.registry;
+          void registry.metrics().then(
+            (body) => {
+              res.writeHead(200, { "content-type": registry.contentType });
+              res.end(body);
+            },
+            (error: unknown) => {
+              logger.error({ err: error }, "metrics collection failed");
+              sendError(res, 500, ErrorCode.InternalServerError, "metrics collection failed");
             },
           );
           return;

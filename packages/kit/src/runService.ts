@@ -1,3 +1,5 @@
+import { Registry, collectDefaultMetrics } from "prom-client";
+import { createInProcessBus, createNatsBus, eventMetrics, type EventBus } from "@store/events";
 import { ConfigError, loadConfig, subgraphConfigSchema } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { onShutdown } from "./shutdown.ts";
@@ -22,8 +24,17 @@ export async function orExitOnConfigError<T>(name: string, fn: () => T | Promise
 export async function runService(service: ServiceDefinition, env: Record<string, string | undefined> = process.env): Promise<void> {
   const config = await orExitOnConfigError(service.name, () => loadConfig(subgraphConfigSchema(service.defaultPort, {}), env));
   const logger = createLogger({ name: service.name, level: config.LOG_LEVEL });
-  const instance = await orExitOnConfigError(service.name, () => service.create({ config, env, logger }));
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  // Alone in its process, a service without NATS_URL has nobody to talk to
+  // but itself; the in-process bus is for `npm start`, where all run together.
+  const bus: EventBus = config.NATS_URL
+    ? await createNatsBus({ url: config.NATS_URL, name: service.name, logger, metrics: eventMetrics(registry) })
+    : createInProcessBus({ logger });
+  if (!config.NATS_URL) logger.warn("NATS_URL is not set: events stay in this process");
+  const instance = await orExitOnConfigError(service.name, () => service.create({ config, env, logger, bus, registry }));
+  instance.start();
   const running = await instance.subgraph.listen({ port: config.PORT, host: config.HOST, routerSigningSecret: config.ROUTER_SIGNING_SECRET });
-  onShutdown([() => instance.dispose(), () => instance.subgraph.stop()], { logger });
+  onShutdown([() => bus.close(), () => instance.dispose(), () => instance.subgraph.stop()], { logger });
   logger.info({ url: running.url }, `${service.name} ready`);
 }

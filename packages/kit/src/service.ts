@@ -1,3 +1,5 @@
+import type { EventBus } from "@store/events";
+import type { Registry } from "prom-client";
 import type { Logger } from "./logger.ts";
 import type { SubgraphConfig } from "./config.ts";
 import type { Subgraph } from "./createSubgraph.ts";
@@ -8,13 +10,22 @@ export interface ServiceCreateOptions {
   /** Raw environment, for a service's own extra variables (parse them with loadConfig). */
   env: Record<string, string | undefined>;
   logger: Logger;
+  /** The event bus (NATS JetStream, or in process); shared by every service in one process. */
+  bus: EventBus;
+  /** This service's Prometheus registry, served at /metrics. */
+  registry: Registry;
 }
 
 export interface ServiceInstance {
   subgraph: Subgraph<any>;
   /** Inserts the demo data; idempotent. */
   seed(): Promise<void>;
-  /** Releases what `create` opened (database pool, consumers), after the server stopped. */
+  /**
+   * Starts publishing from the outbox. Called once every service on the bus
+   * has subscribed, so the in-process bus has no event without its consumers.
+   */
+  start(): void;
+  /** Stops consumers and the relay, then releases the database pool; after the server stopped. */
   dispose(): Promise<void>;
 }
 

@@ -1,4 +1,6 @@
-import type { ServiceDefinition, Logger, ServiceInstance, SubgraphConfig } from "@store/kit";
+import { Registry, collectDefaultMetrics } from "prom-client";
+import { createInProcessBus, createNatsBus, eventMetrics, type EventBus } from "@store/events";
+import type { Logger, ServiceDefinition, ServiceInstance, SubgraphConfig } from "@store/kit";
 import { createRouter, loadRouterConfig, type Router } from "@store/router";
 import { allServices } from "./services.ts";
 
@@ -28,25 +30,35 @@ export interface StartPlatformOptions {
   poolSize?: number;
   /** Extra router environment (limits, timeouts). */
   routerEnv?: Record<string, string>;
+  /**
+   * Where events travel: the in-process bus (npm start), or NATS JetStream,
+   * optionally namespaced so that test runs on one server stay apart.
+   * @default { kind: "in-process" }
+   */
+  events?: { kind: "in-process" } | { kind: "nats"; url: string; namespace?: string };
 }
 
-interface RunningService {
+interface ServiceEntry {
   definition: ServiceDefinition;
-  instance: ServiceInstance;
   database: ProvidedDatabase;
-  url: string;
-  port: number;
-  /** Closes the HTTP server only; Apollo Server and the database stay up. */
-  close(): Promise<void>;
+  instance?: ServiceInstance;
+  registry: Registry;
+  url?: string;
+  port?: number;
+  /** Closes the HTTP server only; Apollo Server, consumers and the database stay up. */
+  close?: () => Promise<void>;
 }
 
 export interface Platform {
   routerUrl: string;
   router: Router;
+  bus: EventBus;
   subgraphUrls: Record<string, string>;
-  /** Stops one subgraph's HTTP server (its database stays), for failure tests. */
+  /** A service's built instance (tests reach its Prisma client through its own module instead). */
+  registries: Record<string, Registry>;
+  /** Stops one subgraph's HTTP server (its database and consumers stay), for failure tests. */
   stopSubgraph(name: string): Promise<void>;
-  /** Starts a stopped subgraph again on the same port. */
+  /** Starts a stopped subgraph's HTTP server again on the same port. */
   restartSubgraph(name: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -54,23 +66,27 @@ export interface Platform {
 /**
  * Starts every subgraph and the router in this process: what `npm start`
  * runs, and what the end-to-end tests put their router in front of.
+ * Order matters: every service subscribes before any outbox relay starts, so
+ * no event is published before its consumers exist.
  */
 export async function startPlatform(options: StartPlatformOptions): Promise<Platform> {
   const services = options.services ?? allServices;
-  const running = new Map<string, RunningService>();
+  const entries: ServiceEntry[] = [];
+  const events = options.events ?? { kind: "in-process" };
+  let bus: EventBus | undefined;
   let router: Router | undefined;
 
-  const stopAll = async () => {
+  const stop = async () => {
     await router?.stop();
-    for (const service of [...running.values()].reverse()) {
-      await service.instance.subgraph.stop().catch(() => {});
-      await service.instance.dispose().catch(() => {});
-      await service.database.close().catch(() => {});
-    }
-    running.clear();
+    for (const entry of [...entries].reverse()) await entry.instance?.subgraph.stop().catch(() => {});
+    // Consumers and relays stop before the bus closes; databases last.
+    for (const entry of [...entries].reverse()) await entry.instance?.dispose().catch(() => {});
+    await bus?.close().catch(() => {});
+    for (const entry of entries) await entry.database.close().catch(() => {});
+    entries.length = 0;
   };
 
-  const configFor = (definition: ServiceDefinition, url: string, port: number): SubgraphConfig => ({
+  const configFor = (url: string, port: number): SubgraphConfig => ({
     PORT: port,
     HOST: "127.0.0.1",
     DATABASE_URL: url,
@@ -79,25 +95,43 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     ROUTER_SIGNING_SECRET: options.secrets.routerSigningSecret,
   });
 
-  const listen = async (entry: Pick<RunningService, "instance">, port: number) =>
-    entry.instance.subgraph.listen({ port, host: "127.0.0.1", routerSigningSecret: options.secrets.routerSigningSecret });
+  const listen = async (entry: ServiceEntry, port: number) => {
+    const listening = await entry.instance!.subgraph.listen({ port, host: "127.0.0.1", routerSigningSecret: options.secrets.routerSigningSecret });
+    entry.url = listening.url;
+    entry.port = listening.port;
+    entry.close = listening.close;
+  };
 
   try {
     // Databases first, in parallel: migrations dominate start-up time.
-    const databases = await Promise.all(services.map(async (definition) => [definition, await options.database(definition)] as const));
-    for (const [definition, database] of databases) {
-      const logger = options.logger.child({ service: definition.name });
-      const instance = await definition.create({
-        config: configFor(definition, database.url, definition.defaultPort),
+    const databases = await Promise.allSettled(services.map((definition) => options.database(definition)));
+    databases.forEach((result, i) => {
+      if (result.status === "fulfilled") entries.push({ definition: services[i]!, database: result.value, registry: new Registry() });
+    });
+    const failed = databases.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    if (failed) throw failed.reason;
+
+    bus =
+      events.kind === "nats"
+        ? await createNatsBus({ url: events.url, name: "platform", logger: options.logger, namespace: events.namespace })
+        : createInProcessBus({ logger: options.logger });
+
+    for (const entry of entries) {
+      collectDefaultMetrics({ register: entry.registry, prefix: `${entry.definition.name}_` });
+      eventMetrics(entry.registry);
+      entry.instance = await entry.definition.create({
+        config: configFor(entry.database.url, entry.definition.defaultPort),
         env: { JWT_SECRET: options.secrets.jwtSecret },
-        logger,
+        logger: options.logger.child({ service: entry.definition.name }),
+        bus,
+        registry: entry.registry,
       });
-      if (options.seed) await instance.seed();
-      const entry = { definition, instance, database };
-      const listening = await listen(entry, options.ports === "default" ? definition.defaultPort : 0);
-      running.set(definition.name, { ...entry, url: listening.url, port: listening.port, close: listening.close });
+      if (options.seed) await entry.instance.seed();
     }
-    const subgraphUrls = Object.fromEntries([...running.values()].map((s) => [s.definition.name, s.url]));
+    for (const entry of entries) entry.instance!.start();
+    for (const entry of entries) await listen(entry, options.ports === "default" ? entry.definition.defaultPort : 0);
+
+    const subgraphUrls = Object.fromEntries(entries.map((e) => [e.definition.name, e.url!]));
     const routerConfig = loadRouterConfig({
       PORT: options.ports === "default" ? "4000" : "0",
       SUPERGRAPH_PATH: options.supergraphPath,
@@ -108,25 +142,26 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     });
     router = createRouter({ config: routerConfig, logger: options.logger.child({ service: "router" }) });
     const { url: routerUrl } = await router.listen();
+    const entryOf = (name: string) => {
+      const entry = entries.find((e) => e.definition.name === name);
+      if (!entry) throw new Error(`no subgraph named ${name}`);
+      return entry;
+    };
     return {
       routerUrl,
       router,
+      bus,
       subgraphUrls,
-      async stopSubgraph(name) {
-        const service = running.get(name);
-        if (!service) throw new Error(`no subgraph named ${name}`);
-        await service.close();
+      registries: Object.fromEntries(entries.map((e) => [e.definition.name, e.registry])),
+      stopSubgraph: async (name) => entryOf(name).close?.(),
+      restartSubgraph: async (name) => {
+        const entry = entryOf(name);
+        await listen(entry, entry.port!);
       },
-      async restartSubgraph(name) {
-        const service = running.get(name);
-        if (!service) throw new Error(`no subgraph named ${name}`);
-        const listening = await listen(service, service.port);
-        service.close = listening.close;
-      },
-      stop: stopAll,
+      stop,
     };
   } catch (error) {
-    await stopAll();
+    await stop();
     throw error;
   }
 }

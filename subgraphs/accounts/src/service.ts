@@ -18,6 +18,7 @@ export const accountsService: ServiceDefinition = {
     return {
       subgraph: createAccountsSubgraph({ prisma, logger, jwtSecret: JWT_SECRET }),
       seed: () => seedAccounts(prisma),
+      start: () => {},
       dispose: () => prisma.$disconnect(),
     };
   },

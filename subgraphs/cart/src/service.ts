@@ -13,6 +13,7 @@ export const cartService: ServiceDefinition = {
     return {
       subgraph: createCartSubgraph({ prisma, logger }),
       seed: () => seedCart(prisma),
+      start: () => {},
       dispose: () => prisma.$disconnect(),
     };
   },

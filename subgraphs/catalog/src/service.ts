@@ -13,6 +13,7 @@ export const catalogService: ServiceDefinition = {
     return {
       subgraph: createCatalogSubgraph({ prisma, logger }),
       seed: () => seedCatalog(prisma),
+      start: () => {},
       dispose: () => prisma.$disconnect(),
     };
   },

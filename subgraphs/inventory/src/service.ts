@@ -13,6 +13,7 @@ export const inventoryService: ServiceDefinition = {
     return {
       subgraph: createInventorySubgraph({ prisma, logger }),
       seed: () => seedInventory(prisma),
+      start: () => {},
       dispose: () => prisma.$disconnect(),
     };
   },

@@ -13,6 +13,7 @@ export const ordersService: ServiceDefinition = {
     return {
       subgraph: createOrdersSubgraph({ prisma, logger }),
       seed: () => seedOrders(prisma),
+      start: () => {},
       dispose: () => prisma.$disconnect(),
     };
   },

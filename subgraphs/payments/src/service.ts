@@ -13,6 +13,7 @@ export const paymentsService: ServiceDefinition = {
     return {
       subgraph: createPaymentsSubgraph({ prisma, logger }),
       seed: () => seedPayments(prisma),
+      start: () => {},
       dispose: () => prisma.$disconnect(),
     };
   },

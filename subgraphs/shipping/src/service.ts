@@ -13,6 +13,7 @@ export const shippingService: ServiceDefinition = {
     return {
       subgraph: createShippingSubgraph({ prisma, logger }),
       seed: () => seedShipping(prisma),
+      start: () => {},
       dispose: () => prisma.$disconnect(),
     };
   },

@@ -1,0 +1,164 @@
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType, type JsMsg } from "@nats-io/jetstream";
+import { connect, headers, nanos, type NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { redeliveryDelay, type ConsumeOptions, type Consumer, type EventBus } from "./bus.ts";
+import { subjectOf } from "./catalogue.ts";
+import { parseEvent, serializeEvent, type EventEnvelope } from "./envelope.ts";
+import type { EventMetrics } from "./metrics.ts";
+
+export const EVENTS_STREAM = "EVENTS";
+export const DEAD_LETTER_STREAM = "DEADLETTER";
+
+export interface NatsBusOptions {
+  /** e.g. nats://127.0.0.1:4222 */
+  url: string;
+  /** Connection name, shown by `nats server report connections`. */
+  name: string;
+  logger: Logger;
+  metrics?: EventMetrics;
+  /** How long JetStream drops a second publish of the same event id. @default 120000 */
+  duplicateWindowMs?: number;
+  /** Back-off between redeliveries. @default redeliveryDelay */
+  delay?: (attempt: number) => number;
+  /**
+   * Prefixes stream names and subjects, so that several isolated buses share
+   * one server (each test run gets its own). @default ""
+   */
+  namespace?: string;
+}
+
+const isNotFound = (error: unknown) => error instanceof JetStreamApiError && error.code === 404;
+
+/**
+ * The event bus on NATS JetStream. One stream holds every domain event; each
+ * service has durable consumers filtered by event type. Publishing uses the
+ * event id as the message id, so a relay that publishes a row twice (crash
+ * between publish and mark) is de-duplicated by the broker.
+ */
+export async function createNatsBus({ url, name, logger, metrics, duplicateWindowMs = 120_000, delay = redeliveryDelay, namespace = "" }: NatsBusOptions): Promise<EventBus & { deleteStreams(): Promise<void> }> {
+  const streamName = `${namespace.toUpperCase().replace(/\W/g, "_")}${EVENTS_STREAM}`;
+  const deadLetterStream = `${namespace.toUpperCase().replace(/\W/g, "_")}${DEAD_LETTER_STREAM}`;
+  const subject = (type: Parameters<typeof subjectOf>[0]) => `${namespace}${subjectOf(type)}`;
+  const deadLetterSubject = (consumer: string) => `${namespace}deadletter.${consumer}`;
+  const log = logger.child({ component: "nats-bus" });
+  // Reconnect forever: while NATS is away, publishes fail and the outbox
+  // keeps the events; consumers resume from their durable position.
+  const nc: NatsConnection = await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500, timeout: 5_000 });
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === "disconnect" || status.type === "reconnect") log.warn({ status: status.type }, "nats connection status");
+    }
+  })();
+  const jsm = await jetstreamManager(nc);
+  const js = jetstream(nc);
+
+  const ensureStream = async (stream: string, subjects: string[]) => {
+    try {
+      const info = await jsm.streams.info(stream);
+      const missing = subjects.filter((s) => !info.config.subjects?.includes(s));
+      if (missing.length) await jsm.streams.update(stream, { subjects: [...(info.config.subjects ?? []), ...missing] });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await jsm.streams.add({
+        name: stream,
+        subjects,
+        storage: StorageType.File,
+        retention: RetentionPolicy.Limits,
+        duplicate_window: nanos(duplicateWindowMs),
+        max_age: nanos(7 * 24 * 3_600_000),
+      });
+    }
+  };
+  await ensureStream(streamName, [`${namespace}events.>`]);
+  await ensureStream(deadLetterStream, [`${namespace}deadletter.>`]);
+
+  const consumers = new Set<Consumer>();
+
+  const deadLetter = async (consumer: string, msg: JsMsg, reason: string, eventId?: string) => {
+    const h = headers();
+    h.set("Store-Dead-Letter-Reason", reason.slice(0, 1000));
+    h.set("Store-Consumer", consumer);
+    h.set("Store-Original-Subject", msg.subject);
+    if (eventId) h.set("Store-Event-Id", eventId);
+    await js.publish(deadLetterSubject(consumer), msg.data, { headers: h });
+    metrics?.deadLettered.inc({ consumer, reason: reason.split(":")[0]!.slice(0, 60) });
+    log.error({ consumer, eventId, reason }, "event dead-lettered");
+  };
+
+  return {
+    kind: "nats",
+    async publish(event: EventEnvelope) {
+      await js.publish(subject(event.type), serializeEvent(event), { msgID: event.id, timeout: 5_000 });
+    },
+
+    async consume(options: ConsumeOptions) {
+      const config = {
+        durable_name: options.name,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        filter_subjects: options.types.map(subject),
+        // One in flight per consumer: events reach handlers in the order they
+        // were published, across every instance sharing the durable.
+        max_ack_pending: 1,
+        ack_wait: nanos(30_000),
+      };
+      try {
+        await jsm.consumers.info(streamName, options.name);
+        await jsm.consumers.update(streamName, options.name, { filter_subjects: config.filter_subjects, max_ack_pending: 1, ack_wait: config.ack_wait });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+        await jsm.consumers.add(streamName, config);
+      }
+      const consumer = await js.consumers.get(streamName, options.name);
+      const messages = await consumer.consume({ max_messages: 16 });
+      const max = options.maxDeliveries ?? 8;
+      const loop = (async () => {
+        for await (const msg of messages) {
+          const parsed = parseEvent(msg.data);
+          if (!parsed.ok) {
+            await deadLetter(options.name, msg, parsed.reason, parsed.id).catch((error: unknown) => log.error({ err: error }, "dead-letter publish failed"));
+            msg.term(parsed.reason);
+            continue;
+          }
+          const attempt = msg.info.deliveryCount;
+          try {
+            await options.handler(parsed.event, { attempt });
+            msg.ack();
+          } catch (error) {
+            if (attempt >= max) {
+              await deadLetter(options.name, msg, `handler failed ${attempt} times: ${(error as Error).message}`, parsed.event.id).catch(() => {});
+              msg.term("dead-lettered");
+            } else {
+              log.warn({ consumer: options.name, eventId: parsed.event.id, attempt, err: error }, "event handler failed; redelivering");
+              msg.nak(delay(attempt));
+            }
+          }
+        }
+      })();
+      const handle: Consumer = {
+        name: options.name,
+        async lag() {
+          const info = await jsm.consumers.info(streamName, options.name);
+          return info.num_pending + info.num_ack_pending;
+        },
+        async stop() {
+          consumers.delete(handle);
+          await messages.close();
+          await loop;
+        },
+      };
+      consumers.add(handle);
+      return handle;
+    },
+
+    async close() {
+      await Promise.all([...consumers].map((c) => c.stop()));
+      await nc.drain();
+    },
+    /** Removes this bus's streams (tests, with a namespace). */
+    async deleteStreams() {
+      await jsm.streams.delete(streamName).catch(() => {});
+      await jsm.streams.delete(deadLetterStream).catch(() => {});
+    },
+  };
+}

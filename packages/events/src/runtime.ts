@@ -1,0 +1,80 @@
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { Consumer, EventBus } from "./bus.ts";
+import type { EventType } from "./catalogue.ts";
+import type { EventEnvelope } from "./envelope.ts";
+import { handleOnce } from "./inbox.ts";
+import { eventMetrics } from "./metrics.ts";
+import { createOutboxRelay, writeOutbox, type OutboxRelay } from "./outbox.ts";
+import type { SqlClient, TransactionalClient } from "./sql.ts";
+
+export type EventHandlers<Tx> = { [T in EventType]?: (event: EventEnvelope<T>, tx: Tx) => Promise<void> };
+
+export interface ServiceEventsOptions<Tx extends SqlClient> {
+  service: string;
+  db: TransactionalClient<Tx>;
+  bus: EventBus;
+  logger: Logger;
+  registry?: Registry;
+  /** @default 500 */
+  pollIntervalMs?: number;
+}
+
+export interface ServiceEvents<Tx extends SqlClient> {
+  readonly relay: OutboxRelay;
+  /** Adds events to the outbox in the caller's transaction. */
+  emit(tx: Tx, ...events: EventEnvelope[]): Promise<void>;
+  /** Call after a transaction that emitted events has committed: publishes now rather than at the next poll. */
+  committed(): void;
+  /**
+   * A durable consumer `<service>-<name>` whose handlers run exactly once per
+   * event, each in one transaction with its inbox row; events a handler emits
+   * go out through the same outbox.
+   */
+  subscribe(name: string, handlers: EventHandlers<Tx>): Promise<Consumer>;
+  /** Starts the relay. Call once every service on the bus has subscribed. */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** One service's view of the event system: its outbox, its relay, its consumers. */
+export function createServiceEvents<Tx extends SqlClient>({ service, db, bus, logger, registry, pollIntervalMs }: ServiceEventsOptions<Tx>): ServiceEvents<Tx> {
+  const metrics = registry ? eventMetrics(registry) : undefined;
+  const log = logger.child({ component: "events" });
+  const relay = createOutboxRelay({ db, bus, service, logger, metrics, pollIntervalMs });
+  const consumers: Consumer[] = [];
+  metrics?.trackOutbox({ service, pending: () => relay.pending() });
+
+  return {
+    relay,
+    emit: (tx, ...events) => writeOutbox(tx, events),
+    committed: () => relay.notify(),
+    async subscribe(name, handlers) {
+      const consumerName = `${service}-${name}`;
+      const types = Object.keys(handlers) as EventType[];
+      const consumer = await bus.consume({
+        name: consumerName,
+        types,
+        handler: async (event) => {
+          const handle = handlers[event.type] as ((event: EventEnvelope, tx: Tx) => Promise<void>) | undefined;
+          if (!handle) return;
+          const outcome = await handleOnce(db, consumerName, event, (tx) => handle(event, tx));
+          metrics?.consumed.inc({ consumer: consumerName, type: event.type, outcome });
+          if (outcome === "duplicate") log.debug({ consumer: consumerName, eventId: event.id }, "duplicate event ignored");
+          relay.notify();
+        },
+      });
+      consumers.push(consumer);
+      metrics?.trackConsumer(consumer);
+      return consumer;
+    },
+    start: () => relay.start(),
+    async stop() {
+      for (const consumer of consumers.splice(0)) {
+        metrics?.untrackConsumer(consumer);
+        await consumer.stop();
+      }
+      await relay.stop();
+    },
+  };
+}
