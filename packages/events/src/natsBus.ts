@@ -27,7 +27,8 @@ export interface NatsBusOptions {
   namespace?: string;
 }
 
-const isNotFound = (error: unknown) => error instanceof JetStreamApiError && error.code === 404;
+// `status` is the HTTP-like status; `code` is JetStream's own error code (10059...).
+const isNotFound = (error: unknown) => error instanceof JetStreamApiError && error.status === 404;
 
 /**
  * The event bus on NATS JetStream. One stream holds every domain event; each
@@ -96,7 +97,10 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
         durable_name: options.name,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
-        filter_subjects: options.types.map(subject),
+        // NATS 2.9 (Debian's, this machine kind's) has no multi-subject
+        // filter_subjects; a consumer of several types reads the whole stream
+        // and acks what it does not handle, which also keeps one total order.
+        filter_subject: options.types.length === 1 ? subject(options.types[0]!) : `${namespace}events.>`,
         // One in flight per consumer: events reach handlers in the order they
         // were published, across every instance sharing the durable.
         max_ack_pending: 1,
@@ -104,7 +108,7 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
       };
       try {
         await jsm.consumers.info(streamName, options.name);
-        await jsm.consumers.update(streamName, options.name, { filter_subjects: config.filter_subjects, max_ack_pending: 1, ack_wait: config.ack_wait });
+        await jsm.consumers.update(streamName, options.name, { filter_subject: config.filter_subject, max_ack_pending: 1, ack_wait: config.ack_wait });
       } catch (error) {
         if (!isNotFound(error)) throw error;
         await jsm.consumers.add(streamName, config);
@@ -115,9 +119,15 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
       const loop = (async () => {
         for await (const msg of messages) {
           const parsed = parseEvent(msg.data);
+          // term() without a reason: NATS 2.9 does not parse "+TERM <reason>" and
+          // would leave the message pending until ack_wait ran out.
           if (!parsed.ok) {
             await deadLetter(options.name, msg, parsed.reason, parsed.id).catch((error: unknown) => log.error({ err: error }, "dead-letter publish failed"));
-            msg.term(parsed.reason);
+            msg.term();
+            continue;
+          }
+          if (!options.types.includes(parsed.event.type)) {
+            msg.ack();
             continue;
           }
           const attempt = msg.info.deliveryCount;
@@ -127,7 +137,7 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
           } catch (error) {
             if (attempt >= max) {
               await deadLetter(options.name, msg, `handler failed ${attempt} times: ${(error as Error).message}`, parsed.event.id).catch(() => {});
-              msg.term("dead-lettered");
+              msg.term();
             } else {
               log.warn({ consumer: options.name, eventId: parsed.event.id, attempt, err: error }, "event handler failed; redelivering");
               msg.nak(delay(attempt));

@@ -1,0 +1,90 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createEvent } from "../src/index.ts";
+import { aggregate, collector, numbered, type BusFactory } from "./buses.ts";
+
+/** The at-least-once contract both buses must keep; run against each. */
+export function busContract(name: string, factory: BusFactory) {
+  describe(`${name} bus contract`, () => {
+    let bus: Awaited<ReturnType<BusFactory>>;
+    beforeEach(async () => {
+      bus = await factory();
+    });
+    afterEach(async () => {
+      await bus.dispose();
+    });
+
+    it("delivers every event to every durable consumer, in publish order", async () => {
+      const a = collector(20);
+      const b = collector(20);
+      await bus.consume({ name: "contract-a", types: ["ShipmentDelivered"], handler: async (e) => a.push(e) });
+      await bus.consume({ name: "contract-b", types: ["ShipmentDelivered"], handler: async (e) => b.push(e) });
+      const events = Array.from({ length: 20 }, (_, i) => numbered(i));
+      for (const event of events) await bus.publish(event);
+      await Promise.all([a.done(), b.done()]);
+      expect(a.received.map((e) => e.id)).toEqual(events.map((e) => e.id));
+      expect(b.received.map((e) => e.id)).toEqual(events.map((e) => e.id));
+    });
+
+    it("delivers only the types a consumer asked for", async () => {
+      const got = collector(1);
+      await bus.consume({ name: "contract-types", types: ["OrderCancelled"], handler: async (e) => got.push(e) });
+      await bus.publish(numbered(1));
+      const cancelled = createEvent("OrderCancelled", { orderId: aggregate, customerId: aggregate, reason: "test", previousStatus: "PENDING" }, { aggregateId: aggregate });
+      await bus.publish(cancelled);
+      await got.done();
+      expect(got.received.map((e) => e.type)).toEqual(["OrderCancelled"]);
+    });
+
+    it("drops a second publish of the same event id", async () => {
+      const got = collector(2);
+      await bus.consume({ name: "contract-dedupe", types: ["ShipmentDelivered"], handler: async (e) => got.push(e) });
+      const once = numbered(1);
+      const other = numbered(2);
+      await bus.publish(once);
+      await bus.publish(once);
+      await bus.publish(other);
+      await got.done();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(got.received.map((e) => e.id)).toEqual([once.id, other.id]);
+    });
+
+    it("redelivers after a handler failure, keeping order behind it", async () => {
+      let failures = 0;
+      const got = collector(3);
+      await bus.consume({
+        name: "contract-retry",
+        types: ["ShipmentDelivered"],
+        handler: async (e, { attempt }) => {
+          if (e.id === first.id && attempt < 3) {
+            failures++;
+            throw new Error("transient");
+          }
+          got.push(e);
+        },
+      });
+      const first = numbered(1);
+      await Promise.all([bus.publish(first), bus.publish(numbered(2)), bus.publish(numbered(3))]);
+      await got.done();
+      expect(failures).toBe(2);
+      expect(got.received[0]!.id).toBe(first.id);
+    });
+
+    it("dead-letters an event that keeps failing and goes on with the next", async () => {
+      const got = collector(1);
+      await bus.consume({
+        name: "contract-dlq",
+        types: ["ShipmentDelivered"],
+        maxDeliveries: 2,
+        handler: async (e) => {
+          if (e.id === poison.id) throw new Error("always");
+          got.push(e);
+        },
+      });
+      const poison = numbered(1);
+      await bus.publish(poison);
+      await bus.publish(numbered(2));
+      await got.done();
+      expect(await bus.deadLetterCount()).toBe(1);
+    });
+  });
+}
