@@ -77,7 +77,8 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
 
   const deadLetter = async (consumer: string, msg: JsMsg, reason: string, eventId?: string) => {
     const h = headers();
-    h.set("Store-Dead-Letter-Reason", reason.slice(0, 1000));
+    // Header values are one line; zod's reasons span several.
+    h.set("Store-Dead-Letter-Reason", reason.replace(/\s*[\r\n]+\s*/g, "; ").slice(0, 1000));
     h.set("Store-Consumer", consumer);
     h.set("Store-Original-Subject", msg.subject);
     if (eventId) h.set("Store-Event-Id", eventId);

@@ -54,12 +54,20 @@ export interface Platform {
   router: Router;
   bus: EventBus;
   subgraphUrls: Record<string, string>;
-  /** A service's built instance (tests reach its Prisma client through its own module instead). */
+  /** Each service's database URL (tests inspect outboxes and inboxes). */
+  databaseUrls: Record<string, string>;
+  /** Each service's Prometheus registry (also served at its /metrics). */
   registries: Record<string, Registry>;
   /** Stops one subgraph's HTTP server (its database and consumers stay), for failure tests. */
   stopSubgraph(name: string): Promise<void>;
   /** Starts a stopped subgraph's HTTP server again on the same port. */
   restartSubgraph(name: string): Promise<void>;
+  /**
+   * Stops a whole service (HTTP, consumers, relay, database pool), as a crash
+   * or deploy would; `startService` builds it again on the same database and port.
+   */
+  stopService(name: string): Promise<void>;
+  startService(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -116,16 +124,18 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
         ? await createNatsBus({ url: events.url, name: "platform", logger: options.logger, namespace: events.namespace })
         : createInProcessBus({ logger: options.logger });
 
-    for (const entry of entries) {
-      collectDefaultMetrics({ register: entry.registry, prefix: `${entry.definition.name}_` });
-      eventMetrics(entry.registry);
-      entry.instance = await entry.definition.create({
+    const build = (entry: ServiceEntry) =>
+      entry.definition.create({
         config: configFor(entry.database.url, entry.definition.defaultPort),
         env: { JWT_SECRET: options.secrets.jwtSecret },
         logger: options.logger.child({ service: entry.definition.name }),
-        bus,
+        bus: bus!,
         registry: entry.registry,
       });
+    for (const entry of entries) {
+      collectDefaultMetrics({ register: entry.registry, prefix: `${entry.definition.name}_` });
+      eventMetrics(entry.registry);
+      entry.instance = await build(entry);
       if (options.seed) await entry.instance.seed();
     }
     for (const entry of entries) entry.instance!.start();
@@ -152,10 +162,24 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       router,
       bus,
       subgraphUrls,
+      databaseUrls: Object.fromEntries(entries.map((e) => [e.definition.name, e.database.url])),
       registries: Object.fromEntries(entries.map((e) => [e.definition.name, e.registry])),
       stopSubgraph: async (name) => entryOf(name).close?.(),
       restartSubgraph: async (name) => {
         const entry = entryOf(name);
+        await listen(entry, entry.port!);
+      },
+      stopService: async (name) => {
+        const entry = entryOf(name);
+        await entry.instance?.subgraph.stop();
+        await entry.instance?.dispose();
+        entry.instance = undefined;
+      },
+      startService: async (name) => {
+        const entry = entryOf(name);
+        if (entry.instance) throw new Error(`${name} is running`);
+        entry.instance = await build(entry);
+        entry.instance.start();
         await listen(entry, entry.port!);
       },
       stop,

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { silentLogger } from "@store/kit";
+import { createLogger, silentLogger } from "@store/kit";
 import { createTestDatabase } from "@store/testing";
 import { startPlatform, type Platform, type StartPlatformOptions } from "../src/index.ts";
 
@@ -22,7 +22,8 @@ export function startTestPlatform(overrides: Partial<StartPlatformOptions> = {})
     secrets: TEST_SECRETS,
     seed: true,
     supergraphPath: `${root}supergraph.graphql`,
-    logger: silentLogger,
+    // TEST_LOG_LEVEL=warn shows what the services log while a test runs.
+    logger: process.env.TEST_LOG_LEVEL ? createLogger({ name: "e2e", level: process.env.TEST_LOG_LEVEL as "warn" }) : silentLogger,
     poolSize: 5,
     routerEnv: { SUBGRAPH_TIMEOUT_MS: "3000" },
     ...overrides,

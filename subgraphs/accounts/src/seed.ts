@@ -2,7 +2,11 @@ import { demoUsers } from "@store/demo-data";
 import type { AccountsPrisma } from "./db.ts";
 import { hashPassword } from "./passwords.ts";
 
-/** Inserts the demo users and their addresses; users that exist are left as they are, so seeding twice is harmless. */
+/**
+ * Inserts the demo users and their addresses; users that exist are left as they are, so seeding twice is harmless.
+ * Writes no UserRegistered: every service seeds the demo data it needs into its own database directly,
+ * so announcing demo users would only replay them to everyone at every start.
+ */
 export async function seedAccounts(prisma: AccountsPrisma): Promise<void> {
   const existing = await prisma.user.findMany({ where: { id: { in: demoUsers.map((u) => u.id) } }, select: { id: true } });
   const existingIds = new Set(existing.map((u) => u.id));

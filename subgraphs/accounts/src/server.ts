@@ -1,25 +1,30 @@
-import { createSubgraph, loadTypeDefs, type Logger } from "@store/kit";
+import { createSubgraph, loadTypeDefs, type Logger, type ServiceCreateOptions } from "@store/kit";
 import { createContext } from "./context.ts";
 import type { AccountsPrisma } from "./db.ts";
+import type { AccountsEvents } from "./events.ts";
 import { resolvers } from "./resolvers/index.ts";
 
 export interface AccountsSubgraphDeps {
   prisma: AccountsPrisma;
   logger: Logger;
+  events: AccountsEvents;
   /** HS256 key for access tokens; the router verifies them with the same secret. */
   jwtSecret: string;
+  /** Served at /metrics when given. */
+  registry?: ServiceCreateOptions["registry"];
 }
 
 export const typeDefs = loadTypeDefs(new URL("../schema.graphql", import.meta.url));
 
 /** Builds the accounts subgraph; never listens (see index.ts). */
-export function createAccountsSubgraph({ prisma, logger, jwtSecret }: AccountsSubgraphDeps) {
+export function createAccountsSubgraph({ prisma, logger, events, jwtSecret, registry }: AccountsSubgraphDeps) {
   return createSubgraph({
     name: "accounts",
     typeDefs,
     resolvers: resolvers as never,
     logger,
-    createContext: (base) => createContext(prisma, jwtSecret, base),
+    registry,
+    createContext: (base) => createContext(prisma, events, jwtSecret, base),
     ready: async () => {
       await prisma.$queryRaw`SELECT 1`;
     },

@@ -1,12 +1,16 @@
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Registry } from "prom-client";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DEMO_ADMIN_PASSWORD, DEMO_CUSTOMER_PASSWORD, demoUsers } from "@store/demo-data";
-import { silentLogger, verifyAccessToken } from "@store/kit";
+import { createInProcessBus, createServiceEvents, parseEvent, type AnyEventEnvelope } from "@store/events";
+import { ConfigError, loadConfig, silentLogger, subgraphConfigSchema, verifyAccessToken } from "@store/kit";
 import { admin, countQueries, createTestDatabase, customer, errorCodes, type TestDatabase } from "@store/testing";
 import { createAccountsPrisma, type AccountsPrisma } from "../src/db.ts";
+import type { AccountsEvents, AccountsTx } from "../src/events.ts";
 import { hashPassword, verifyPassword } from "../src/passwords.ts";
 import { seedAccounts } from "../src/seed.ts";
 import { createAccountsSubgraph } from "../src/server.ts";
+import { accountsService } from "../src/service.ts";
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 const JWT_SECRET = "accounts-test-secret-that-is-long-enough-0123456789";
@@ -24,8 +28,27 @@ beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "accounts" });
   prisma = createAccountsPrisma({ url: db.url });
   await seedAccounts(prisma);
-  subgraph = createAccountsSubgraph({ prisma, logger: silentLogger, jwtSecret: JWT_SECRET });
+  // Never started: no relay runs, so every event a test causes stays in the outbox to be asserted.
+  const events: AccountsEvents = createServiceEvents<AccountsTx>({ service: "accounts", db: prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger });
+  subgraph = createAccountsSubgraph({ prisma, logger: silentLogger, events, jwtSecret: JWT_SECRET });
 });
+
+/** The outbox rows written while `action` ran, oldest first. */
+async function outboxDuring(action: () => Promise<unknown>) {
+  const { _max } = await prisma.outboxEvent.aggregate({ _max: { position: true } });
+  await action();
+  return prisma.outboxEvent.findMany({ where: { position: { gt: _max.position ?? 0n } }, orderBy: { position: "asc" } });
+}
+
+/** An outbox row's envelope, validated against the event catalogue exactly as a consumer would. */
+function envelopeOf(row: { id: string; type: string; envelope: unknown; publishedAt: Date | null }): AnyEventEnvelope {
+  const parsed = parseEvent(JSON.stringify(row.envelope));
+  if (!parsed.ok) throw new Error(`outbox row ${row.id} holds an invalid event: ${parsed.reason}`);
+  expect(parsed.event.id).toBe(row.id);
+  expect(parsed.event.type).toBe(row.type);
+  expect(row.publishedAt).toBeNull();
+  return parsed.event;
+}
 
 afterAll(async () => {
   await subgraph?.stop();
@@ -391,5 +414,105 @@ describe("seed", () => {
     const row = await prisma.user.findUniqueOrThrow({ where: { id: grace.id } });
     expect(row.passwordHash).toMatch(/^scrypt\$/);
     expect(await verifyPassword(DEMO_CUSTOMER_PASSWORD, row.passwordHash)).toBe(true);
+  });
+});
+
+describe("domain events", () => {
+  it("signUp writes exactly one UserRegistered with the stored (normalised) email and name", async () => {
+    let user: UserData | undefined;
+    const rows = await outboxDuring(async () => {
+      const result = await subgraph.execute<{ signUp: AuthData }>(SIGN_UP, { input: signUpInput({ email: "  Event.Person@Example.COM ", name: "  Event Person " }) });
+      expect(result.errors).toBeUndefined();
+      user = result.data!.signUp.user;
+    });
+    expect(rows).toHaveLength(1);
+    const event = envelopeOf(rows[0]!);
+    expect(event).toMatchObject({ type: "UserRegistered", version: 1, source: "accounts", aggregateId: user!.id });
+    // The first event of its flow: it is its own cause and names its own correlation.
+    expect(event.correlationId).toBe(event.id);
+    expect(event.causationId).toBe(event.id);
+    expect(event.payload).toEqual({ userId: user!.id, email: "event.person@example.com", name: "Event Person" });
+    // Nothing secret travels: the event carries no password or hash.
+    expect(JSON.stringify(rows[0]!.envelope)).not.toMatch(/password|scrypt/i);
+  });
+
+  it("a signUp that fails writes no event and no user", async () => {
+    const users = await prisma.user.count();
+    const rows = await outboxDuring(async () => {
+      expect(errorCodes(await subgraph.execute(SIGN_UP, { input: signUpInput({ email: ada.email.toUpperCase() }) }))).toEqual(["CONFLICT"]);
+      expect(errorCodes(await subgraph.execute(SIGN_UP, { input: signUpInput({ email: "not-an-email" }) }))).toEqual(["BAD_USER_INPUT"]);
+      expect(errorCodes(await subgraph.execute(SIGN_UP, { input: signUpInput({ password: "short" }) }))).toEqual(["BAD_USER_INPUT"]);
+    });
+    expect(rows).toEqual([]);
+    expect(await prisma.user.count()).toBe(users);
+  });
+
+  it("two concurrent signUps with one email register one user and write one event", async () => {
+    const email = `racer-${Math.random().toString(36).slice(2, 10)}@example.com`;
+    let results: Awaited<ReturnType<typeof subgraph.execute>>[] = [];
+    const rows = await outboxDuring(async () => {
+      results = await Promise.all([0, 1, 2].map(() => subgraph.execute(SIGN_UP, { input: signUpInput({ email }) })));
+    });
+    expect(results.flatMap(errorCodes)).toEqual(["CONFLICT", "CONFLICT"]);
+    const user = await prisma.user.findUniqueOrThrow({ where: { email } });
+    expect(rows.map((r) => envelopeOf(r).payload)).toEqual([{ userId: user.id, email, name: "Test Shopper" }]);
+  });
+
+  it("signIn, addAddress and seeding write no events: the catalogue has none for them", async () => {
+    const rows = await outboxDuring(async () => {
+      expect((await subgraph.execute(SIGN_IN, { input: { email: grace.email, password: DEMO_CUSTOMER_PASSWORD } })).errors).toBeUndefined();
+      expect((await subgraph.execute(ADD_ADDRESS, { input: addressInput({ label: "Cabin" }) }, { identity: customer(grace.id) })).errors).toBeUndefined();
+      await seedAccounts(prisma);
+    });
+    expect(rows).toEqual([]);
+    expect(await prisma.outboxEvent.count({ where: { envelope: { path: ["payload", "userId"], equals: ada.id } } })).toBe(0);
+  });
+});
+
+describe("accountsService", () => {
+  // A database of its own: the service opens its own pool and relay, and a fresh
+  // outbox shows that seeding plus one sign-up publish exactly one event.
+  // Made in a hook, whose time limit allows for `prisma migrate deploy`.
+  let own: TestDatabase;
+  beforeAll(async () => {
+    own = await createTestDatabase({ prismaDir, label: "accounts_service" });
+  });
+  afterAll(async () => {
+    await own?.drop();
+  });
+
+  const configFor = (url: string) => loadConfig(subgraphConfigSchema(accountsService.defaultPort, {}), { DATABASE_URL: url, ROUTER_SIGNING_SECRET: "s".repeat(32) });
+
+  it("publishes a sign-up's UserRegistered once started, and counts it at /metrics", async () => {
+    const bus = createInProcessBus({ logger: silentLogger });
+    const registry = new Registry();
+    const received: AnyEventEnvelope[] = [];
+    await bus.consume({ name: "test-listener", types: ["UserRegistered"], handler: async (event) => void received.push(event) });
+    const instance = await accountsService.create({ config: configFor(own.url), env: { JWT_SECRET }, logger: silentLogger, bus, registry });
+    try {
+      await instance.seed();
+      instance.start();
+      const result = await instance.subgraph.execute<{ signUp: AuthData }>(SIGN_UP, { input: signUpInput({ email: "published@example.com" }) });
+      expect(result.errors).toBeUndefined();
+      const userId = result.data!.signUp.user.id;
+      // The token is signed with JWT_SECRET from the service's environment.
+      expect(await verifyAccessToken(JWT_SECRET, result.data!.signUp.accessToken)).toEqual({ ok: true, identity: { userId, roles: ["CUSTOMER"] } });
+      // Only the sign-up: the seeded demo users announced nothing.
+      await vi.waitFor(() => expect(received.map((e) => [e.type, e.payload])).toEqual([["UserRegistered", { userId, email: "published@example.com", name: "Test Shopper" }]]), { timeout: 5_000 });
+      // The relay counts an event only after marking its row published, so this also proves the outbox is drained.
+      await vi.waitFor(async () => expect(await registry.getSingleMetricAsString("events_published_total")).toContain('events_published_total{type="UserRegistered"} 1'), { timeout: 5_000 });
+    } finally {
+      await instance.subgraph.stop();
+      await instance.dispose();
+      await bus.close();
+    }
+  });
+
+  it("refuses to start without a JWT_SECRET of at least 32 characters", async () => {
+    const bus = createInProcessBus({ logger: silentLogger });
+    const create = (env: Record<string, string>) => accountsService.create({ config: configFor(own.url), env, logger: silentLogger, bus, registry: new Registry() });
+    await expect(create({})).rejects.toBeInstanceOf(ConfigError);
+    await expect(create({ JWT_SECRET: "too-short" })).rejects.toThrow(/JWT_SECRET/);
+    await bus.close();
   });
 });

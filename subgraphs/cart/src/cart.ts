@@ -8,7 +8,7 @@ export const MAX_LINE_QUANTITY = 100;
 /** What an empty cart's subtotal is priced in: the store sells in USD. */
 export const DEFAULT_CURRENCY = "USD";
 
-type Tx = Prisma.TransactionClient;
+export type Tx = Prisma.TransactionClient;
 
 const lineNotFound = (lineId: string) => ERRORS.NOT_FOUND.err(`Cart line ${lineId} does not exist`, { field: "lineId" });
 
@@ -103,16 +103,67 @@ export async function clearCart(prisma: CartPrisma, userId: string): Promise<Car
   });
 }
 
+export interface RemovedOrderedLines {
+  cartId: string;
+  removed: number;
+}
+
 /**
- * Empties a user's cart once their order is placed. Returns the number of lines
- * removed; a user without a cart, or a second delivery of the same event, is a
- * harmless no-op (0).
+ * Takes an order's products out of its customer's cart, in the caller's
+ * transaction (the OrderPlaced handler's inbox transaction). Returns null when
+ * there is no cart to touch.
+ *
+ * Only lines whose product is in the order go, not the whole cart: the event
+ * arrives after the order was placed, and a product the customer put in the
+ * cart in between is not part of that order, so it must survive. Each ordered
+ * line goes whole rather than losing the ordered quantity: deleting is
+ * idempotent where a subtraction would take units away again on any replay,
+ * and the order's quantities need not match the cart's (the client sends
+ * placeOrder its lines, which it may have edited).
+ *
+ * The cart is always the customer's own (one per user, so customerId names
+ * it); an order's cartId is never followed, see the OrderPlaced handler.
  */
-export async function emptyCartOfUser(prisma: CartPrisma, userId: string): Promise<number> {
-  return prisma.$transaction(async (tx) => {
-    const cart = await lockCartOf(tx, userId);
-    if (!cart) return 0;
-    const { count } = await tx.cartLine.deleteMany({ where: { cartId: cart.id } });
-    return count;
-  });
+export async function removeOrderedLines(tx: Tx, customerId: string, productIds: readonly string[]): Promise<RemovedOrderedLines | null> {
+  const cart = await tx.cart.findUnique({ where: { userId: customerId }, select: { id: true } });
+  if (!cart) return null;
+  const ordered = { cartId: cart.id, productId: { in: [...new Set(productIds)] } };
+  // Nothing to remove (an order not placed from the cart): no lock, no updatedAt bump.
+  // Checking before locking is safe: lines the order came from were committed before it was placed.
+  if (!(await tx.cartLine.findFirst({ where: ordered, select: { id: true } }))) return { cartId: cart.id, removed: 0 };
+  // Under the cart lock, so a concurrent addToCart that already read the line cannot lose it mid-write.
+  await lockCartOf(tx, customerId);
+  const { count } = await tx.cartLine.deleteMany({ where: ordered });
+  return { cartId: cart.id, removed: count };
+}
+
+/**
+ * After a product's price moved to `currency`, takes it out of every cart that
+ * also holds a product priced in another currency, in the caller's transaction.
+ * A subtotal adds up one currency only, and addToCart keeps carts single-
+ * currency; a catalog currency change is the one thing that can break that
+ * behind the customer's back. The changed product is the one that left the
+ * cart's currency, so it is the line that goes; a cart holding only that
+ * product (or only products already in the new currency) simply follows it.
+ * Returns the ids of the carts that lost a line.
+ */
+export async function removeLinesPricedApart(tx: Tx, productId: string, currency: string): Promise<string[]> {
+  const mixedCarts = async (among?: string[]) => {
+    const rows = await tx.$queryRaw<{ cartId: string }[]>`
+      SELECT DISTINCT changed."cartId"::text AS "cartId"
+      FROM "CartLine" changed
+      JOIN "CartLine" other ON other."cartId" = changed."cartId" AND other."productId" <> changed."productId"
+      JOIN "ProductSnapshot" snapshot ON snapshot."productId" = other."productId"
+      WHERE changed."productId" = ${productId}::uuid AND snapshot."currency" <> ${currency}`;
+    const ids = rows.map((row) => row.cartId);
+    return among ? ids.filter((id) => among.includes(id)) : ids;
+  };
+  const candidates = await mixedCarts();
+  if (candidates.length === 0) return [];
+  // Lock the carts as every cart write does, then look again: a customer may
+  // have removed the other-currency line meanwhile, and then the cart keeps this one.
+  await tx.cart.updateMany({ where: { id: { in: candidates } }, data: { updatedAt: new Date() } });
+  const mixed = await mixedCarts(candidates);
+  if (mixed.length > 0) await tx.cartLine.deleteMany({ where: { cartId: { in: mixed }, productId } });
+  return mixed;
 }

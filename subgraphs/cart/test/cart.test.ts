@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoProducts, demoUsers } from "@store/demo-data";
 import { silentLogger, type Identity } from "@store/kit";
 import { admin, countQueries, createTestDatabase, customer, errorCodes, type TestDatabase } from "@store/testing";
-import { emptyCartOfUser } from "../src/cart.ts";
 import { createCartPrisma, type CartPrisma } from "../src/db.ts";
 import { seedCart } from "../src/seed.ts";
 import { createCartSubgraph } from "../src/server.ts";
@@ -312,23 +311,6 @@ describe("clearCart", () => {
     );
     expect(result.errors).toBeUndefined();
     expect([result.data!.a.itemCount, result.data!.b.itemCount, result.data!.c.itemCount]).toEqual([2, 0, 1]);
-  });
-});
-
-describe("emptyCartOfUser", () => {
-  it("removes the user's lines only, and is a no-op the second time and for a user without a cart", async () => {
-    const user = customer();
-    const bystander = customer();
-    await add(user, coffee.id, 1);
-    await add(user, colombia.id, 2);
-    await add(bystander, coffee.id, 5);
-    const bystanderBefore = await prisma.cartLine.findMany({ where: { cart: { userId: bystander.userId } } });
-
-    expect(await emptyCartOfUser(prisma, user.userId)).toBe(2);
-    expect(await myCart(user)).toMatchObject({ lines: [], itemCount: 0 });
-    expect(await emptyCartOfUser(prisma, user.userId)).toBe(0);
-    expect(await emptyCartOfUser(prisma, randomUUID())).toBe(0);
-    expect(await prisma.cartLine.findMany({ where: { cart: { userId: bystander.userId } } })).toEqual(bystanderBefore);
   });
 });
 

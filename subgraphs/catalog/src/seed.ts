@@ -1,7 +1,13 @@
 import { demoCategories, demoProducts } from "@store/demo-data";
 import type { CatalogPrisma } from "./db.ts";
 
-/** Inserts the demo catalog; rows that exist are left as they are, so seeding twice is harmless. */
+/**
+ * Inserts the demo catalog; rows that exist are left as they are, so seeding twice is harmless.
+ *
+ * Deliberately writes no ProductCreated events: every service seeds the demo
+ * data it needs into its own database directly, so announcing demo products
+ * would only replay them to everyone at every start.
+ */
 export async function seedCatalog(prisma: CatalogPrisma): Promise<void> {
   await prisma.$transaction([
     prisma.category.createMany({

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { ServiceDefinition } from "@store/kit";
 import { createCatalogPrisma } from "./db.ts";
+import { createCatalogEvents } from "./events.ts";
 import { seedCatalog } from "./seed.ts";
 import { createCatalogSubgraph } from "./server.ts";
 
@@ -8,13 +9,19 @@ export const catalogService: ServiceDefinition = {
   name: "catalog",
   defaultPort: 4002,
   prismaDir: fileURLToPath(new URL("..", import.meta.url)),
-  create({ config, logger }) {
+  async create({ config, logger, bus, registry }) {
     const prisma = createCatalogPrisma({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+    const events = createCatalogEvents({ prisma, bus, logger, registry });
     return {
-      subgraph: createCatalogSubgraph({ prisma, logger }),
+      subgraph: createCatalogSubgraph({ prisma, logger, events, registry }),
       seed: () => seedCatalog(prisma),
-      start: () => {},
-      dispose: () => prisma.$disconnect(),
+      // Publishing waits for start(): on the in-process bus an event published
+      // before the other services subscribed would reach no consumer.
+      start: () => events.start(),
+      dispose: async () => {
+        await events.stop();
+        await prisma.$disconnect();
+      },
     };
   },
 };

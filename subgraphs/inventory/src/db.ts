@@ -1,7 +1,9 @@
 import { createPgAdapter } from "@store/kit";
-import { PrismaClient } from "./generated/prisma/client.ts";
+import { PrismaClient, type Prisma } from "./generated/prisma/client.ts";
 
 export type InventoryPrisma = PrismaClient<"query">;
+/** The client an interactive transaction hands its callback: what domain functions and event handlers write through. */
+export type InventoryTx = Prisma.TransactionClient;
 
 export interface CreateInventoryPrismaOptions {
   url: string;

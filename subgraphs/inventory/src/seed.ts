@@ -14,7 +14,7 @@ export async function seedInventory(prisma: InventoryPrisma): Promise<void> {
     });
     const restocked = created.filter((item) => item.onHand > 0);
     if (restocked.length > 0) {
-      await tx.stockMovement.createMany({ data: restocked.map((item) => ({ productId: item.productId, delta: item.onHand, reason: "RESTOCK" })) });
+      await tx.stockMovement.createMany({ data: restocked.map((item) => ({ productId: item.productId, delta: item.onHand, onHandDelta: item.onHand, reason: "RESTOCK" })) });
     }
   });
 }

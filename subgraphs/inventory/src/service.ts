@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { ServiceDefinition } from "@store/kit";
 import { createInventoryPrisma } from "./db.ts";
+import { createInventoryEvents, subscribeInventory } from "./events.ts";
 import { seedInventory } from "./seed.ts";
 import { createInventorySubgraph } from "./server.ts";
 
@@ -8,13 +9,19 @@ export const inventoryService: ServiceDefinition = {
   name: "inventory",
   defaultPort: 4003,
   prismaDir: fileURLToPath(new URL("..", import.meta.url)),
-  create({ config, logger }) {
+  async create({ config, logger, bus, registry }) {
     const prisma = createInventoryPrisma({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+    const events = createInventoryEvents({ prisma, bus, logger, registry });
+    await subscribeInventory(events, { logger });
     return {
-      subgraph: createInventorySubgraph({ prisma, logger }),
+      subgraph: createInventorySubgraph({ prisma, events, logger, registry }),
       seed: () => seedInventory(prisma),
-      start: () => {},
-      dispose: () => prisma.$disconnect(),
+      start: () => events.start(),
+      // Consumers and relay first: they still need the pool to finish what they are doing.
+      dispose: async () => {
+        await events.stop();
+        await prisma.$disconnect();
+      },
     };
   },
 };

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { UNIQUE_VIOLATION, fields, isPrismaError, parseInput } from "@store/kit";
-import type { StockReservation } from "./generated/prisma/client.ts";
-import type { InventoryPrisma } from "./db.ts";
+import { fields, parseInput } from "@store/kit";
+import type { StockItem, StockReservation } from "./generated/prisma/client.ts";
+import type { InventoryPrisma, InventoryTx } from "./db.ts";
 
 export interface StockLine {
   productId: string;
@@ -14,11 +14,37 @@ export interface Shortage {
   available: number;
 }
 
-export type ReserveStockResult = { ok: true; reservations: StockReservation[] } | { ok: false; shortages: Shortage[] };
+/** A product's counters as a change left them: what StockChanged reports. */
+export interface StockCounters {
+  productId: string;
+  onHand: number;
+  reserved: number;
+}
+
+export type ReserveStockResult =
+  | {
+      ok: true;
+      reservations: StockReservation[];
+      /** Counters of the products this call reserved; empty when the order already had its reservations (a repeat changes nothing). */
+      changed: StockCounters[];
+    }
+  | { ok: false; shortages: Shortage[] };
 
 export interface ReleaseStockResult {
   /** What this call returned to available stock; empty when there was nothing left to release. */
   released: StockLine[];
+}
+
+export interface ReleaseStockInTxResult extends ReleaseStockResult {
+  /** Counters of the released products, one per product. */
+  changed: StockCounters[];
+}
+
+export interface CommitStockResult {
+  /** What this call took out of the warehouse for the order; empty when nothing was still reserved. */
+  committed: StockLine[];
+  /** Counters of the committed products, one per product. */
+  changed: StockCounters[];
 }
 
 const reserveInput = z.object({
@@ -29,11 +55,6 @@ const reserveInput = z.object({
 // Many rows of the same products are locked by concurrent orders; a pool slot
 // may have to wait for a few of them to commit first.
 const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;
-
-/** Thrown inside the transaction only to roll it back; never leaves this module. */
-class InsufficientStock {
-  constructor(readonly shortages: Shortage[]) {}
-}
 
 /**
  * One line per product, in productId order. The unique (orderId, productId)
@@ -46,60 +67,78 @@ function mergeLines(lines: readonly StockLine[]): StockLine[] {
   return [...merged].map(([productId, quantity]) => ({ productId, quantity })).sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
 }
 
-function existingReservations(prisma: InventoryPrisma, orderId: string): Promise<StockReservation[]> {
-  return prisma.stockReservation.findMany({ where: { orderId }, orderBy: { productId: "asc" } });
+const byProductId = (a: { productId: string }, b: { productId: string }) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0);
+
+const counters = ({ productId, onHand, reserved }: StockItem): StockCounters => ({ productId, onHand, reserved });
+
+function existingReservations(tx: InventoryTx, orderId: string): Promise<StockReservation[]> {
+  return tx.stockReservation.findMany({ where: { orderId }, orderBy: { productId: "asc" } });
 }
 
 /**
- * Holds stock for every line of an order, or for none of them.
+ * Holds stock for every line of an order, or for none of them, inside the
+ * caller's transaction (an event handler's inbox transaction, or
+ * reserveStock's own).
  *
  * Each line is a conditional increment: PostgreSQL re-checks the WHERE clause
  * of an UPDATE against the newest committed row after waiting for its lock, so
  * concurrent reservations serialise on the row and can never take more than is
  * available, under READ COMMITTED and without retries.
  *
+ * The increments run under a savepoint. On a shortage they are rolled back to
+ * it rather than by failing the transaction: the caller's transaction stays
+ * usable and commits the rest of its work (the inbox row and a StockRejected),
+ * with nothing reserved.
+ *
  * Idempotent per order: once an order has reservations (in whatever status),
  * calling again returns them instead of reserving twice, so a redelivered
  * event cannot double-reserve, and a released order is not reserved again. A
  * call that ended in shortages wrote nothing, so a later call tries afresh.
  */
-export async function reserveStock(prisma: InventoryPrisma, orderId: string, lines: readonly StockLine[]): Promise<ReserveStockResult> {
+export async function reserveStockInTx(tx: InventoryTx, orderId: string, lines: readonly StockLine[]): Promise<ReserveStockResult> {
   const input = parseInput(reserveInput, { orderId, lines });
-  const existing = await existingReservations(prisma, input.orderId);
-  if (existing.length > 0) return { ok: true, reservations: existing };
+  const existing = await existingReservations(tx, input.orderId);
+  if (existing.length > 0) return { ok: true, reservations: existing, changed: [] };
 
   const merged = mergeLines(input.lines);
-  try {
-    const reservations = await prisma.$transaction(async (tx) => {
-      const short: StockLine[] = [];
-      for (const line of merged) {
-        const updated = await tx.$executeRaw`
-          UPDATE "StockItem"
-          SET "reserved" = "reserved" + ${line.quantity}::int, "updatedAt" = now()
-          WHERE "productId" = ${line.productId}::uuid AND "onHand" - "reserved" >= ${line.quantity}::int`;
-        if (updated === 0) short.push(line);
-      }
-      if (short.length > 0) {
-        const items = await tx.stockItem.findMany({ where: { productId: { in: short.map((l) => l.productId) } } });
-        const available = new Map(items.map((item) => [item.productId, item.onHand - item.reserved]));
-        throw new InsufficientStock(short.map((l) => ({ productId: l.productId, requested: l.quantity, available: available.get(l.productId) ?? 0 })));
-      }
-      // A concurrent call for the same order fails here on the unique
-      // (orderId, productId) and rolls its increments back.
-      const created = await tx.stockReservation.createManyAndReturn({
-        data: merged.map((l) => ({ orderId: input.orderId, productId: l.productId, quantity: l.quantity })),
-      });
-      await tx.stockMovement.createMany({
-        data: merged.map((l) => ({ productId: l.productId, delta: -l.quantity, reason: "RESERVE", orderId: input.orderId })),
-      });
-      return created.sort((a, b) => (a.productId < b.productId ? -1 : 1));
-    }, TRANSACTION_OPTIONS);
-    return { ok: true, reservations };
-  } catch (error) {
-    if (error instanceof InsufficientStock) return { ok: false, shortages: error.shortages };
-    if (isPrismaError(error, UNIQUE_VIOLATION)) return { ok: true, reservations: await existingReservations(prisma, input.orderId) };
-    throw error;
+  await tx.$executeRawUnsafe(`SAVEPOINT reserve_stock`);
+  const changed: StockCounters[] = [];
+  const short: StockLine[] = [];
+  for (const line of merged) {
+    const [row] = await tx.$queryRaw<StockCounters[]>`
+      UPDATE "StockItem"
+      SET "reserved" = "reserved" + ${line.quantity}::int, "updatedAt" = now()
+      WHERE "productId" = ${line.productId}::uuid AND "onHand" - "reserved" >= ${line.quantity}::int
+      RETURNING "productId"::text AS "productId", "onHand", "reserved"`;
+    if (row) changed.push(row);
+    else short.push(line);
   }
+  if (short.length > 0) {
+    await tx.$executeRawUnsafe(`ROLLBACK TO SAVEPOINT reserve_stock`);
+    const items = await tx.stockItem.findMany({ where: { productId: { in: short.map((l) => l.productId) } } });
+    const available = new Map(items.map((item) => [item.productId, item.onHand - item.reserved]));
+    return { ok: false, shortages: short.map((l) => ({ productId: l.productId, requested: l.quantity, available: available.get(l.productId) ?? 0 })) };
+  }
+  // ON CONFLICT DO NOTHING waits for a concurrent call for the same order; if
+  // that one committed first, its reservations stand and ours are undone.
+  const created = await tx.stockReservation.createManyAndReturn({
+    data: merged.map((l) => ({ orderId: input.orderId, productId: l.productId, quantity: l.quantity })),
+    skipDuplicates: true,
+  });
+  if (created.length < merged.length) {
+    await tx.$executeRawUnsafe(`ROLLBACK TO SAVEPOINT reserve_stock`);
+    return { ok: true, reservations: await existingReservations(tx, input.orderId), changed: [] };
+  }
+  await tx.stockMovement.createMany({
+    data: merged.map((l) => ({ productId: l.productId, delta: -l.quantity, reason: "RESERVE", orderId: input.orderId })),
+  });
+  await tx.$executeRawUnsafe(`RELEASE SAVEPOINT reserve_stock`);
+  return { ok: true, reservations: created.sort(byProductId), changed };
+}
+
+/** reserveStockInTx in a transaction of its own. */
+export async function reserveStock(prisma: InventoryPrisma, orderId: string, lines: readonly StockLine[]): Promise<ReserveStockResult> {
+  return prisma.$transaction((tx) => reserveStockInTx(tx, orderId, lines), TRANSACTION_OPTIONS);
 }
 
 /**
@@ -108,22 +147,58 @@ export async function reserveStock(prisma: InventoryPrisma, orderId: string, lin
  * update, so of two concurrent calls only one finds rows to release, and a
  * repeated call releases nothing.
  */
-export async function releaseStock(prisma: InventoryPrisma, orderId: string): Promise<ReleaseStockResult> {
+export async function releaseStockInTx(tx: InventoryTx, orderId: string): Promise<ReleaseStockInTxResult> {
   const id = parseInput(fields.id("orderId"), orderId);
-  return prisma.$transaction(async (tx) => {
-    const flipped = await tx.stockReservation.updateManyAndReturn({
-      where: { orderId: id, status: "RESERVED" },
-      data: { status: "RELEASED" },
+  const flipped = await tx.stockReservation.updateManyAndReturn({
+    where: { orderId: id, status: "RESERVED" },
+    data: { status: "RELEASED" },
+  });
+  const released = mergeLines(flipped);
+  const changed: StockCounters[] = [];
+  for (const line of released) {
+    changed.push(counters(await tx.stockItem.update({ where: { productId: line.productId }, data: { reserved: { decrement: line.quantity } } })));
+  }
+  if (released.length > 0) {
+    await tx.stockMovement.createMany({
+      data: released.map((l) => ({ productId: l.productId, delta: l.quantity, reason: "RELEASE", orderId: id })),
     });
-    const released = mergeLines(flipped);
-    for (const line of released) {
-      await tx.stockItem.update({ where: { productId: line.productId }, data: { reserved: { decrement: line.quantity } } });
-    }
-    if (released.length > 0) {
-      await tx.stockMovement.createMany({
-        data: released.map((l) => ({ productId: l.productId, delta: l.quantity, reason: "RELEASE", orderId: id })),
-      });
-    }
-    return { released };
-  }, TRANSACTION_OPTIONS);
+  }
+  return { released, changed };
+}
+
+/** releaseStockInTx in a transaction of its own. */
+export async function releaseStock(prisma: InventoryPrisma, orderId: string): Promise<ReleaseStockResult> {
+  const { released } = await prisma.$transaction((tx) => releaseStockInTx(tx, orderId), TRANSACTION_OPTIONS);
+  return { released };
+}
+
+/**
+ * The order's goods left the warehouse: its RESERVED units stop being stock.
+ * onHand and reserved both drop by the quantity, so available does not move
+ * (it already excluded them), and the reservations become COMMITTED, which
+ * releaseStock leaves alone. The movement is a COMMIT with delta 0 (available)
+ * and onHandDelta -n. Same conditional status flip as releaseStock: once only,
+ * whatever the concurrency, and a repeat commits nothing.
+ */
+export async function commitStockInTx(tx: InventoryTx, orderId: string): Promise<CommitStockResult> {
+  const id = parseInput(fields.id("orderId"), orderId);
+  const flipped = await tx.stockReservation.updateManyAndReturn({
+    where: { orderId: id, status: "RESERVED" },
+    data: { status: "COMMITTED" },
+  });
+  const committed = mergeLines(flipped);
+  const changed: StockCounters[] = [];
+  for (const line of committed) {
+    const item = await tx.stockItem.update({
+      where: { productId: line.productId },
+      data: { onHand: { decrement: line.quantity }, reserved: { decrement: line.quantity } },
+    });
+    changed.push(counters(item));
+  }
+  if (committed.length > 0) {
+    await tx.stockMovement.createMany({
+      data: committed.map((l) => ({ productId: l.productId, delta: 0, onHandDelta: -l.quantity, reason: "COMMIT", orderId: id })),
+    });
+  }
+  return { committed, changed };
 }

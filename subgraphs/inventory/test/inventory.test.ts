@@ -2,23 +2,28 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoProducts } from "@store/demo-data";
+import { createInProcessBus, createServiceEvents, type EventEnvelope } from "@store/events";
 import { silentLogger } from "@store/kit";
 import { admin, countQueries, createTestDatabase, customer, errorCodes, type TestDatabase } from "@store/testing";
 import { createInventoryPrisma, type InventoryPrisma } from "../src/db.ts";
+import type { InventoryEvents } from "../src/events.ts";
 import { seedInventory } from "../src/seed.ts";
 import { createInventorySubgraph } from "../src/server.ts";
-import { releaseStock, reserveStock } from "../src/stock.ts";
+import { releaseStock, reserveStock, reserveStockInTx } from "../src/stock.ts";
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 let db: TestDatabase;
 let prisma: InventoryPrisma;
+let events: InventoryEvents;
 let subgraph: ReturnType<typeof createInventorySubgraph>;
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "inventory" });
   prisma = createInventoryPrisma({ url: db.url });
   await seedInventory(prisma);
-  subgraph = createInventorySubgraph({ prisma, logger: silentLogger });
+  // Never started: rows stay in the outbox for the tests to read.
+  events = createServiceEvents({ service: "inventory", db: prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger });
+  subgraph = createInventorySubgraph({ prisma, events, logger: silentLogger });
 });
 
 afterAll(async () => {
@@ -37,6 +42,12 @@ async function stockedProduct(onHand: number, reserved = 0): Promise<string> {
 }
 
 const item = (productId: string) => prisma.stockItem.findUniqueOrThrow({ where: { productId } });
+
+/** The outbox rows about one aggregate, oldest first. */
+async function outboxFor(aggregateId: string): Promise<EventEnvelope[]> {
+  const rows = await prisma.outboxEvent.findMany({ where: { envelope: { path: ["aggregateId"], equals: aggregateId } }, orderBy: { position: "asc" } });
+  return rows.map((row) => row.envelope as unknown as EventEnvelope);
+}
 
 const ENTITIES = /* GraphQL */ `
   query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { id stock inStock } } }
@@ -143,7 +154,27 @@ describe("restock", () => {
     expect(result.data!.restock).toEqual({ id: productId, stock: 25, inStock: true });
     expect(await item(productId)).toMatchObject({ onHand: 25, reserved: 0 });
     const movements = await prisma.stockMovement.findMany({ where: { productId } });
-    expect(movements).toMatchObject([{ delta: 25, reason: "RESTOCK", orderId: null }]);
+    expect(movements).toMatchObject([{ delta: 25, onHandDelta: 25, reason: "RESTOCK", orderId: null }]);
+  });
+
+  it("writes one StockChanged to the outbox, in the restock's transaction", async () => {
+    const productId = await stockedProduct(4, 3);
+    const result = await subgraph.execute<RestockData>(RESTOCK, { id: productId, quantity: 6 }, { identity: admin() });
+    expect(result.errors).toBeUndefined();
+    const outbox = await outboxFor(productId);
+    expect(outbox).toHaveLength(1);
+    const [event] = outbox;
+    expect(event).toMatchObject({
+      type: "StockChanged",
+      source: "inventory",
+      version: 1,
+      aggregateId: productId,
+      payload: { productId, onHand: 10, reserved: 3, available: 7 },
+    });
+    // A mutation starts a flow of its own.
+    expect(event!.correlationId).toBe(event!.id);
+    expect(event!.causationId).toBe(event!.id);
+    expect(await prisma.outboxEvent.findUniqueOrThrow({ where: { id: event!.id } })).toMatchObject({ type: "StockChanged", publishedAt: null });
   });
 
   it("counts every one of many concurrent restocks", async () => {
@@ -152,12 +183,16 @@ describe("restock", () => {
     expect(results.flatMap((r) => r.errors ?? [])).toEqual([]);
     expect((await item(productId)).onHand).toBe(103);
     expect(await prisma.stockMovement.count({ where: { productId, reason: "RESTOCK" } })).toBe(20);
+    // Each event reports the counters its own transaction left: every step from 8 to 103, once.
+    const reported = (await outboxFor(productId)).map((e) => (e.payload as { onHand: number }).onHand).sort((a, b) => a - b);
+    expect(reported).toEqual(Array.from({ length: 20 }, (_, i) => 8 + 5 * i));
   });
 
   it("refuses bad input, unknown products and non-admins, changing nothing", async () => {
     const productId = await stockedProduct(7);
     const movementsBefore = await prisma.stockMovement.count();
     const itemsBefore = await prisma.stockItem.count();
+    const outboxBefore = await prisma.outboxEvent.count();
     const cases: [Record<string, unknown>, ReturnType<typeof admin> | null, string][] = [
       [{ id: productId, quantity: 0 }, admin(), "BAD_USER_INPUT"],
       [{ id: productId, quantity: -5 }, admin(), "BAD_USER_INPUT"],
@@ -173,6 +208,7 @@ describe("restock", () => {
     expect((await item(productId)).onHand).toBe(7);
     expect(await prisma.stockMovement.count()).toBe(movementsBefore);
     expect(await prisma.stockItem.count()).toBe(itemsBefore);
+    expect(await prisma.outboxEvent.count()).toBe(outboxBefore);
   });
 
   it("accepts the largest allowed quantity", async () => {
@@ -191,6 +227,32 @@ describe("database invariants", () => {
     await expect(prisma.stockReservation.create({ data: { orderId: randomUUID(), productId, quantity: 0 } })).rejects.toThrow();
     await expect(prisma.stockMovement.create({ data: { productId, delta: 1, reason: "LOST" } })).rejects.toThrow();
     expect(await item(productId)).toMatchObject({ onHand: 5, reserved: 2 });
+  });
+
+  it("holds every movement to its reason's shape on both ledgers", async () => {
+    const productId = await stockedProduct(5);
+    const before = await prisma.stockMovement.count({ where: { productId } });
+    const bad = [
+      { delta: 3, onHandDelta: 0, reason: "RESTOCK" },
+      { delta: 3, onHandDelta: 2, reason: "RESTOCK" },
+      { delta: -3, onHandDelta: -3, reason: "RESERVE" },
+      { delta: 0, onHandDelta: 0, reason: "RESERVE" },
+      { delta: -3, onHandDelta: 0, reason: "RELEASE" },
+      { delta: -3, onHandDelta: -3, reason: "COMMIT" },
+      { delta: 0, onHandDelta: 0, reason: "COMMIT" },
+      { delta: 0, onHandDelta: 3, reason: "COMMIT" },
+    ];
+    for (const data of bad) await expect(prisma.stockMovement.create({ data: { productId, ...data } }), JSON.stringify(data)).rejects.toThrow();
+    expect(await prisma.stockMovement.count({ where: { productId } })).toBe(before);
+
+    const good = [
+      { delta: 3, onHandDelta: 3, reason: "RESTOCK" },
+      { delta: -3, onHandDelta: 0, reason: "RESERVE" },
+      { delta: 3, onHandDelta: 0, reason: "RELEASE" },
+      { delta: 0, onHandDelta: -3, reason: "COMMIT" },
+    ];
+    for (const data of good) await prisma.stockMovement.create({ data: { productId, ...data } });
+    expect(await prisma.stockMovement.count({ where: { productId } })).toBe(before + good.length);
   });
 });
 
@@ -265,6 +327,40 @@ describe("reserveStock", () => {
     expect(await item(b)).toMatchObject({ reserved: 1 });
     expect(await prisma.stockReservation.count({ where: { orderId } })).toBe(2);
     expect(await prisma.stockMovement.count({ where: { orderId } })).toBe(2);
+  });
+
+  it("undoes its own increments when the same order commits first while it waits", async (ctx) => {
+    // Needs two connections; embedded PGlite has one.
+    if (db.kind === "pglite") ctx.skip();
+    const a = await stockedProduct(10);
+    const orderId = randomUUID();
+    let commitFirst!: () => void;
+    const holdFirst = new Promise<void>((resolve) => (commitFirst = resolve));
+    let firstReserved!: () => void;
+    const firstHasReserved = new Promise<void>((resolve) => (firstReserved = resolve));
+    const first = prisma.$transaction(async (tx) => {
+      const result = await reserveStockInTx(tx, orderId, [{ productId: a, quantity: 3 }]);
+      firstReserved();
+      await holdFirst;
+      return result;
+    });
+    await firstHasReserved;
+    // The second finds no reservation yet (uncommitted), then queues on the stock row's lock.
+    const second = reserveStock(prisma, orderId, [{ productId: a, quantity: 3 }]);
+    for (let waited = 0; ; waited += 20) {
+      const [row] = await prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+      if (row!.n > 0) break;
+      if (waited > 5000) throw new Error("the second reservation never waited for the first");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    commitFirst();
+    const [one, two] = await Promise.all([first, second]);
+    expect(one.ok && two.ok).toBe(true);
+    if (!one.ok || !two.ok) return;
+    expect(two.reservations.map((r) => r.id)).toEqual(one.reservations.map((r) => r.id));
+    expect(two.changed).toEqual([]);
+    expect(await item(a)).toMatchObject({ onHand: 10, reserved: 3 });
+    expect(await prisma.stockMovement.count({ where: { orderId } })).toBe(1);
   });
 
   it("reserves nothing when any line is short, and names every shortage", async () => {

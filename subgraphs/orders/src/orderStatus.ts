@@ -1,6 +1,8 @@
 import { ERRORS } from "@store/kit";
 import { OrderStatus } from "./generated/prisma/enums.ts";
-import type { Order, OrderStatusChange, Prisma } from "./generated/prisma/client.ts";
+import type { EventEnvelope } from "@store/events";
+import type { Order, OrderStatusChange } from "./generated/prisma/client.ts";
+import { orderEvent, type OrderEventSink, type OrdersTx } from "./orderEvents.ts";
 
 /**
  * The order lifecycle: PENDING → AWAITING_PAYMENT → PAID → SHIPPED → DELIVERED,
@@ -50,29 +52,71 @@ export interface Transition {
   change: OrderStatusChange;
 }
 
+export interface TransitionRequest {
+  orderId: string;
+  to: OrderStatus;
+  reason: string;
+  /**
+   * The statuses this step may start from, when narrower than the lifecycle:
+   * an event completes one particular step (PaymentFailed cancels an order
+   * AWAITING_PAYMENT, never a PENDING one). @default every allowed source
+   */
+  from?: readonly OrderStatus[];
+  /** The event this transition reacts to: its correlation id carries through. */
+  causedBy?: EventEnvelope;
+}
+
+export type TransitionOutcome =
+  | ({ ok: true } & Transition)
+  | { ok: false; problem: "NOT_FOUND" }
+  | { ok: false; problem: "NOT_ALLOWED"; status: OrderStatus };
+
 /**
- * Moves an order to `to` and records why, inside the caller's transaction.
+ * Moves an order to `to` and records why, inside the caller's transaction,
+ * together with the events that describe the move: OrderStatusChanged for
+ * every transition and OrderCancelled for a cancellation (the compensation
+ * trigger). Writing them here means no caller can change a status without
+ * telling the other services.
+ *
  * The write is a compare-and-set on the status just read, so two concurrent
  * transitions cannot both win: the loser re-reads and is judged against the
  * status the winner left. Each retry means the order moved forward in an
  * acyclic lifecycle, so the loop ends after a few rounds at most.
  *
- * Throws NOT_FOUND for an unknown order and INVALID_STATE (naming the current
- * status) when the lifecycle does not allow the move.
+ * Reports an unknown order or a move the lifecycle (or `from`) does not allow
+ * instead of throwing: for an event handler those are late or re-ordered
+ * events to ignore, not failures.
  */
-export async function transitionOrder(tx: Prisma.TransactionClient, orderId: string, to: OrderStatus, reason: string): Promise<Transition> {
+export async function attemptTransition(tx: OrdersTx, events: OrderEventSink, request: TransitionRequest): Promise<TransitionOutcome> {
+  const { orderId, to, reason, from, causedBy } = request;
   for (;;) {
     const current = await tx.order.findUnique({ where: { id: orderId }, select: { status: true } });
-    if (!current) throw ERRORS.NOT_FOUND.err(`Order ${orderId} does not exist`, { field: "orderId" });
-    if (!canTransition(current.status, to)) {
-      throw ERRORS.INVALID_STATE.err(`Order ${orderId} is ${current.status} and cannot become ${to}`, { status: current.status, to });
-    }
+    if (!current) return { ok: false, problem: "NOT_FOUND" };
+    if (!canTransition(current.status, to) || (from && !from.includes(current.status))) return { ok: false, problem: "NOT_ALLOWED", status: current.status };
     const [order] = await tx.order.updateManyAndReturn({
       where: { id: orderId, status: current.status },
       data: { status: to, ...(to === OrderStatus.CANCELLED ? { cancelReason: reason } : {}) },
     });
     if (!order) continue;
     const change = await tx.orderStatusChange.create({ data: { orderId, fromStatus: current.status, toStatus: to, reason } });
-    return { order, change };
+    const emitted: EventEnvelope[] = [orderEvent("OrderStatusChanged", { orderId, customerId: order.customerId, from: current.status, to, reason }, order, causedBy)];
+    if (to === OrderStatus.CANCELLED) {
+      emitted.push(orderEvent("OrderCancelled", { orderId, customerId: order.customerId, reason, previousStatus: current.status }, order, causedBy));
+    }
+    await events.emit(tx, ...emitted);
+    return { ok: true, order, change };
   }
+}
+
+/**
+ * attemptTransition for callers that answer a request (cancelOrder): throws
+ * NOT_FOUND for an unknown order and INVALID_STATE (naming the current
+ * status) when the move is not allowed.
+ */
+export async function transitionOrder(tx: OrdersTx, events: OrderEventSink, request: TransitionRequest): Promise<Transition> {
+  const outcome = await attemptTransition(tx, events, request);
+  if (outcome.ok) return { order: outcome.order, change: outcome.change };
+  const { orderId, to } = request;
+  if (outcome.problem === "NOT_FOUND") throw ERRORS.NOT_FOUND.err(`Order ${orderId} does not exist`, { field: "orderId" });
+  throw ERRORS.INVALID_STATE.err(`Order ${orderId} is ${outcome.status} and cannot become ${to}`, { status: outcome.status, to });
 }

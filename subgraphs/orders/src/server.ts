@@ -1,23 +1,28 @@
-import { createSubgraph, loadTypeDefs, type Logger } from "@store/kit";
+import { createSubgraph, loadTypeDefs, type Logger, type ServiceCreateOptions } from "@store/kit";
 import { createContext } from "./context.ts";
 import type { OrdersPrisma } from "./db.ts";
+import type { OrdersEvents } from "./events.ts";
 import { resolvers } from "./resolvers/index.ts";
 
 export interface OrdersSubgraphDeps {
   prisma: OrdersPrisma;
+  events: OrdersEvents;
   logger: Logger;
+  /** Served at /metrics when given. */
+  registry?: ServiceCreateOptions["registry"];
 }
 
 export const typeDefs = loadTypeDefs(new URL("../schema.graphql", import.meta.url));
 
 /** Builds the orders subgraph; never listens (see index.ts). */
-export function createOrdersSubgraph({ prisma, logger }: OrdersSubgraphDeps) {
+export function createOrdersSubgraph({ prisma, events, logger, registry }: OrdersSubgraphDeps) {
   return createSubgraph({
     name: "orders",
     typeDefs,
     resolvers: resolvers as never,
     logger,
-    createContext: (base) => createContext(prisma, base),
+    registry,
+    createContext: (base) => createContext(prisma, events, base),
     ready: async () => {
       await prisma.$queryRaw`SELECT 1`;
     },

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { ServiceDefinition } from "@store/kit";
 import { createOrdersPrisma } from "./db.ts";
+import { createOrdersEvents, subscribeOrders } from "./events.ts";
 import { seedOrders } from "./seed.ts";
 import { createOrdersSubgraph } from "./server.ts";
 
@@ -8,13 +9,27 @@ export const ordersService: ServiceDefinition = {
   name: "orders",
   defaultPort: 4005,
   prismaDir: fileURLToPath(new URL("..", import.meta.url)),
-  create({ config, logger }) {
+  async create({ config, logger, bus, registry }) {
     const prisma = createOrdersPrisma({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+    const events = createOrdersEvents({ prisma, bus, logger, registry });
+    // Subscribed now, relay started in start(): the platform subscribes every
+    // service before any relay publishes, so no event goes out unheard.
+    try {
+      await subscribeOrders(events, { events, logger: logger.child({ component: "orders-saga" }) });
+    } catch (error) {
+      // The runner never gets an instance to dispose of, so release the pool here.
+      await events.stop().catch(() => {});
+      await prisma.$disconnect();
+      throw error;
+    }
     return {
-      subgraph: createOrdersSubgraph({ prisma, logger }),
+      subgraph: createOrdersSubgraph({ prisma, events, logger, registry }),
       seed: () => seedOrders(prisma),
-      start: () => {},
-      dispose: () => prisma.$disconnect(),
+      start: () => events.start(),
+      dispose: async () => {
+        await events.stop();
+        await prisma.$disconnect();
+      },
     };
   },
 };

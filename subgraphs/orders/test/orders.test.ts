@@ -2,10 +2,13 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoOrderTotalCents, demoOrders, demoProducts, demoUsers } from "@store/demo-data";
+import { createInProcessBus, createServiceEvents, type AnyEventEnvelope } from "@store/events";
 import { silentLogger, type Identity } from "@store/kit";
 import { admin, countQueries, createTestDatabase, customer, errorCodes, type TestDatabase } from "@store/testing";
 import { createOrdersPrisma, type OrdersPrisma } from "../src/db.ts";
+import type { OrdersEvents } from "../src/events.ts";
 import { OrderStatus } from "../src/generated/prisma/enums.ts";
+import type { OrdersTx } from "../src/orderEvents.ts";
 import { lifecyclePath, transitionOrder } from "../src/orderStatus.ts";
 import { seedOrders } from "../src/seed.ts";
 import { createOrdersSubgraph } from "../src/server.ts";
@@ -14,12 +17,15 @@ const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 let db: TestDatabase;
 let prisma: OrdersPrisma;
 let subgraph: ReturnType<typeof createOrdersSubgraph>;
+let events: OrdersEvents;
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "orders" });
   prisma = createOrdersPrisma({ url: db.url });
   await seedOrders(prisma);
-  subgraph = createOrdersSubgraph({ prisma, logger: silentLogger });
+  // Never started: the relay stays off, so what mutations emit stays in the outbox to be asserted.
+  events = createServiceEvents<OrdersTx>({ service: "orders", db: prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger });
+  subgraph = createOrdersSubgraph({ prisma, events, logger: silentLogger });
 });
 
 afterAll(async () => {
@@ -73,8 +79,21 @@ async function place(identity: Identity, input = orderInput()): Promise<OrderDat
 }
 
 async function rowCounts() {
-  const [orders, lines, changes, prices] = await Promise.all([prisma.order.count(), prisma.orderLine.count(), prisma.orderStatusChange.count(), prisma.productPrice.count()]);
-  return { orders, lines, changes, prices };
+  const [orders, lines, changes, prices, outbox] = await Promise.all([
+    prisma.order.count(),
+    prisma.orderLine.count(),
+    prisma.orderStatusChange.count(),
+    prisma.productPrice.count(),
+    prisma.outboxEvent.count(),
+  ]);
+  return { orders, lines, changes, prices, outbox };
+}
+
+/** The events written for one order, oldest first. */
+async function outboxOf(orderId: string): Promise<AnyEventEnvelope[]> {
+  const rows = await prisma.outboxEvent.findMany({ where: { envelope: { path: ["aggregateId"], equals: orderId } }, orderBy: { position: "asc" } });
+  for (const row of rows) expect(row.type).toBe((row.envelope as unknown as AnyEventEnvelope).type);
+  return rows.map((row) => row.envelope as unknown as AnyEventEnvelope);
 }
 
 /** Inserts orders straight into the database, for tests that need many or a fixed placedAt. */
@@ -160,6 +179,34 @@ describe("placeOrder", () => {
     expect(order.statusHistory).toEqual([{ from: null, to: "PENDING", reason: "placed", at: order.placedAt }]);
     const row = await prisma.order.findUniqueOrThrow({ where: { id: order.id } });
     expect(row).toMatchObject({ customerId: me.userId, paymentToken: "tok_visa_4242", cartId, shippingAddressId });
+
+    // OrderPlaced starts the saga (its id is the flow's correlation id); the first OrderStatusChanged follows from it.
+    const [placed, status, ...more] = await outboxOf(order.id);
+    expect(more).toEqual([]);
+    expect(placed).toMatchObject({ type: "OrderPlaced", source: "orders", version: 1, aggregateId: order.id });
+    expect(placed!.correlationId).toBe(placed!.id);
+    expect(placed!.causationId).toBe(placed!.id);
+    expect(placed!.payload).toEqual({
+      orderId: order.id,
+      customerId: me.userId,
+      cartId,
+      lines: expect.arrayContaining([
+        { productId: a.id, quantity: 5, unitPriceCents: a.priceCents },
+        { productId: b.id, quantity: 1, unitPriceCents: b.priceCents },
+      ]),
+      totalCents: 5 * a.priceCents + b.priceCents,
+      currency: "USD",
+      paymentToken: "tok_visa_4242",
+    });
+    expect((placed!.payload as { lines: unknown[] }).lines).toHaveLength(2);
+    expect(status).toMatchObject({
+      type: "OrderStatusChanged",
+      aggregateId: order.id,
+      correlationId: placed!.id,
+      causationId: placed!.id,
+      payload: { orderId: order.id, customerId: me.userId, from: null, to: "PENDING", reason: "placed" },
+    });
+    expect(row.correlationId).toBe(placed!.id);
 
     const read = await subgraph.execute<{ order: OrderData }>(ORDER, { id: order.id }, { identity: me });
     expect(read.data?.order).toEqual(order);
@@ -299,16 +346,33 @@ describe("cancelOrder", () => {
       { from: "PENDING", to: "CANCELLED", reason: "changed my mind" },
     ]);
     expect(Date.parse(order.updatedAt)).toBeGreaterThanOrEqual(Date.parse(placed.updatedAt));
+
+    // No event caused the cancel, yet it belongs to the order's saga: same correlation id as OrderPlaced.
+    const [placedEvent, , changed, cancelled, ...more] = await outboxOf(placed.id);
+    expect(more).toEqual([]);
+    expect(changed).toMatchObject({
+      type: "OrderStatusChanged",
+      correlationId: placedEvent!.id,
+      payload: { orderId: placed.id, customerId: me.userId, from: "PENDING", to: "CANCELLED", reason: "changed my mind" },
+    });
+    expect(cancelled).toMatchObject({
+      type: "OrderCancelled",
+      aggregateId: placed.id,
+      correlationId: placedEvent!.id,
+      payload: { orderId: placed.id, customerId: me.userId, reason: "changed my mind", previousStatus: "PENDING" },
+    });
   });
 
   it("lets an admin cancel someone else's order awaiting payment, with a default reason", async () => {
     const owner = customer();
     const placed = await place(owner);
-    await prisma.$transaction((tx) => transitionOrder(tx, placed.id, "AWAITING_PAYMENT", "payment requested"));
+    await prisma.$transaction((tx) => transitionOrder(tx, events, { orderId: placed.id, to: "AWAITING_PAYMENT", reason: "payment requested" }));
     const result = await subgraph.execute<{ cancelOrder: OrderData }>(CANCEL, { orderId: placed.id }, { identity: admin() });
     expect(result.errors).toBeUndefined();
     expect(result.data!.cancelOrder).toMatchObject({ status: "CANCELLED", cancelReason: "cancelled by an administrator" });
     expect(result.data!.cancelOrder.statusHistory.map((c) => c.to)).toEqual(["PENDING", "AWAITING_PAYMENT", "CANCELLED"]);
+    const cancelled = (await outboxOf(placed.id)).filter((e) => e.type === "OrderCancelled");
+    expect(cancelled.map((e) => e.payload)).toEqual([{ orderId: placed.id, customerId: owner.userId, reason: "cancelled by an administrator", previousStatus: "AWAITING_PAYMENT" }]);
   });
 
   it("rejects bad requests with a stable code and writes nothing", async () => {
@@ -353,6 +417,9 @@ describe("cancelOrder", () => {
     expect(changes).toHaveLength(1);
     const row = await prisma.order.findUniqueOrThrow({ where: { id: placed.id } });
     expect(row.cancelReason).toBe(changes[0]!.reason);
+    // The losers rolled back, events included: one cancellation is announced once.
+    const cancelled = (await outboxOf(placed.id)).filter((e) => e.type === "OrderCancelled");
+    expect(cancelled.map((e) => e.payload)).toEqual([expect.objectContaining({ reason: changes[0]!.reason })]);
   });
 });
 
@@ -360,7 +427,7 @@ describe("transitionOrder", () => {
   it("walks the whole lifecycle, recording each step", async () => {
     const [id] = await insertOrders(randomUUID(), 1);
     for (const to of ["AWAITING_PAYMENT", "PAID", "SHIPPED", "DELIVERED"] as const) {
-      const { order, change } = await prisma.$transaction((tx) => transitionOrder(tx, id!, to, `to ${to}`));
+      const { order, change } = await prisma.$transaction((tx) => transitionOrder(tx, events, { orderId: id!, to, reason: `to ${to}` }));
       expect(order.status).toBe(to);
       expect(change).toMatchObject({ orderId: id, toStatus: to, reason: `to ${to}` });
     }
@@ -372,28 +439,51 @@ describe("transitionOrder", () => {
       ["PAID", "SHIPPED"],
       ["SHIPPED", "DELIVERED"],
     ]);
+    // Every step announced in its own transaction; no OrderCancelled on the main line.
+    expect((await outboxOf(id!)).map((e) => [e.type, e.payload])).toEqual(
+      history.slice(1).map((c) => ["OrderStatusChanged", expect.objectContaining({ orderId: id, from: c.fromStatus, to: c.toStatus, reason: `to ${c.toStatus}` })]),
+    );
   });
 
   it("refuses a skipped step and an unknown order, writing nothing", async () => {
     const [id] = await insertOrders(randomUUID(), 1);
     const before = await rowCounts();
-    await expect(prisma.$transaction((tx) => transitionOrder(tx, id!, "PAID", "skip"))).rejects.toMatchObject({ extensions: { code: "INVALID_STATE", status: "PENDING" } });
-    await expect(prisma.$transaction((tx) => transitionOrder(tx, UNKNOWN_ID, "PAID", "nope"))).rejects.toMatchObject({ extensions: { code: "NOT_FOUND" } });
+    await expect(prisma.$transaction((tx) => transitionOrder(tx, events, { orderId: id!, to: "PAID", reason: "skip" }))).rejects.toMatchObject({ extensions: { code: "INVALID_STATE", status: "PENDING" } });
+    await expect(prisma.$transaction((tx) => transitionOrder(tx, events, { orderId: UNKNOWN_ID, to: "PAID", reason: "nope" }))).rejects.toMatchObject({ extensions: { code: "NOT_FOUND" } });
     expect(await rowCounts()).toEqual(before);
+    expect((await prisma.order.findUniqueOrThrow({ where: { id: id! } })).status).toBe("PENDING");
+  });
+
+  it("writes its events in the caller's transaction: a transaction that fails afterwards leaves neither change nor event", async () => {
+    const [id] = await insertOrders(randomUUID(), 1);
+    const before = await rowCounts();
+    await expect(
+      prisma.$transaction(async (tx) => {
+        await transitionOrder(tx, events, { orderId: id!, to: "CANCELLED", reason: "rolled back" });
+        throw new Error("later step failed");
+      }),
+    ).rejects.toThrow("later step failed");
+    expect(await rowCounts()).toEqual(before);
+    expect(await outboxOf(id!)).toEqual([]);
     expect((await prisma.order.findUniqueOrThrow({ where: { id: id! } })).status).toBe("PENDING");
   });
 
   it("settles a race between payment and cancellation with one winner and a consistent history", async () => {
     for (let round = 0; round < 5; round++) {
       const [id] = await insertOrders(randomUUID(), 1);
-      await prisma.$transaction((tx) => transitionOrder(tx, id!, "AWAITING_PAYMENT", "payment requested"));
+      await prisma.$transaction((tx) => transitionOrder(tx, events, { orderId: id!, to: "AWAITING_PAYMENT", reason: "payment requested" }));
       const outcomes = await Promise.allSettled([
-        prisma.$transaction((tx) => transitionOrder(tx, id!, "PAID", "payment captured")),
-        prisma.$transaction((tx) => transitionOrder(tx, id!, "CANCELLED", "cancelled by the customer")),
+        prisma.$transaction((tx) => transitionOrder(tx, events, { orderId: id!, to: "PAID", reason: "payment captured" })),
+        prisma.$transaction((tx) => transitionOrder(tx, events, { orderId: id!, to: "CANCELLED", reason: "cancelled by the customer" })),
       ]);
       expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
       const order = await prisma.order.findUniqueOrThrow({ where: { id: id! }, include: { statusChanges: true } });
       expect(order.statusChanges.map((c) => c.toStatus).sort()).toEqual(["AWAITING_PAYMENT", "PENDING", order.status].sort());
+      // Only the winner's events exist: the outbox tells the same story as the history.
+      const expected = order.status === "CANCELLED" ? ["OrderStatusChanged", "OrderStatusChanged", "OrderCancelled"] : ["OrderStatusChanged", "OrderStatusChanged"];
+      const emitted = await outboxOf(id!);
+      expect(emitted.map((e) => e.type)).toEqual(expected);
+      expect(emitted[1]?.payload).toMatchObject({ from: "AWAITING_PAYMENT", to: order.status });
     }
   });
 });

@@ -1,7 +1,14 @@
 import { createPgAdapter } from "@store/kit";
-import { PrismaClient } from "./generated/prisma/client.ts";
+import { PrismaClient, type Prisma } from "./generated/prisma/client.ts";
 
 export type PaymentsPrisma = PrismaClient<"query">;
+
+/**
+ * The client inside an interactive transaction: what code that must share a
+ * caller's transaction (the inbox's, or a mutation's that also writes the
+ * outbox) takes instead of the root client.
+ */
+export type PaymentsTx = Prisma.TransactionClient;
 
 export interface CreatePaymentsPrismaOptions {
   url: string;

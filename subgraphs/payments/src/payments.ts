@@ -1,7 +1,9 @@
 import { z } from "zod";
+import type { ServiceEvents } from "@store/events";
 import { ERRORS, UNIQUE_VIOLATION, fields, isPrismaError, parseInput } from "@store/kit";
-import type { PaymentsPrisma } from "./db.ts";
+import type { PaymentsPrisma, PaymentsTx } from "./db.ts";
 import type { Payment, PaymentStatus } from "./generated/prisma/client.ts";
+import { paymentRefunded } from "./paymentEvents.ts";
 import type { CardProcessor } from "./processor.ts";
 
 /** Processor calls per payment, the first included. */
@@ -46,6 +48,11 @@ const defaultBackoffMs = (attempts: number) => 100 * 2 ** (attempts - 1);
  * A second call for the same order with another customer, amount or currency is
  * a CONFLICT: the order id is the idempotency key, and a key reused for a
  * different charge is a bug upstream, not a new payment.
+ *
+ * It writes no event: the processor call cannot share a transaction, so each
+ * step commits on its own, and the outcome is announced afterwards from the
+ * settled row, in the transaction of whoever asked for the charge (the
+ * StockReserved handler's inbox transaction; see handlers/StockReserved.ts).
  */
 export async function chargeOrder(prisma: PaymentsPrisma, processor: CardProcessor, input: ChargeOrderInput, options: ChargeOrderOptions = {}): Promise<Payment> {
   const data = parseInput(chargeInput, input);
@@ -91,39 +98,75 @@ async function findOrCreatePayment(prisma: PaymentsPrisma, data: z.output<typeof
   return payment;
 }
 
+/**
+ * Records a payment that failed without reaching the processor, for a charge
+ * chargeOrder refuses as malformed (say a blank or oversized token in a
+ * hand-made OrderPlaced). Retrying could never make it valid, and a FAILED
+ * payment lets the saga hear PaymentFailed and cancel the order instead of
+ * waiting for a charge that will never happen. Idempotent per order: a payment
+ * that already exists is returned as it is.
+ */
+export async function recordRefusedCharge(prisma: PaymentsPrisma, input: ChargeOrderInput, reason: string): Promise<Payment> {
+  await prisma.payment.createMany({ data: [{ ...input, status: "FAILED", failureReason: reason, attempts: 0 }], skipDuplicates: true });
+  return prisma.payment.findUniqueOrThrow({ where: { orderId: input.orderId } });
+}
+
 export type RefundOutcome =
-  /** This call refunded the payment. */
-  | { kind: "REFUNDED"; payment: Payment }
+  /** This call refunded the payment, for this (trimmed) reason. */
+  | { kind: "REFUNDED"; payment: Payment; reason: string }
   /** An earlier call did. */
   | { kind: "ALREADY_REFUNDED"; payment: Payment }
   /** PENDING or FAILED (nothing was captured), or captured for zero. */
   | { kind: "NOT_REFUNDABLE"; payment: Payment }
   | { kind: "NO_PAYMENT" };
 
+/** What refunds need of the event runtime: the outbox, and a nudge to publish after commit. */
+export type RefundEvents = Pick<ServiceEvents<PaymentsTx>, "emit" | "committed">;
+
 const refundInput = z.object({ orderId: fields.id("orderId"), reason: fields.text(500) });
 
 /**
- * Refunds an order's captured payment in full and says what happened, for
- * callers that must tell "refunded now" from "already refunded" or "cannot be".
- * The status change and the Refund row are one transaction, and the change is
- * conditional on CAPTURED, so two concurrent refunds make exactly one Refund.
+ * Refunds an order's captured payment in full inside the caller's transaction,
+ * and says what happened, for callers that must tell "refunded now" from
+ * "already refunded" or "cannot be". The caller's transaction is what lets the
+ * refund and its PaymentRefunded event commit together: an admin's mutation
+ * (refundOrder) or the inbox transaction of an OrderCancelled.
+ *
+ * The status change is conditional on CAPTURED, so two concurrent refunds
+ * make exactly one Refund.
  */
-export async function refundOrder(prisma: PaymentsPrisma, orderId: string, reason: string): Promise<RefundOutcome> {
+export async function refundOrderIn(tx: PaymentsTx, orderId: string, reason: string): Promise<RefundOutcome> {
   const data = parseInput(refundInput, { orderId, reason });
-  return prisma.$transaction(async (tx): Promise<RefundOutcome> => {
-    const payment = await tx.payment.findUnique({ where: { orderId: data.orderId } });
-    if (!payment) return { kind: "NO_PAYMENT" };
-    if (payment.status === "REFUNDED") return { kind: "ALREADY_REFUNDED", payment };
-    // A refund must move money (the database insists on amountCents > 0).
-    if (payment.status !== "CAPTURED" || payment.amountCents === 0) return { kind: "NOT_REFUNDABLE", payment };
-    const { count } = await tx.payment.updateMany({ where: { id: payment.id, status: "CAPTURED" }, data: { status: "REFUNDED" } });
-    if (count === 0) {
-      const current = await tx.payment.findUniqueOrThrow({ where: { id: payment.id } });
-      return current.status === "REFUNDED" ? { kind: "ALREADY_REFUNDED", payment: current } : { kind: "NOT_REFUNDABLE", payment: current };
-    }
-    await tx.refund.create({ data: { paymentId: payment.id, amountCents: payment.amountCents, reason: data.reason } });
-    return { kind: "REFUNDED", payment: await tx.payment.findUniqueOrThrow({ where: { id: payment.id } }) };
+  const payment = await tx.payment.findUnique({ where: { orderId: data.orderId } });
+  if (!payment) return { kind: "NO_PAYMENT" };
+  if (payment.status === "REFUNDED") return { kind: "ALREADY_REFUNDED", payment };
+  // A refund must move money (the database insists on amountCents > 0).
+  if (payment.status !== "CAPTURED" || payment.amountCents === 0) return { kind: "NOT_REFUNDABLE", payment };
+  const { count } = await tx.payment.updateMany({ where: { id: payment.id, status: "CAPTURED" }, data: { status: "REFUNDED" } });
+  if (count === 0) {
+    const current = await tx.payment.findUniqueOrThrow({ where: { id: payment.id } });
+    return current.status === "REFUNDED" ? { kind: "ALREADY_REFUNDED", payment: current } : { kind: "NOT_REFUNDABLE", payment: current };
+  }
+  await tx.refund.create({ data: { paymentId: payment.id, amountCents: payment.amountCents, reason: data.reason } });
+  return { kind: "REFUNDED", payment: await tx.payment.findUniqueOrThrow({ where: { id: payment.id } }), reason: data.reason };
+}
+
+/**
+ * Refunds an order's captured payment in full, in its own transaction, and
+ * writes PaymentRefunded in that same transaction: the orders saga hears of
+ * exactly the refunds that happened. Only a refund made now is announced; a
+ * repeat finds ALREADY_REFUNDED and announces nothing a second time.
+ */
+export async function refundOrder(prisma: PaymentsPrisma, events: RefundEvents, orderId: string, reason: string): Promise<RefundOutcome> {
+  // Validated before a transaction is opened: a bad request costs no connection.
+  const data = parseInput(refundInput, { orderId, reason });
+  const outcome = await prisma.$transaction(async (tx) => {
+    const result = await refundOrderIn(tx, data.orderId, data.reason);
+    if (result.kind === "REFUNDED") await events.emit(tx, paymentRefunded(result.payment, result.reason));
+    return result;
   });
+  if (outcome.kind === "REFUNDED") events.committed();
+  return outcome;
 }
 
 /**
@@ -131,7 +174,7 @@ export async function refundOrder(prisma: PaymentsPrisma, orderId: string, reaso
  * is returned as it is). Null when there is nothing to refund: no payment, or
  * one that was never captured.
  */
-export async function refundPayment(prisma: PaymentsPrisma, orderId: string, reason: string): Promise<Payment | null> {
-  const outcome = await refundOrder(prisma, orderId, reason);
+export async function refundPayment(prisma: PaymentsPrisma, events: RefundEvents, orderId: string, reason: string): Promise<Payment | null> {
+  const outcome = await refundOrder(prisma, events, orderId, reason);
   return outcome.kind === "REFUNDED" || outcome.kind === "ALREADY_REFUNDED" ? outcome.payment : null;
 }

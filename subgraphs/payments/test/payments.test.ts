@@ -2,9 +2,11 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoOrders, demoOrderTotalCents } from "@store/demo-data";
+import { createInProcessBus, createServiceEvents, eventCatalogue, type EventEnvelope } from "@store/events";
 import { silentLogger } from "@store/kit";
 import { admin, countQueries, createTestDatabase, customer, errorCodes, type TestDatabase } from "@store/testing";
 import { createPaymentsPrisma, type PaymentsPrisma } from "../src/db.ts";
+import type { PaymentsEvents } from "../src/events.ts";
 import { chargeOrder, MAX_CHARGE_ATTEMPTS, refundPayment, type ChargeOrderInput } from "../src/payments.ts";
 import { createCardProcessor, TEST_TOKENS, type CardProcessor, type ChargeRequest } from "../src/processor.ts";
 import { seedPayments } from "../src/seed.ts";
@@ -14,12 +16,15 @@ const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 let db: TestDatabase;
 let prisma: PaymentsPrisma;
 let subgraph: ReturnType<typeof createPaymentsSubgraph>;
+let events: PaymentsEvents;
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "payments" });
   prisma = createPaymentsPrisma({ url: db.url });
   await seedPayments(prisma);
-  subgraph = createPaymentsSubgraph({ prisma, logger: silentLogger });
+  // Never started: what mutations emit stays in the outbox for the tests to read.
+  events = createServiceEvents({ service: "payments", db: prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger });
+  subgraph = createPaymentsSubgraph({ prisma, logger: silentLogger, events });
 });
 
 afterAll(async () => {
@@ -55,11 +60,18 @@ const newCharge = (overrides: Partial<ChargeOrderInput> = {}): ChargeOrderInput 
 
 /** Everything a write could touch, to prove a rejected call wrote nothing. */
 async function dbState() {
-  const [payments, refunds] = await Promise.all([
+  const [payments, refunds, outbox] = await Promise.all([
     prisma.payment.findMany({ orderBy: { id: "asc" }, select: { id: true, status: true, attempts: true, failureReason: true, updatedAt: true } }),
     prisma.refund.findMany({ orderBy: { id: "asc" } }),
+    prisma.outboxEvent.findMany({ orderBy: { position: "asc" }, select: { id: true } }),
   ]);
-  return { payments, refunds };
+  return { payments, refunds, outbox };
+}
+
+/** The outbox rows about one order, oldest first. */
+async function outboxFor(orderId: string): Promise<EventEnvelope[]> {
+  const rows = await prisma.outboxEvent.findMany({ orderBy: { position: "asc" } });
+  return rows.map((row) => row.envelope as unknown as EventEnvelope).filter((event) => event.aggregateId === orderId);
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<unknown> {
@@ -130,7 +142,7 @@ describe("chargeOrder", () => {
     }
     const input = newCharge();
     await chargeOrder(prisma, processor, input, instantSleep());
-    const refunded = await refundPayment(prisma, input.orderId, "customer changed their mind");
+    const refunded = await refundPayment(prisma, events, input.orderId, "customer changed their mind");
     const again = spy(processor);
     expect(await chargeOrder(prisma, again, input, instantSleep())).toEqual(refunded);
     expect(again.calls).toHaveLength(0);
@@ -190,20 +202,25 @@ describe("refundPayment", () => {
 
   it("refunds a captured payment in full, once, however often it is asked", async () => {
     const payment = await captured();
-    const refunded = await refundPayment(prisma, payment.orderId, "  damaged in transit  ");
+    const refunded = await refundPayment(prisma, events, payment.orderId, "  damaged in transit  ");
     expect(refunded).toMatchObject({ id: payment.id, status: "REFUNDED" });
     const refunds = await prisma.refund.findMany({ where: { paymentId: payment.id } });
     expect(refunds).toEqual([expect.objectContaining({ amountCents: payment.amountCents, reason: "damaged in transit" })]);
 
-    expect(await refundPayment(prisma, payment.orderId, "again")).toEqual(refunded);
+    expect(await refundPayment(prisma, events, payment.orderId, "again")).toEqual(refunded);
     expect(await prisma.refund.count({ where: { paymentId: payment.id } })).toBe(1);
+    // Announced once, by the call that refunded; an admin's refund starts a flow of its own.
+    const announced = await outboxFor(payment.orderId);
+    expect(announced.map((e) => e.type)).toEqual(["PaymentRefunded"]);
+    expect(announced[0]!.correlationId).toBe(announced[0]!.id);
   });
 
-  it("makes exactly one refund when asked concurrently", async () => {
+  it("makes exactly one refund, and one PaymentRefunded, when asked concurrently", async () => {
     const payment = await captured();
-    const results = await Promise.all(Array.from({ length: 5 }, () => refundPayment(prisma, payment.orderId, "duplicate order")));
+    const results = await Promise.all(Array.from({ length: 5 }, () => refundPayment(prisma, events, payment.orderId, "duplicate order")));
     expect(results.every((p) => p?.status === "REFUNDED")).toBe(true);
     expect(await prisma.refund.count({ where: { paymentId: payment.id } })).toBe(1);
+    expect((await outboxFor(payment.orderId)).map((e) => e.type)).toEqual(["PaymentRefunded"]);
   });
 
   it("returns null with nothing written for a failed, a pending, a zero or a missing payment", async () => {
@@ -212,7 +229,7 @@ describe("refundPayment", () => {
     const free = await captured({ amountCents: 0 });
     const before = await dbState();
     for (const orderId of [failed.orderId, pending.orderId, free.orderId, UNKNOWN]) {
-      expect(await refundPayment(prisma, orderId, "nothing to give back")).toBeNull();
+      expect(await refundPayment(prisma, events, orderId, "nothing to give back")).toBeNull();
     }
     expect(await dbState()).toEqual(before);
   });
@@ -220,9 +237,9 @@ describe("refundPayment", () => {
   it("rejects a malformed order id, an empty reason and an oversized one, writing nothing", async () => {
     const payment = await captured();
     const before = await dbState();
-    expect(await codeOf(refundPayment(prisma, "nope", "reason"))).toBe("BAD_USER_INPUT");
-    expect(await codeOf(refundPayment(prisma, payment.orderId, " "))).toBe("BAD_USER_INPUT");
-    expect(await codeOf(refundPayment(prisma, payment.orderId, "r".repeat(501)))).toBe("BAD_USER_INPUT");
+    expect(await codeOf(refundPayment(prisma, events, "nope", "reason"))).toBe("BAD_USER_INPUT");
+    expect(await codeOf(refundPayment(prisma, events, payment.orderId, " "))).toBe("BAD_USER_INPUT");
+    expect(await codeOf(refundPayment(prisma, events, payment.orderId, "r".repeat(501)))).toBe("BAD_USER_INPUT");
     expect(await dbState()).toEqual(before);
   });
 
@@ -233,8 +250,9 @@ describe("refundPayment", () => {
     await prisma.$executeRawUnsafe(`CREATE TRIGGER refuse_refund BEFORE INSERT ON "Refund" FOR EACH ROW EXECUTE FUNCTION refuse_refund()`);
     try {
       const before = await dbState();
-      await expect(refundPayment(prisma, payment.orderId, "will not stick")).rejects.toThrow();
+      await expect(refundPayment(prisma, events, payment.orderId, "will not stick")).rejects.toThrow();
       expect(await dbState()).toEqual(before);
+      expect(await outboxFor(payment.orderId)).toEqual([]);
       expect((await prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).status).toBe("CAPTURED");
     } finally {
       await prisma.$executeRawUnsafe(`DROP TRIGGER refuse_refund ON "Refund"`);
@@ -377,12 +395,33 @@ describe("refundOrderPayment", () => {
     expect(owner.data!.payment).toMatchObject({ status: "REFUNDED", refunds: [{ amount: { amount: 8999 }, reason: "Arrived broken" }] });
   });
 
+  it("writes exactly one PaymentRefunded to the outbox, matching the catalogue", async () => {
+    const payment = await chargeOrder(prisma, createCardProcessor(), newCharge({ amountCents: 1250 }), instantSleep());
+    const result = await subgraph.execute<RefundData>(REFUND, { orderId: payment.orderId, reason: "  Wrong size  " }, { identity: admin() });
+    expect(result.errors).toBeUndefined();
+    const announced = await outboxFor(payment.orderId);
+    expect(announced).toHaveLength(1);
+    const [event] = announced;
+    expect(event).toMatchObject({ type: "PaymentRefunded", source: "payments", version: 1, aggregateId: payment.orderId });
+    expect(event!.payload).toEqual({
+      orderId: payment.orderId,
+      paymentId: payment.id,
+      customerId: payment.customerId,
+      amountCents: 1250,
+      currency: "USD",
+      reason: "Wrong size",
+    });
+    expect(eventCatalogue.PaymentRefunded.payload.safeParse(event!.payload).success).toBe(true);
+    const row = await prisma.outboxEvent.findUniqueOrThrow({ where: { id: event!.id } });
+    expect(row).toMatchObject({ type: "PaymentRefunded", publishedAt: null });
+  });
+
   it("rejects bad requests with a stable code, writing nothing", async () => {
     const processor = createCardProcessor();
     const capturedPayment = await chargeOrder(prisma, processor, newCharge(), instantSleep());
     const failed = await chargeOrder(prisma, processor, newCharge({ paymentToken: TEST_TOKENS.declined }), instantSleep());
     const refunded = await chargeOrder(prisma, processor, newCharge(), instantSleep());
-    await refundPayment(prisma, refunded.orderId, "already done");
+    await refundPayment(prisma, events, refunded.orderId, "already done");
     const before = await dbState();
 
     const cases: [Record<string, unknown>, ReturnType<typeof admin> | null, string][] = [
@@ -435,7 +474,7 @@ describe("_entities batching", () => {
 
   it("loads the refunds of many payments with one more query", async () => {
     const payments = await Promise.all(Array.from({ length: 10 }, () => chargeOrder(prisma, createCardProcessor(), newCharge(), instantSleep())));
-    for (const p of payments.slice(0, 5)) await refundPayment(prisma, p.orderId, "batch");
+    for (const p of payments.slice(0, 5)) await refundPayment(prisma, events, p.orderId, "batch");
     const counter = countQueries(prisma);
     const result = await subgraph.execute<{ _entities: { refunds: { reason: string }[] }[] }>(
       `query($r: [_Any!]!) { _entities(representations: $r) { ... on Payment { refunds { reason } } } }`,

@@ -1,7 +1,14 @@
 import { createPgAdapter } from "@store/kit";
-import { PrismaClient } from "./generated/prisma/client.ts";
+import { PrismaClient, type Prisma } from "./generated/prisma/client.ts";
 
 export type ShippingPrisma = PrismaClient<"query">;
+
+/**
+ * The client inside an interactive transaction: what domain functions that
+ * must share a caller's transaction (the inbox's, or one that also writes the
+ * outbox) take instead of the root client.
+ */
+export type ShippingTx = Prisma.TransactionClient;
 
 export interface CreateShippingPrismaOptions {
   url: string;

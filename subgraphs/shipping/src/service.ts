@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { ServiceDefinition } from "@store/kit";
 import { createShippingPrisma } from "./db.ts";
+import { createShippingEvents, subscribeShipping } from "./events.ts";
 import { seedShipping } from "./seed.ts";
 import { createShippingSubgraph } from "./server.ts";
 
@@ -8,13 +9,20 @@ export const shippingService: ServiceDefinition = {
   name: "shipping",
   defaultPort: 4007,
   prismaDir: fileURLToPath(new URL("..", import.meta.url)),
-  create({ config, logger }) {
+  async create({ config, logger, bus, registry }) {
     const prisma = createShippingPrisma({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+    const events = createShippingEvents({ prisma, bus, logger, registry });
+    // Subscribed before start(): the runner starts relays only once every
+    // service has its consumers, so no PaymentCaptured goes by unheard.
+    await subscribeShipping(events, { logger: logger.child({ component: "shipping-saga" }) });
     return {
-      subgraph: createShippingSubgraph({ prisma, logger }),
+      subgraph: createShippingSubgraph({ prisma, logger, events, registry }),
       seed: () => seedShipping(prisma),
-      start: () => {},
-      dispose: () => prisma.$disconnect(),
+      start: () => events.start(),
+      dispose: async () => {
+        await events.stop();
+        await prisma.$disconnect();
+      },
     };
   },
 };

@@ -1,18 +1,31 @@
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { GraphQLError } from "graphql";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createInProcessBus, createServiceEvents, type AnyEventEnvelope } from "@store/events";
+import { silentLogger } from "@store/kit";
 import { createTestDatabase, type TestDatabase } from "@store/testing";
 import { createShippingPrisma, type ShippingPrisma } from "../src/db.ts";
-import { CARRIER, TRACKING_NUMBER_PATTERN, advanceShipment, createShipmentForOrder, generateTrackingNumber } from "../src/shipments.ts";
+import type { ShippingEvents } from "../src/events.ts";
+import { CARRIER, TRACKING_NUMBER_PATTERN, advanceShipment as advance, createShipmentForOrder, generateTrackingNumber, type CreateShipmentInput } from "../src/shipments.ts";
+
+// randomInt stays the real one unless a test scripts it: how a tracking number collision is staged.
+vi.mock("node:crypto", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("node:crypto")>();
+  return { ...actual, randomInt: vi.fn(actual.randomInt) };
+});
+const { randomInt } = await import("node:crypto");
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 let db: TestDatabase;
 let prisma: ShippingPrisma;
+let events: ShippingEvents;
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "shipping_domain" });
   prisma = createShippingPrisma({ url: db.url });
+  // Never started: emitted events stay in the outbox for the assertions.
+  events = createServiceEvents({ service: "shipping", db: prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger });
 });
 
 afterAll(async () => {
@@ -31,9 +44,20 @@ async function codeOf(promise: Promise<unknown>): Promise<unknown> {
   throw new Error("expected the call to fail");
 }
 
-const rowCounts = async () => ({ shipments: await prisma.shipment.count(), events: await prisma.shipmentEvent.count() });
+const rowCounts = async () => ({ shipments: await prisma.shipment.count(), events: await prisma.shipmentEvent.count(), outbox: await prisma.outboxEvent.count() });
 
-const newShipment = () => createShipmentForOrder(prisma, { orderId: randomUUID(), customerId: randomUUID() });
+/** createShipmentForOrder runs in its caller's transaction (in production, the inbox's); here each call gets its own. */
+const createShipment = (input: CreateShipmentInput) => prisma.$transaction((tx) => createShipmentForOrder(tx, input));
+
+const advanceShipment = (shipmentId: string) => advance(prisma, events, shipmentId);
+
+/** The shipment's outbox rows, oldest first. */
+const outboxOf = async (shipmentId: string) =>
+  (await prisma.outboxEvent.findMany({ where: { envelope: { path: ["payload", "shipmentId"], equals: shipmentId } }, orderBy: { position: "asc" } })).map(
+    (row) => row.envelope as unknown as AnyEventEnvelope,
+  );
+
+const newShipment = () => createShipment({ orderId: randomUUID(), customerId: randomUUID() });
 
 describe("generateTrackingNumber", () => {
   it("draws PN and 12 upper-case alphanumerics, without repeats", () => {
@@ -49,7 +73,7 @@ describe("createShipmentForOrder", () => {
   it("creates a PENDING Parcelnet shipment with a PENDING history event", async () => {
     const orderId = randomUUID();
     const customerId = randomUUID();
-    const shipment = await createShipmentForOrder(prisma, { orderId, customerId });
+    const shipment = await createShipment({ orderId, customerId });
     expect(shipment).toMatchObject({ orderId, customerId, status: "PENDING", carrier: CARRIER, dispatchedAt: null, deliveredAt: null });
     expect(shipment.trackingNumber).toMatch(TRACKING_NUMBER_PATTERN);
     const events = await prisma.shipmentEvent.findMany({ where: { shipmentId: shipment.id } });
@@ -60,32 +84,49 @@ describe("createShipmentForOrder", () => {
 
   it("is idempotent per order: a second call returns the same shipment and writes nothing", async () => {
     const input = { orderId: randomUUID(), customerId: randomUUID() };
-    const first = await createShipmentForOrder(prisma, input);
+    const first = await createShipment(input);
     const before = await rowCounts();
-    const second = await createShipmentForOrder(prisma, input);
+    const second = await createShipment(input);
     expect(second).toEqual(first);
     expect(await rowCounts()).toEqual(before);
   });
 
   it("creates one shipment when the same order arrives several times at once", async () => {
     const input = { orderId: randomUUID(), customerId: randomUUID() };
-    const results = await Promise.all(Array.from({ length: 5 }, () => createShipmentForOrder(prisma, input)));
+    const results = await Promise.all(Array.from({ length: 5 }, () => createShipment(input)));
     expect(new Set(results.map((s) => s.id)).size).toBe(1);
     expect(await prisma.shipment.count({ where: { orderId: input.orderId } })).toBe(1);
     expect(await prisma.shipmentEvent.count({ where: { shipmentId: results[0]!.id } })).toBe(1);
   });
 
+  it("draws another tracking number when the first is taken, in the same transaction", async () => {
+    const taken = await newShipment();
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    vi.mocked(randomInt).mockClear();
+    // The first 12 draws spell the taken number; the rest are random again.
+    for (const char of taken.trackingNumber.slice(2)) vi.mocked(randomInt).mockImplementationOnce(() => alphabet.indexOf(char));
+    const input = { orderId: randomUUID(), customerId: randomUUID() };
+    const shipment = await createShipment(input);
+    expect(shipment).toMatchObject({ ...input, status: "PENDING" });
+    expect(shipment.trackingNumber).toMatch(TRACKING_NUMBER_PATTERN);
+    expect(shipment.trackingNumber).not.toBe(taken.trackingNumber);
+    // Two full draws: the collision was met and survived, not side-stepped.
+    expect(vi.mocked(randomInt)).toHaveBeenCalledTimes(24);
+    expect(await prisma.shipmentEvent.count({ where: { shipmentId: shipment.id } })).toBe(1);
+    expect(await prisma.shipment.findUnique({ where: { id: taken.id } })).toEqual(taken);
+  });
+
   it("refuses an order that already has a shipment for another customer, writing nothing", async () => {
     const existing = await newShipment();
     const before = await rowCounts();
-    expect(await codeOf(createShipmentForOrder(prisma, { orderId: existing.orderId, customerId: randomUUID() }))).toBe("CONFLICT");
+    expect(await codeOf(createShipment({ orderId: existing.orderId, customerId: randomUUID() }))).toBe("CONFLICT");
     expect(await rowCounts()).toEqual(before);
   });
 
   it("rejects malformed ids with BAD_USER_INPUT, writing nothing", async () => {
     const before = await rowCounts();
-    expect(await codeOf(createShipmentForOrder(prisma, { orderId: "order-1", customerId: randomUUID() }))).toBe("BAD_USER_INPUT");
-    expect(await codeOf(createShipmentForOrder(prisma, { orderId: randomUUID(), customerId: "" }))).toBe("BAD_USER_INPUT");
+    expect(await codeOf(createShipment({ orderId: "order-1", customerId: randomUUID() }))).toBe("BAD_USER_INPUT");
+    expect(await codeOf(createShipment({ orderId: randomUUID(), customerId: "" }))).toBe("BAD_USER_INPUT");
     expect(await rowCounts()).toEqual(before);
   });
 });
@@ -93,10 +134,10 @@ describe("createShipmentForOrder", () => {
 describe("advanceShipment", () => {
   it("moves PENDING to DISPATCHED to DELIVERED, stamping each step and recording it", async () => {
     const created = await newShipment();
-    const dispatched = await advanceShipment(prisma, created.id);
+    const dispatched = await advanceShipment(created.id);
     expect(dispatched).toMatchObject({ status: "DISPATCHED", deliveredAt: null });
     expect(dispatched.dispatchedAt!.getTime()).toBeGreaterThanOrEqual(created.createdAt.getTime());
-    const delivered = await advanceShipment(prisma, created.id);
+    const delivered = await advanceShipment(created.id);
     expect(delivered).toMatchObject({ status: "DELIVERED", dispatchedAt: dispatched.dispatchedAt });
     expect(delivered.deliveredAt!.getTime()).toBeGreaterThanOrEqual(dispatched.dispatchedAt!.getTime());
 
@@ -105,20 +146,47 @@ describe("advanceShipment", () => {
     expect(events.map((e) => e.at)).toEqual([created.createdAt, dispatched.dispatchedAt, delivered.deliveredAt]);
   });
 
+  it("writes ShipmentDispatched, then ShipmentDelivered, to the outbox with the step", async () => {
+    const created = await newShipment();
+    await advanceShipment(created.id);
+    const afterDispatch = await outboxOf(created.id);
+    expect(afterDispatch).toHaveLength(1);
+    await advanceShipment(created.id);
+    const rows = await outboxOf(created.id);
+    expect(rows.map((e) => e.type)).toEqual(["ShipmentDispatched", "ShipmentDelivered"]);
+    const [dispatched, delivered] = rows as [AnyEventEnvelope, AnyEventEnvelope];
+    const ids = { shipmentId: created.id, orderId: created.orderId, customerId: created.customerId };
+    expect(dispatched).toMatchObject({ source: "shipping", version: 1, aggregateId: created.orderId, payload: { ...ids, carrier: CARRIER, trackingNumber: created.trackingNumber } });
+    expect(delivered).toMatchObject({ source: "shipping", version: 1, aggregateId: created.orderId, payload: ids });
+    expect(delivered.payload).toEqual(ids);
+    // No saga correlation recorded for this shipment: each event starts its own.
+    for (const event of rows) expect(event).toMatchObject({ correlationId: event.id, causationId: event.id });
+  });
+
+  it("keeps the order flow's correlation id on the events of a shipment opened by the saga", async () => {
+    const correlationId = randomUUID();
+    const created = await createShipment({ orderId: randomUUID(), customerId: randomUUID(), correlationId });
+    await advanceShipment(created.id);
+    await advanceShipment(created.id);
+    const rows = await outboxOf(created.id);
+    expect(rows).toHaveLength(2);
+    for (const event of rows) expect(event).toMatchObject({ correlationId, causationId: event.id });
+  });
+
   it("refuses to advance a DELIVERED shipment with INVALID_STATE, writing nothing", async () => {
     const created = await newShipment();
-    await advanceShipment(prisma, created.id);
-    const delivered = await advanceShipment(prisma, created.id);
+    await advanceShipment(created.id);
+    const delivered = await advanceShipment(created.id);
     const before = await rowCounts();
-    expect(await codeOf(advanceShipment(prisma, created.id))).toBe("INVALID_STATE");
+    expect(await codeOf(advanceShipment(created.id))).toBe("INVALID_STATE");
     expect(await rowCounts()).toEqual(before);
     expect(await prisma.shipment.findUnique({ where: { id: created.id } })).toEqual(delivered);
   });
 
   it("answers NOT_FOUND for an unknown shipment and BAD_USER_INPUT for a malformed id", async () => {
     const before = await rowCounts();
-    expect(await codeOf(advanceShipment(prisma, randomUUID()))).toBe("NOT_FOUND");
-    expect(await codeOf(advanceShipment(prisma, "42"))).toBe("BAD_USER_INPUT");
+    expect(await codeOf(advanceShipment(randomUUID()))).toBe("NOT_FOUND");
+    expect(await codeOf(advanceShipment("42"))).toBe("BAD_USER_INPUT");
     expect(await rowCounts()).toEqual(before);
   });
 
@@ -133,7 +201,7 @@ describe("advanceShipment", () => {
     const { racing } = await prisma.$transaction(
       async (locker) => {
         await locker.$queryRaw`SELECT id FROM "Shipment" WHERE id = ${created.id}::uuid FOR UPDATE`;
-        const racing = Promise.allSettled([advanceShipment(prisma, created.id), advanceShipment(prisma, created.id)]);
+        const racing = Promise.allSettled([advanceShipment(created.id), advanceShipment(created.id)]);
         const deadline = Date.now() + 10_000;
         for (;;) {
           const [{ waiting }] = await prisma.$queryRaw<[{ waiting: number }]>`
@@ -159,5 +227,7 @@ describe("advanceShipment", () => {
     const events = await prisma.shipmentEvent.findMany({ where: { shipmentId: created.id } });
     expect(events.map((e) => e.status).sort()).toEqual(["DISPATCHED", "PENDING"]);
     expect(await prisma.shipment.findUnique({ where: { id: created.id } })).toMatchObject({ status: "DISPATCHED" });
+    // The loser rolled back before emitting: one step, one event.
+    expect((await outboxOf(created.id)).map((e) => e.type)).toEqual(["ShipmentDispatched"]);
   });
 });

@@ -2,23 +2,28 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoOrders } from "@store/demo-data";
+import { createInProcessBus, createServiceEvents, type AnyEventEnvelope } from "@store/events";
 import { silentLogger } from "@store/kit";
 import { admin, countQueries, createTestDatabase, customer, errorCodes, type TestDatabase } from "@store/testing";
 import { createShippingPrisma, type ShippingPrisma } from "../src/db.ts";
+import type { ShippingEvents } from "../src/events.ts";
 import { seedShipping } from "../src/seed.ts";
 import { createShippingSubgraph } from "../src/server.ts";
-import { TRACKING_NUMBER_PATTERN, createShipmentForOrder, generateTrackingNumber } from "../src/shipments.ts";
+import { TRACKING_NUMBER_PATTERN, createShipmentForOrder, generateTrackingNumber, type CreateShipmentInput } from "../src/shipments.ts";
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 let db: TestDatabase;
 let prisma: ShippingPrisma;
+let events: ShippingEvents;
 let subgraph: ReturnType<typeof createShippingSubgraph>;
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "shipping" });
   prisma = createShippingPrisma({ url: db.url });
   await seedShipping(prisma);
-  subgraph = createShippingSubgraph({ prisma, logger: silentLogger });
+  // Never started: emitted events stay in the outbox for the assertions.
+  events = createServiceEvents({ service: "shipping", db: prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger });
+  subgraph = createShippingSubgraph({ prisma, logger: silentLogger, events });
 });
 
 afterAll(async () => {
@@ -32,7 +37,16 @@ const shipped = demoOrders.find((o) => o.status === "SHIPPED")!;
 const paid = demoOrders.find((o) => o.status === "PAID")!;
 const UNKNOWN_ID = "00000000-0000-4000-8000-000000000000";
 
-const rowCounts = async () => ({ shipments: await prisma.shipment.count(), events: await prisma.shipmentEvent.count() });
+const rowCounts = async () => ({ shipments: await prisma.shipment.count(), events: await prisma.shipmentEvent.count(), outbox: await prisma.outboxEvent.count() });
+
+/** createShipmentForOrder runs in its caller's transaction (in production, the inbox's); here each call gets its own. */
+const createShipment = (input: CreateShipmentInput) => prisma.$transaction((tx) => createShipmentForOrder(tx, input));
+
+/** The shipment's outbox rows, oldest first. */
+const outboxOf = async (shipmentId: string) =>
+  (await prisma.outboxEvent.findMany({ where: { envelope: { path: ["payload", "shipmentId"], equals: shipmentId } }, orderBy: { position: "asc" } })).map(
+    (row) => row.envelope as unknown as AnyEventEnvelope,
+  );
 
 const SHIPMENT = /* GraphQL */ `
   query Shipment($id: ID!) {
@@ -192,7 +206,7 @@ type AdvanceData = {
 
 describe("advanceShipment", () => {
   it("lets an admin dispatch and then deliver a shipment", async () => {
-    const created = await createShipmentForOrder(prisma, { orderId: randomUUID(), customerId: randomUUID() });
+    const created = await createShipment({ orderId: randomUUID(), customerId: randomUUID() });
     const dispatched = await subgraph.execute<AdvanceData>(ADVANCE, { id: created.id }, { identity: admin() });
     expect(dispatched.errors).toBeUndefined();
     expect(dispatched.data!.advanceShipment).toMatchObject({ id: created.id, status: "DISPATCHED", deliveredAt: null, history: [{ status: "PENDING" }, { status: "DISPATCHED" }] });
@@ -201,10 +215,17 @@ describe("advanceShipment", () => {
     const deliveredNow = await subgraph.execute<AdvanceData>(ADVANCE, { id: created.id }, { identity: admin() });
     expect(deliveredNow.data!.advanceShipment).toMatchObject({ status: "DELIVERED", dispatchedAt: dispatched.data!.advanceShipment.dispatchedAt });
     expect(deliveredNow.data!.advanceShipment.history.map((e) => e.status)).toEqual(["PENDING", "DISPATCHED", "DELIVERED"]);
+
+    const ids = { shipmentId: created.id, orderId: created.orderId, customerId: created.customerId };
+    const rows = await outboxOf(created.id);
+    expect(rows.map((e) => [e.type, e.aggregateId, e.payload])).toEqual([
+      ["ShipmentDispatched", created.orderId, { ...ids, carrier: "Parcelnet", trackingNumber: created.trackingNumber }],
+      ["ShipmentDelivered", created.orderId, ids],
+    ]);
   });
 
   it("rejects a malformed id, a customer (even the owner), an anonymous caller and an unknown shipment, writing nothing", async () => {
-    const created = await createShipmentForOrder(prisma, { orderId: randomUUID(), customerId: randomUUID() });
+    const created = await createShipment({ orderId: randomUUID(), customerId: randomUUID() });
     const before = await rowCounts();
     expect(errorCodes(await subgraph.execute(ADVANCE, { id: "not-a-uuid" }, { identity: admin() }))).toEqual(["BAD_USER_INPUT"]);
     expect(errorCodes(await subgraph.execute(ADVANCE, { id: created.id }, { identity: customer(created.customerId) }))).toEqual(["FORBIDDEN"]);
@@ -262,7 +283,7 @@ describe("_entities", () => {
   let shipmentIds: string[] = [];
 
   beforeAll(async () => {
-    const created = await Promise.all(Array.from({ length: 50 }, () => createShipmentForOrder(prisma, { orderId: randomUUID(), customerId })));
+    const created = await Promise.all(Array.from({ length: 50 }, () => createShipment({ orderId: randomUUID(), customerId })));
     orderIds = created.map((s) => s.orderId);
     shipmentIds = created.map((s) => s.id);
   });

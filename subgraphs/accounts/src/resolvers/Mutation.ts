@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { createEvent } from "@store/events";
 import { ERRORS, UNIQUE_VIOLATION, fields, isPrismaError, parseInput, requireUser } from "@store/kit";
 import type { User } from "../generated/prisma/client.ts";
 import type { MutationResolvers, ResolversTypes } from "../generated/graphql.ts";
@@ -56,17 +57,23 @@ async function authPayload(user: User, issueToken: Context["issueToken"]): Promi
 }
 
 export const Mutation: MutationResolvers = {
-  async signUp(_, { input }, { prisma, issueToken }) {
+  async signUp(_, { input }, { prisma, events, issueToken }) {
     const data = parseInput(signUpInput, input);
+    // Hashed before the transaction opens: scrypt takes tens of milliseconds, too long to hold a connection for.
     const passwordHash = await hashPassword(data.password);
-    try {
-      // One INSERT: the unique index on the lower-cased email decides races, and a conflict writes nothing.
-      const user = await prisma.user.create({ data: { email: data.email, name: data.name, passwordHash } });
-      return await authPayload(user, issueToken);
-    } catch (error) {
-      if (isPrismaError(error, UNIQUE_VIOLATION)) throw ERRORS.CONFLICT.err("An account with this email already exists", { field: "email" });
-      throw error;
-    }
+    const user = await prisma
+      .$transaction(async (tx) => {
+        // The unique index on the lower-cased email decides races; a conflict rolls back the event with the user.
+        const created = await tx.user.create({ data: { email: data.email, name: data.name, passwordHash } });
+        await events.emit(tx, createEvent("UserRegistered", { userId: created.id, email: created.email, name: created.name }, { aggregateId: created.id }));
+        return created;
+      })
+      .catch((error: unknown) => {
+        if (isPrismaError(error, UNIQUE_VIOLATION)) throw ERRORS.CONFLICT.err("An account with this email already exists", { field: "email" });
+        throw error;
+      });
+    events.committed();
+    return authPayload(user, issueToken);
   },
 
   async signIn(_, { input }, { prisma, issueToken }) {

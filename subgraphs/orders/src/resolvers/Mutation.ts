@@ -1,8 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { createEvent } from "@store/events";
 import { ERRORS, canAccess, fields, parseInput, requireUser } from "@store/kit";
 import type { MutationResolvers } from "../generated/graphql.ts";
 import { OrderStatus } from "../generated/prisma/enums.ts";
 import { HISTORY_ORDER, LINE_ORDER } from "../loaders.ts";
+import { orderEvent } from "../orderEvents.ts";
 import { transitionOrder } from "../orderStatus.ts";
 
 /** totalCents is a PostgreSQL integer, and Money.amount a GraphQL Int: both are 32-bit. */
@@ -36,7 +39,7 @@ const placeOrderInput = z.object({
 const cancelOrderInput = z.object({ orderId: fields.id("orderId"), reason: fields.text(500).nullish() });
 
 export const Mutation: MutationResolvers = {
-  async placeOrder(_, { input }, { prisma, loaders, identity }) {
+  async placeOrder(_, { input }, { prisma, events, loaders, identity }) {
     const caller = requireUser(identity);
     const data = parseInput(placeOrderInput, input);
     const quantities = mergeQuantities(data.lines);
@@ -62,21 +65,46 @@ export const Mutation: MutationResolvers = {
       }
       const totalCents = lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
       if (totalCents > MAX_TOTAL_CENTS) throw ERRORS.BAD_USER_INPUT.err("The order total is too large; split it into several orders", { field: "lines" });
-      return tx.order.create({
+      // The id is chosen here so the OrderPlaced event can name the order and
+      // be the root of its saga: its id becomes the order's correlation id.
+      const orderId = randomUUID();
+      const customerId = caller.userId;
+      const cartId = data.cartId ?? null;
+      const placedEvent = createEvent(
+        "OrderPlaced",
+        {
+          orderId,
+          customerId,
+          cartId,
+          lines: lines.map(({ productId, quantity, unitPriceCents }) => ({ productId, quantity, unitPriceCents })),
+          totalCents,
+          currency,
+          paymentToken: data.paymentToken,
+        },
+        { aggregateId: orderId },
+      );
+      const order = await tx.order.create({
         data: {
-          customerId: caller.userId,
+          id: orderId,
+          correlationId: placedEvent.correlationId,
+          customerId,
           status: OrderStatus.PENDING,
           totalCents,
           currency,
           paymentToken: data.paymentToken,
-          cartId: data.cartId ?? null,
+          cartId,
           shippingAddressId: data.shippingAddressId ?? null,
           lines: { create: lines },
           statusChanges: { create: { fromStatus: null, toStatus: OrderStatus.PENDING, reason: "placed" } },
         },
         include: { lines: { orderBy: LINE_ORDER }, statusChanges: { orderBy: HISTORY_ORDER } },
       });
+      // Placing is the order's first transition (from nothing to PENDING); it is announced like every other.
+      const statusEvent = orderEvent("OrderStatusChanged", { orderId, customerId, from: null, to: OrderStatus.PENDING, reason: "placed" }, order, placedEvent);
+      await events.emit(tx, placedEvent, statusEvent);
+      return order;
     });
+    events.committed();
     const { lines, statusChanges, ...order } = placed;
     // The caller usually selects lines and history right away; they are already in hand.
     loaders.order.prime(order.id, order);
@@ -85,14 +113,16 @@ export const Mutation: MutationResolvers = {
     return order;
   },
 
-  async cancelOrder(_, args, { prisma, loaders, identity }) {
+  async cancelOrder(_, args, { prisma, events, loaders, identity }) {
     const caller = requireUser(identity);
     const { orderId, reason } = parseInput(cancelOrderInput, args);
     const owner = await prisma.order.findUnique({ where: { id: orderId }, select: { customerId: true } });
     // Someone else's order is reported exactly like a missing one.
     if (!owner || !canAccess(caller, owner.customerId)) throw ERRORS.NOT_FOUND.err(`Order ${orderId} does not exist`, { field: "orderId" });
     const why = reason ?? (caller.userId === owner.customerId ? "cancelled by the customer" : "cancelled by an administrator");
-    const { order } = await prisma.$transaction((tx) => transitionOrder(tx, orderId, OrderStatus.CANCELLED, why));
+    // transitionOrder writes OrderStatusChanged and OrderCancelled with the change: inventory releases the stock, payments refunds.
+    const { order } = await prisma.$transaction((tx) => transitionOrder(tx, events, { orderId, to: OrderStatus.CANCELLED, reason: why }));
+    events.committed();
     loaders.order.prime(order.id, order);
     return order;
   },

@@ -3,9 +3,10 @@ import type { MutationResolvers } from "../generated/graphql.ts";
 import { refundOrder } from "../payments.ts";
 
 export const Mutation: MutationResolvers = {
-  async refundOrderPayment(_, { orderId, reason }, { prisma, identity }) {
+  async refundOrderPayment(_, { orderId, reason }, { prisma, events, identity }) {
     requireAdmin(identity);
-    const outcome = await refundOrder(prisma, orderId, reason);
+    // PaymentRefunded is written in the refund's own transaction (see refundOrder).
+    const outcome = await refundOrder(prisma, events, orderId, reason);
     switch (outcome.kind) {
       case "REFUNDED":
         return outcome.payment;

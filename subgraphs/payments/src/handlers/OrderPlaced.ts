@@ -1,0 +1,25 @@
+import type { EventEnvelope } from "@store/events";
+import type { Logger } from "@store/kit";
+import type { PaymentsTx } from "../db.ts";
+
+export interface OrderPlacedDeps {
+  logger: Logger;
+}
+
+/**
+ * Remembers what to charge for a new order. Payments cannot read orders'
+ * database, so the intent keeps what the event says until StockReserved says
+ * "charge now". Nothing is charged yet: the stock may still be refused.
+ *
+ * Runs in the inbox transaction `tx`. An intent that exists is left as it is
+ * (the first word on an order stands, and a cancelled intent must stay
+ * cancelled), so even an OrderPlaced re-sent under a new event id changes nothing.
+ */
+export async function handleOrderPlaced(event: EventEnvelope<"OrderPlaced">, tx: PaymentsTx, { logger }: OrderPlacedDeps): Promise<void> {
+  const { orderId, customerId, totalCents, currency, paymentToken } = event.payload;
+  const { count } = await tx.paymentIntent.createMany({
+    data: [{ orderId, customerId, amountCents: totalCents, currency, paymentToken }],
+    skipDuplicates: true,
+  });
+  if (count === 0) logger.debug({ eventId: event.id, orderId }, "payment intent already recorded");
+}
