@@ -10,6 +10,19 @@ import type { SqlClient, TransactionalClient } from "./sql.ts";
 
 export type EventHandlers<Tx> = { [T in EventType]?: (event: EventEnvelope<T>, tx: Tx) => Promise<void> };
 
+/**
+ * Work that runs on every delivery of an event BEFORE its inbox transaction
+ * opens, outside any transaction: for an external side effect that no
+ * database transaction can contain (a card charge). It must be idempotent,
+ * since it runs again on redeliveries and duplicates; throwing fails the
+ * delivery, so the bus redelivers it later.
+ */
+export type BeforeTransactionSteps = { [T in EventType]?: (event: EventEnvelope<T>) => Promise<void> };
+
+export interface SubscribeOptions {
+  beforeTransaction?: BeforeTransactionSteps;
+}
+
 export interface ServiceEventsOptions<Tx extends SqlClient> {
   service: string;
   db: TransactionalClient<Tx>;
@@ -31,7 +44,7 @@ export interface ServiceEvents<Tx extends SqlClient> {
    * event, each in one transaction with its inbox row; events a handler emits
    * go out through the same outbox.
    */
-  subscribe(name: string, handlers: EventHandlers<Tx>): Promise<Consumer>;
+  subscribe(name: string, handlers: EventHandlers<Tx>, options?: SubscribeOptions): Promise<Consumer>;
   /** Starts the relay. Call once every service on the bus has subscribed. */
   start(): void;
   stop(): Promise<void>;
@@ -49,7 +62,7 @@ export function createServiceEvents<Tx extends SqlClient>({ service, db, bus, lo
     relay,
     emit: (tx, ...events) => writeOutbox(tx, events),
     committed: () => relay.notify(),
-    async subscribe(name, handlers) {
+    async subscribe(name, handlers, { beforeTransaction = {} } = {}) {
       const consumerName = `${service}-${name}`;
       const types = Object.keys(handlers) as EventType[];
       const consumer = await bus.consume({
@@ -58,6 +71,8 @@ export function createServiceEvents<Tx extends SqlClient>({ service, db, bus, lo
         handler: async (event) => {
           const handle = handlers[event.type] as ((event: EventEnvelope, tx: Tx) => Promise<void>) | undefined;
           if (!handle) return;
+          const before = beforeTransaction[event.type] as ((event: EventEnvelope) => Promise<void>) | undefined;
+          await before?.(event);
           const outcome = await handleOnce(db, consumerName, event, (tx) => handle(event, tx));
           metrics?.consumed.inc({ consumer: consumerName, type: event.type, outcome });
           if (outcome === "duplicate") log.debug({ consumer: consumerName, eventId: event.id }, "duplicate event ignored");

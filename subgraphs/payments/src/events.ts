@@ -1,4 +1,4 @@
-import { createServiceEvents, type AnyEventEnvelope, type EventBus, type EventEnvelope, type EventType, type ServiceEvents } from "@store/events";
+import { createServiceEvents, type EventBus, type ServiceEvents } from "@store/events";
 import type { Logger, ServiceCreateOptions } from "@store/kit";
 import type { PaymentsPrisma, PaymentsTx } from "./db.ts";
 import { handleOrderCancelled } from "./handlers/OrderCancelled.ts";
@@ -8,17 +8,6 @@ import { chargeForStockReserved, handleStockReserved, type StockReservedDeps } f
 /** What resolvers and handlers write events with: the outbox, inside their transaction. */
 export type PaymentsEvents = ServiceEvents<PaymentsTx>;
 
-export interface PaymentsEventsRuntime extends PaymentsEvents {
-  /**
-   * Registers work that runs on every delivery of an event of this type
-   * BEFORE its inbox transaction opens, outside any transaction: for an
-   * external side effect that no transaction can contain (the card charge).
-   * It must be idempotent, since it runs on redeliveries and duplicates too;
-   * throwing fails the delivery, so the bus redelivers it later.
-   */
-  beforeTransaction<T extends EventType>(type: T, step: (event: EventEnvelope<T>) => Promise<void>): void;
-}
-
 export interface CreatePaymentsEventsOptions {
   prisma: PaymentsPrisma;
   bus: EventBus;
@@ -27,41 +16,9 @@ export interface CreatePaymentsEventsOptions {
   registry?: ServiceCreateOptions["registry"];
 }
 
-type Step = (event: AnyEventEnvelope) => Promise<void>;
-
-/**
- * The bus as the runtime sees it, with each delivery to this service's
- * consumers preceded by the step registered for its type. The runtime runs
- * a handler only inside the inbox transaction, and the charge must happen
- * before it (see handlers/StockReserved.ts); wrapping the delivery keeps the
- * runtime's inbox, metrics and redelivery untouched around it.
- */
-function withStepsBeforeTransaction(bus: EventBus, steps: ReadonlyMap<EventType, Step>): EventBus {
-  return {
-    kind: bus.kind,
-    publish: (event) => bus.publish(event),
-    close: () => bus.close(),
-    consume: (options) =>
-      bus.consume({
-        ...options,
-        handler: async (event, delivery) => {
-          await steps.get(event.type)?.(event);
-          await options.handler(event, delivery);
-        },
-      }),
-  };
-}
-
 /** Payments' outbox (PaymentCaptured, PaymentFailed, PaymentRefunded), relay and consumer. */
-export function createPaymentsEvents({ prisma, bus, logger, registry }: CreatePaymentsEventsOptions): PaymentsEventsRuntime {
-  const steps = new Map<EventType, Step>();
-  const events = createServiceEvents<PaymentsTx>({ service: "payments", db: prisma, bus: withStepsBeforeTransaction(bus, steps), logger, registry });
-  return {
-    ...events,
-    beforeTransaction(type, step) {
-      steps.set(type, step as Step);
-    },
-  };
+export function createPaymentsEvents({ prisma, bus, logger, registry }: CreatePaymentsEventsOptions): PaymentsEvents {
+  return createServiceEvents<PaymentsTx>({ service: "payments", db: prisma, bus, logger, registry });
 }
 
 export type PaymentsHandlerDeps = StockReservedDeps;
@@ -74,11 +31,15 @@ export type PaymentsHandlerDeps = StockReservedDeps;
  * - OrderCancelled: never charge it, and refund a captured payment
  *   (PaymentRefunded).
  */
-export async function subscribePayments(events: PaymentsEventsRuntime, deps: PaymentsHandlerDeps) {
-  events.beforeTransaction("StockReserved", (event) => chargeForStockReserved(event, deps));
-  return events.subscribe("saga", {
-    OrderPlaced: (event, tx) => handleOrderPlaced(event, tx, deps),
-    StockReserved: (event, tx) => handleStockReserved(event, tx, deps),
-    OrderCancelled: (event, tx) => handleOrderCancelled(event, tx, deps),
-  });
+export async function subscribePayments(events: PaymentsEvents, deps: PaymentsHandlerDeps) {
+  return events.subscribe(
+    "saga",
+    {
+      OrderPlaced: (event, tx) => handleOrderPlaced(event, tx, deps),
+      StockReserved: (event, tx) => handleStockReserved(event, tx, deps),
+      OrderCancelled: (event, tx) => handleOrderCancelled(event, tx, deps),
+    },
+    // The charge cannot live in a transaction (see handlers/StockReserved.ts).
+    { beforeTransaction: { StockReserved: (event) => chargeForStockReserved(event, deps) } },
+  );
 }
