@@ -23,6 +23,28 @@ export interface Consumer {
   stop(): Promise<void>;
 }
 
+/**
+ * Receives a live event. Runs on the bus's delivery path, so it must not
+ * block: hand the event on (push it into a queue) and return. A throw is
+ * logged and the event is skipped for this listener only.
+ */
+export type LiveEventHandler = (event: AnyEventEnvelope) => void;
+
+export interface LiveListenOptions {
+  /**
+   * Called at most once when the bus ends this listener on its own (the
+   * broker's feed failed for good): nothing more will arrive, and a
+   * subscription built on it must end with an error rather than stall
+   * silently. Not called for close(), nor when the whole bus is closed.
+   */
+  onError?(error: Error): void;
+}
+
+export interface LiveListener {
+  /** Stops delivery to this listener; no event reaches it once this resolves. */
+  close(): Promise<void>;
+}
+
 export interface DeadLetter {
   consumer: string;
   reason: string;
@@ -35,14 +57,23 @@ export interface DeadLetter {
 
 /**
  * What services publish to and consume from. Two implementations with the
- * same at-least-once semantics: NATS JetStream, and an in-process bus for
- * `npm start` where every service runs in one process.
+ * same semantics: NATS JetStream, and an in-process bus for `npm start` where
+ * every service runs in one process. consume() is durable and at-least-once;
+ * listen() is a live, at-most-once view.
  */
 export interface EventBus {
   readonly kind: "nats" | "in-process";
   /** Resolves once the broker has the event (JetStream ack; in process: every consumer has handled it). */
   publish(event: EventEnvelope): Promise<void>;
   consume(options: ConsumeOptions): Promise<Consumer>;
+  /**
+   * A live view of the stream, for GraphQL subscriptions: every event of
+   * these types published after this resolves (by any instance) reaches every
+   * listener on every instance, in publish order, at most once. Unlike
+   * consume(), nothing is shared between instances of a service, acknowledged
+   * or redelivered, and nothing published before the call is replayed.
+   */
+  listen(types: readonly EventType[], handler: LiveEventHandler, options?: LiveListenOptions): Promise<LiveListener>;
   close(): Promise<void>;
 }
 

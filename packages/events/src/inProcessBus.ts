@@ -1,6 +1,12 @@
 import type { Logger } from "pino";
-import { redeliveryDelay, type ConsumeOptions, type Consumer, type DeadLetter, type EventBus } from "./bus.ts";
+import { redeliveryDelay, type ConsumeOptions, type Consumer, type DeadLetter, type EventBus, type LiveEventHandler } from "./bus.ts";
+import type { EventType } from "./catalogue.ts";
 import { parseEvent, serializeEvent, type EventEnvelope } from "./envelope.ts";
+
+interface Listener {
+  types: readonly EventType[];
+  handler: LiveEventHandler;
+}
 
 interface Subscription {
   options: ConsumeOptions;
@@ -26,13 +32,22 @@ export interface InProcessBusOptions {
  * publish() resolves only when every consumer has handled (or dead-lettered)
  * the event; the outbox marks a row published after that, so a crash before
  * then republishes it on restart: at-least-once, as with a real broker.
+ *
+ * Live listeners are called synchronously inside publish(), before durable
+ * consumers run: that keeps them in publish order whatever the consumers do,
+ * as a JetStream ordered consumer sees the stream's order.
  */
-export function createInProcessBus({ logger, delay = redeliveryDelay }: InProcessBusOptions): EventBus & { deadLetters: DeadLetter[] } {
+export function createInProcessBus({ logger, delay = redeliveryDelay }: InProcessBusOptions): EventBus & {
+  deadLetters: DeadLetter[];
+  /** Live listeners open right now: lets tests prove an unsubscribe released its listener. */
+  listenerCount(): number;
+} {
   const log = logger.child({ component: "in-process-bus" });
   const subscriptions = new Map<string, Subscription>();
   const seen = new Map<string, number>();
   const DEDUPE_WINDOW_MS = 120_000;
   const deadLetters: DeadLetter[] = [];
+  const listeners = new Set<Listener>();
 
   const deliver = async (subscription: Subscription, data: string) => {
     const { options } = subscription;
@@ -61,6 +76,25 @@ export function createInProcessBus({ logger, delay = redeliveryDelay }: InProces
     }
   };
 
+  const notifyListeners = (eventId: string, data: string) => {
+    // Parsed once from the wire form, like a consumer's copy: listeners never
+    // share objects with the producer (they may share one with each other).
+    const parsed = parseEvent(data);
+    if (!parsed.ok) {
+      log.error({ eventId, reason: parsed.reason }, "live event dropped");
+      return;
+    }
+    // A snapshot: a handler may close its own listener, or another, while called.
+    for (const listener of [...listeners]) {
+      if (!listeners.has(listener) || !listener.types.includes(parsed.event.type)) continue;
+      try {
+        listener.handler(parsed.event);
+      } catch (error) {
+        log.error({ eventId, err: error }, "live listener failed");
+      }
+    }
+  };
+
   return {
     kind: "in-process",
     deadLetters,
@@ -70,6 +104,7 @@ export function createInProcessBus({ logger, delay = redeliveryDelay }: InProces
       if (seen.has(event.id)) return;
       seen.set(event.id, now);
       const data = serializeEvent(event);
+      if (listeners.size > 0) notifyListeners(event.id, data);
       const deliveries: Promise<void>[] = [];
       for (const subscription of subscriptions.values()) {
         if (subscription.stopped || !subscription.options.types.includes(event.type)) continue;
@@ -93,7 +128,18 @@ export function createInProcessBus({ logger, delay = redeliveryDelay }: InProces
         },
       } satisfies Consumer;
     },
+    async listen(types, handler) {
+      const listener: Listener = { types: [...types], handler };
+      listeners.add(listener);
+      return {
+        async close() {
+          listeners.delete(listener);
+        },
+      };
+    },
+    listenerCount: () => listeners.size,
     async close() {
+      listeners.clear();
       for (const subscription of subscriptions.values()) subscription.stopped = true;
       await Promise.all([...subscriptions.values()].map((s) => s.tail));
       subscriptions.clear();

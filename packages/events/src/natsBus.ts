@@ -1,8 +1,8 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType, type JsMsg } from "@nats-io/jetstream";
 import { connect, headers, nanos, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { redeliveryDelay, type ConsumeOptions, type Consumer, type EventBus } from "./bus.ts";
-import { subjectOf } from "./catalogue.ts";
+import { redeliveryDelay, type ConsumeOptions, type Consumer, type EventBus, type LiveEventHandler, type LiveListener, type LiveListenOptions } from "./bus.ts";
+import { subjectOf, type EventType } from "./catalogue.ts";
 import { parseEvent, serializeEvent, type EventEnvelope } from "./envelope.ts";
 import type { EventMetrics } from "./metrics.ts";
 
@@ -25,6 +25,24 @@ export interface NatsBusOptions {
    * one server (each test run gets its own). @default ""
    */
   namespace?: string;
+}
+
+interface LiveSubscriber {
+  types: readonly EventType[];
+  handler: LiveEventHandler;
+  onError?: (error: Error) => void;
+  /** First stream sequence this listener may see: what the stream held when it called listen() is the past. */
+  fromSeq: number;
+}
+
+const RECOVERY_NOTICES: ReadonlySet<string> = new Set(["heartbeats_missed", "consumer_not_found", "stream_not_found", "consumer_deleted", "reset", "ordered_consumer_recreated"]);
+
+/** One ordered consumer per filter subject, shared by every listener on it in this process. */
+interface LiveFeed {
+  subscribers: Set<LiveSubscriber>;
+  /** Settles once the consumer exists; a listener joining returns only then. */
+  ready: Promise<void>;
+  stop(): Promise<void>;
 }
 
 // `status` is the HTTP-like status; `code` is JetStream's own error code (10059...).
@@ -74,6 +92,83 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
   await ensureStream(deadLetterStream, [`${namespace}deadletter.>`]);
 
   const consumers = new Set<Consumer>();
+  const feeds = new Map<string, LiveFeed>();
+
+  /**
+   * An ordered consumer (ephemeral, in memory, AckPolicy.None, re-created by
+   * the client from its last stream sequence after a gap or a reconnect) fanning
+   * one filter subject out to this process's listeners. It starts at an explicit
+   * sequence rather than DeliverPolicy.New: the client re-creates an ordered
+   * consumer from "last sequence seen + 1", which is 1 when none was seen yet,
+   * so a New consumer reset before its first event would replay the stream.
+   */
+  const openFeed = (filter: string, fromSeq: number): LiveFeed => {
+    const subscribers = new Set<LiveSubscriber>();
+    let stopped = false;
+    let close: () => Promise<void> = async () => {};
+    const ready = (async () => {
+      const consumer = await js.consumers.get(streamName, { filter_subjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq });
+      const messages = await consumer.consume({ max_messages: 256 });
+      void (async () => {
+        // The client recovers on its own (re-creates the consumer after a server
+        // restart or missed heartbeats); these say it had to, for operators.
+        for await (const status of messages.status()) {
+          if (RECOVERY_NOTICES.has(status.type)) log.warn({ filter, status: status.type }, "live feed recovering");
+        }
+      })().catch(() => {});
+      const loop = (async () => {
+        for await (const msg of messages) {
+          const parsed = parseEvent(msg.data);
+          if (!parsed.ok) {
+            // Durable consumers dead-letter it; a live view just skips it.
+            log.warn({ subject: msg.subject, reason: parsed.reason }, "live event skipped");
+            continue;
+          }
+          const seq = msg.info.streamSequence;
+          for (const subscriber of [...subscribers]) {
+            if (!subscribers.has(subscriber) || seq < subscriber.fromSeq || !subscriber.types.includes(parsed.event.type)) continue;
+            try {
+              subscriber.handler(parsed.event);
+            } catch (error) {
+              log.error({ eventId: parsed.event.id, err: error }, "live listener failed");
+            }
+          }
+        }
+        if (!stopped) throw new Error("the live event feed ended");
+      })().catch((error: unknown) => {
+        // The client re-creates an ordered consumer across reconnects and server
+        // restarts; getting here means it gave up (the connection closed, or the
+        // stream stayed missing): tell every listener, so their subscriptions
+        // end with an error instead of going quiet.
+        if (stopped) return;
+        const failure = error instanceof Error ? error : new Error(String(error));
+        log.error({ err: failure, filter }, "live feed failed");
+        if (feeds.get(filter) === feed) feeds.delete(filter);
+        for (const subscriber of subscribers) subscriber.onError?.(failure);
+        subscribers.clear();
+      });
+      let closing: Promise<void> | undefined;
+      close = () =>
+        (closing ??= (async () => {
+          await messages.close();
+          await loop;
+          // Ephemeral consumers expire on their own (inactive_threshold); deleting now frees the server sooner.
+          await consumer.delete().catch(() => {});
+        })());
+      // stop() came while the consumer was being created.
+      if (stopped) await close();
+    })();
+    const feed: LiveFeed = {
+      subscribers,
+      ready,
+      async stop() {
+        stopped = true;
+        await ready.catch(() => {});
+        await close();
+      },
+    };
+    return feed;
+  };
 
   const deadLetter = async (consumer: string, msg: JsMsg, reason: string, eventId?: string) => {
     const h = headers();
@@ -162,7 +257,37 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
       return handle;
     },
 
+    async listen(types: readonly EventType[], handler: LiveEventHandler, options: LiveListenOptions = {}): Promise<LiveListener> {
+      if (types.length === 0) throw new Error("listen() needs at least one event type");
+      // NATS 2.9 has one filter_subject per consumer: several types share the whole stream's feed and are filtered here.
+      const filter = types.length === 1 ? subject(types[0]!) : `${namespace}events.>`;
+      const { state } = await jsm.streams.info(streamName);
+      const subscriber: LiveSubscriber = { types: [...types], handler, onError: options.onError, fromSeq: state.last_seq + 1 };
+      let feed = feeds.get(filter);
+      if (!feed) {
+        feed = openFeed(filter, subscriber.fromSeq);
+        feeds.set(filter, feed);
+      }
+      const joined = feed;
+      joined.subscribers.add(subscriber);
+      const leave = async () => {
+        if (!joined.subscribers.delete(subscriber) || joined.subscribers.size > 0) return;
+        // The last one out stops the feed; a listen() after this opens a new one.
+        if (feeds.get(filter) === joined) feeds.delete(filter);
+        await joined.stop();
+      };
+      try {
+        await joined.ready;
+      } catch (error) {
+        await leave();
+        throw error;
+      }
+      return { close: leave };
+    },
+
     async close() {
+      await Promise.all([...feeds.values()].map((feed) => feed.stop()));
+      feeds.clear();
       await Promise.all([...consumers].map((c) => c.stop()));
       await nc.drain();
     },

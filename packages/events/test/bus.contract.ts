@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createEvent } from "../src/index.ts";
 import { aggregate, collector, numbered, type BusFactory } from "./buses.ts";
 
-/** The at-least-once contract both buses must keep; run against each. */
+/** The contract both buses must keep (durable at-least-once consumers, live at-most-once listeners); run against each. */
 export function busContract(name: string, factory: BusFactory) {
   describe(`${name} bus contract`, () => {
     let bus: Awaited<ReturnType<BusFactory>>;
@@ -85,6 +85,76 @@ export function busContract(name: string, factory: BusFactory) {
       await bus.publish(numbered(2));
       await got.done();
       expect(await bus.deadLetterCount()).toBe(1);
+    });
+
+    describe("live listeners", () => {
+      it("give every listener each event published after listen(), in publish order", async () => {
+        const a = collector(10);
+        const b = collector(10);
+        await bus.listen(["ShipmentDelivered"], (e) => a.push(e));
+        await bus.listen(["ShipmentDelivered"], (e) => b.push(e));
+        const events = Array.from({ length: 10 }, (_, i) => numbered(100 + i));
+        for (const event of events) await bus.publish(event);
+        await Promise.all([a.done(), b.done()]);
+        expect(a.received.map((e) => e.id)).toEqual(events.map((e) => e.id));
+        expect(b.received.map((e) => e.id)).toEqual(events.map((e) => e.id));
+      });
+
+      it("replay nothing published before the listener was created", async () => {
+        const before = numbered(200);
+        await bus.publish(before);
+        const got = collector(1);
+        await bus.listen(["ShipmentDelivered"], (e) => got.push(e));
+        const after = numbered(201);
+        await bus.publish(after);
+        await got.done();
+        await new Promise((r) => setTimeout(r, 200));
+        expect(got.received.map((e) => e.id)).toEqual([after.id]);
+      });
+
+      it("deliver only the types asked for, several types in one order", async () => {
+        const got = collector(3);
+        await bus.listen(["ShipmentDelivered", "OrderCancelled"], (e) => got.push(e));
+        const cancelled = createEvent("OrderCancelled", { orderId: aggregate, customerId: aggregate, reason: "test", previousStatus: "PENDING" }, { aggregateId: aggregate });
+        const stock = createEvent("StockChanged", { productId: aggregate, onHand: 3, reserved: 1, available: 2 }, { aggregateId: aggregate });
+        const expected = [numbered(300), cancelled, numbered(301)];
+        await bus.publish(expected[0]!);
+        await bus.publish(stock);
+        await bus.publish(cancelled);
+        await bus.publish(expected[2]!);
+        await got.done();
+        expect(got.received.map((e) => e.id)).toEqual(expected.map((e) => e.id));
+      });
+
+      it("stop delivering to a listener once close() resolves, and keep delivering to the others", async () => {
+        const closed = collector(1);
+        const open = collector(2);
+        const listener = await bus.listen(["ShipmentDelivered"], (e) => closed.push(e));
+        await bus.listen(["ShipmentDelivered"], (e) => open.push(e));
+        const first = numbered(400);
+        await bus.publish(first);
+        await closed.done();
+        await listener.close();
+        const second = numbered(401);
+        await bus.publish(second);
+        await open.done();
+        await new Promise((r) => setTimeout(r, 200));
+        expect(closed.received.map((e) => e.id)).toEqual([first.id]);
+        expect(open.received.map((e) => e.id)).toEqual([first.id, second.id]);
+        await listener.close(); // twice is harmless
+      });
+
+      it("are independent of durable consumers: both see the event", async () => {
+        const durable = collector(1);
+        const live = collector(1);
+        await bus.consume({ name: "contract-live-durable", types: ["ShipmentDelivered"], handler: async (e) => durable.push(e) });
+        await bus.listen(["ShipmentDelivered"], (e) => live.push(e));
+        const event = numbered(500);
+        await bus.publish(event);
+        await Promise.all([durable.done(), live.done()]);
+        expect(live.received[0]!.id).toBe(event.id);
+        expect(durable.received[0]!.id).toBe(event.id);
+      });
     });
   });
 }

@@ -81,4 +81,35 @@ describe("NATS JetStream bus", () => {
       await bus.close();
     }
   });
+
+  it("fans live events out to listeners on every bus instance, one shared ordered consumer per subject", async () => {
+    const { bus, namespace } = await isolatedBus();
+    const other = await createNatsBus({ url: NATS_URL, name: "bus-test-other", logger, namespace });
+    const stream = `${namespace.toUpperCase().replace(/\W/g, "_")}EVENTS`;
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const here = collector(3);
+      const there = collector(3);
+      const alsoThere = collector(3);
+      await bus.listen(["ShipmentDelivered"], (e) => here.push(e));
+      const a = await other.listen(["ShipmentDelivered"], (e) => there.push(e));
+      const b = await other.listen(["ShipmentDelivered"], (e) => alsoThere.push(e));
+      // One consumer per instance and subject, however many listeners it serves.
+      expect((await jsm.streams.info(stream)).state.consumer_count).toBe(2);
+      const events = [numbered(1), numbered(2), numbered(3)];
+      for (const event of events) await bus.publish(event);
+      await Promise.all([here.done(), there.done(), alsoThere.done()]);
+      for (const got of [here, there, alsoThere]) expect(got.received.map((e) => e.id)).toEqual(events.map((e) => e.id));
+      await a.close();
+      expect((await jsm.streams.info(stream)).state.consumer_count).toBe(2);
+      await b.close();
+      expect((await jsm.streams.info(stream)).state.consumer_count).toBe(1);
+    } finally {
+      await nc.close();
+      await bus.deleteStreams();
+      await other.close();
+      await bus.close();
+    }
+  });
 });

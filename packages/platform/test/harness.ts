@@ -25,7 +25,8 @@ export function startTestPlatform(overrides: Partial<StartPlatformOptions> = {})
     // TEST_LOG_LEVEL=warn shows what the services log while a test runs.
     logger: process.env.TEST_LOG_LEVEL ? createLogger({ name: "e2e", level: process.env.TEST_LOG_LEVEL as "warn" }) : silentLogger,
     poolSize: 5,
-    routerEnv: { SUBGRAPH_TIMEOUT_MS: "3000" },
+    // Generous: 50 concurrent orders on a loaded 2-core CI machine queue on a pool of 5.
+    routerEnv: { SUBGRAPH_TIMEOUT_MS: "15000" },
     ...overrides,
   });
 }
