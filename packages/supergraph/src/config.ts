@@ -28,11 +28,15 @@ export class SupergraphConfigError extends Error {
   readonly code = "INVALID_SUPERGRAPH_CONFIG";
 }
 
-/** Parses supergraph.yaml and reads every subgraph's SDL from disk. */
-export function readSupergraphConfig(path: string): SubgraphSource[] {
+/** Reads a file by path; the default reads the working tree, a git reader reads a commit. */
+export type FileReader = (path: string) => string;
+const readWorkingTree: FileReader = (path) => readFileSync(path, "utf8");
+
+/** Parses supergraph.yaml and reads every subgraph's SDL (from disk, or through `read`). */
+export function readSupergraphConfig(path: string, read: FileReader = readWorkingTree): SubgraphSource[] {
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(path, "utf8"));
+    raw = parseYaml(read(path));
   } catch (error) {
     throw new SupergraphConfigError(`${path}: ${(error as Error).message}`);
   }
@@ -45,7 +49,7 @@ export function readSupergraphConfig(path: string): SubgraphSource[] {
     const file = resolve(base, subgraph.schema.file);
     let sdl: string;
     try {
-      sdl = readFileSync(file, "utf8");
+      sdl = read(file);
     } catch {
       throw new SupergraphConfigError(`${path}: subgraph ${name}: cannot read schema file ${subgraph.schema.file}`);
     }

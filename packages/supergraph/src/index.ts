@@ -1,2 +1,4 @@
+export * from "./check.ts";
 export * from "./compose.ts";
 export * from "./config.ts";
+export * from "./operations.ts";
