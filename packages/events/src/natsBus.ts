@@ -54,7 +54,13 @@ const isNotFound = (error: unknown) => error instanceof JetStreamApiError && err
  * event id as the message id, so a relay that publishes a row twice (crash
  * between publish and mark) is de-duplicated by the broker.
  */
-export async function createNatsBus({ url, name, logger, metrics, duplicateWindowMs = 120_000, delay = redeliveryDelay, namespace = "" }: NatsBusOptions): Promise<EventBus & { deleteStreams(): Promise<void> }> {
+export async function createNatsBus({ url, name, logger, metrics, duplicateWindowMs = 120_000, delay = redeliveryDelay, namespace = "" }: NatsBusOptions): Promise<
+  EventBus & {
+    deleteStreams(): Promise<void>;
+    /** Live listeners open in this process right now: lets tests prove a subscription is live, or released. */
+    listenerCount(): number;
+  }
+> {
   const streamName = `${namespace.toUpperCase().replace(/\W/g, "_")}${EVENTS_STREAM}`;
   const deadLetterStream = `${namespace.toUpperCase().replace(/\W/g, "_")}${DEAD_LETTER_STREAM}`;
   const subject = (type: Parameters<typeof subjectOf>[0]) => `${namespace}${subjectOf(type)}`;
@@ -291,6 +297,7 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
       await Promise.all([...consumers].map((c) => c.stop()));
       await nc.drain();
     },
+    listenerCount: () => [...feeds.values()].reduce((count, feed) => count + feed.subscribers.size, 0),
     /** Removes this bus's streams (tests, with a namespace). */
     async deleteStreams() {
       await jsm.streams.delete(streamName).catch(() => {});

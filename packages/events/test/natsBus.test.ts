@@ -95,6 +95,7 @@ describe("NATS JetStream bus", () => {
       await bus.listen(["ShipmentDelivered"], (e) => here.push(e));
       const a = await other.listen(["ShipmentDelivered"], (e) => there.push(e));
       const b = await other.listen(["ShipmentDelivered"], (e) => alsoThere.push(e));
+      expect([bus.listenerCount(), other.listenerCount()]).toEqual([1, 2]);
       // One consumer per instance and subject, however many listeners it serves.
       expect((await jsm.streams.info(stream)).state.consumer_count).toBe(2);
       const events = [numbered(1), numbered(2), numbered(3)];
@@ -104,6 +105,7 @@ describe("NATS JetStream bus", () => {
       await a.close();
       expect((await jsm.streams.info(stream)).state.consumer_count).toBe(2);
       await b.close();
+      expect(other.listenerCount()).toBe(0);
       expect((await jsm.streams.info(stream)).state.consumer_count).toBe(1);
     } finally {
       await nc.close();

@@ -9,6 +9,7 @@ import { isClientSafe, ErrorCode } from "./errors.ts";
 import { verifyIdentityHeaders, type Identity } from "./identity.ts";
 import { handleGraphQLRequest, routerSignatureRequired, sendError, sendJson } from "./http.ts";
 import type { Logger } from "./logger.ts";
+import { createSubscriptionServer, type SubscriptionServer } from "./subscriptionServer.ts";
 import { randomUUID } from "node:crypto";
 import type { Registry } from "prom-client";
 
@@ -31,6 +32,12 @@ export interface SubgraphOptions<TContext extends RequestContextBase> {
   ready?(): Promise<void>;
   /** Served at /metrics when given (events, consumer lag, process). */
   registry?: Registry;
+  /**
+   * Serve GraphQL over WebSocket (graphql-ws, `graphql-transport-ws`) on the
+   * HTTP port at /graphql, for the router's upstream subscriptions.
+   * @default true when the schema has a Subscription type, else false
+   */
+  subscriptions?: boolean;
 }
 
 export interface ListenOptions {
@@ -43,8 +50,13 @@ export interface ListenOptions {
 
 export interface RunningSubgraph {
   url: string;
+  /** ws:// address of the same endpoint, when subscriptions are served. */
+  subscriptionsUrl: string | undefined;
   port: number;
   server: Server;
+  /** WebSocket connections open right now (0 without subscriptions): lets tests prove teardown. */
+  webSocketConnections(): number;
+  /** Closes WebSocket connections (1001), then the HTTP server. */
   close(): Promise<void>;
 }
 
@@ -52,6 +64,8 @@ export interface Subgraph<TContext extends RequestContextBase> {
   readonly name: string;
   readonly schema: GraphQLSchema;
   readonly apollo: ApolloServer<TContext>;
+  /** Whether listen() serves subscriptions over WebSocket. */
+  readonly subscriptions: boolean;
   /**
    * Runs one operation in process, as the given caller: what subgraph tests use.
    * Starts Apollo Server on first use.
@@ -62,7 +76,7 @@ export interface Subgraph<TContext extends RequestContextBase> {
     options?: { identity?: Identity | null },
   ): Promise<FormattedExecutionResult<TData>>;
   listen(options: ListenOptions): Promise<RunningSubgraph>;
-  /** Stops Apollo Server (and the HTTP server when listening). */
+  /** Stops Apollo Server (and, when listening, WebSocket connections and the HTTP server). */
   stop(): Promise<void>;
 }
 
@@ -103,11 +117,14 @@ function useRequestLogging<TContext extends RequestContextBase>(): ApolloServerP
 
 export function createSubgraph<TContext extends RequestContextBase>(options: SubgraphOptions<TContext>): Subgraph<TContext> {
   const logger = options.logger.child({ component: "subgraph" });
+  // buildSubgraphSchema keeps a Subscription field's `subscribe` (an AsyncIterable source) next to its `resolve`.
   const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as never }]);
+  const subscriptions = options.subscriptions ?? Boolean(schema.getSubscriptionType());
+  const formatError = createFormatError(logger);
   const apollo = new ApolloServer<TContext>({
     schema,
     includeStacktraceInErrorResponses: false,
-    formatError: createFormatError(logger),
+    formatError,
     // Federated traces (ftv1) are for Apollo Studio, which we do not report to.
     plugins: [useRequestLogging<TContext>(), ApolloServerPluginInlineTraceDisabled()],
     // The router is the only client; it asks for the SDL through `_service`.
@@ -116,14 +133,24 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
   let started: Promise<void> | undefined;
   const ensureStarted = () => (started ??= apollo.start());
   let http: Server | undefined;
+  let sockets: SubscriptionServer | undefined;
 
   const contextFor = (identity: Identity | null, requestId: string) =>
     options.createContext({ identity, requestId, logger: logger.child({ requestId }) });
+
+  const closeListening = async () => {
+    // WebSockets first: node's server.close() waits for upgraded sockets too.
+    await sockets?.close();
+    sockets = undefined;
+    if (http) await closeServer(http);
+    http = undefined;
+  };
 
   return {
     name: options.name,
     schema,
     apollo,
+    subscriptions,
     async execute<TData>(query: string | DocumentNode, variables?: Record<string, unknown>, opts: { identity?: Identity | null } = {}) {
       await ensureStarted();
       const request: Omit<GraphQLRequest, "query"> & { query?: string | DocumentNode } = { query, variables };
@@ -177,28 +204,50 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
           else res.destroy();
         });
       });
+      const ws = subscriptions
+        ? createSubscriptionServer({ schema, routerSigningSecret, logger, formatError, context: (identity, requestId) => contextFor(identity, requestId) })
+        : undefined;
+      server.on("upgrade", (req, socket, head: Buffer) => {
+        const path = (req.url ?? "/").split("?")[0];
+        if (!ws || (path !== "/graphql" && path !== "/")) {
+          // An upgraded socket has no HTTP error handler left: a reset peer must not crash the process.
+          socket.once("error", () => socket.destroy());
+          socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+          return;
+        }
+        ws.handleUpgrade(req, socket, head);
+      });
       // Keep-alive from the router must outlive its pool's idle timeout, or
       // the router races a closing socket.
       server.keepAliveTimeout = 65_000;
       server.headersTimeout = 66_000;
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => resolve());
-      });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once("error", reject);
+          server.listen(port, host, () => resolve());
+        });
+      } catch (error) {
+        await ws?.close();
+        throw error;
+      }
       http = server;
+      sockets = ws;
       const actual = (server.address() as AddressInfo).port;
-      const url = `http://${host.includes(":") ? `[${host}]` : host}:${actual}/graphql`;
-      logger.info({ url }, "subgraph listening");
+      const authority = `${host.includes(":") ? `[${host}]` : host}:${actual}`;
+      const url = `http://${authority}/graphql`;
+      const subscriptionsUrl = ws ? `ws://${authority}/graphql` : undefined;
+      logger.info({ url, subscriptionsUrl }, "subgraph listening");
       return {
         url,
+        subscriptionsUrl,
         port: actual,
         server,
-        close: () => closeServer(server),
+        webSocketConnections: () => ws?.connections ?? 0,
+        close: closeListening,
       };
     },
     async stop() {
-      if (http) await closeServer(http);
-      http = undefined;
+      await closeListening();
       if (started) await apollo.stop();
     },
   };

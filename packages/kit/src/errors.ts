@@ -14,6 +14,8 @@ export const ErrorCode = {
   InvalidState: "INVALID_STATE",
   InsufficientStock: "INSUFFICIENT_STOCK",
   InvalidRouterSignature: "INVALID_ROUTER_SIGNATURE",
+  /** A subscriber fell further behind its events than its queue holds; it missed events and must subscribe again. */
+  SubscriptionOverflow: "SUBSCRIPTION_OVERFLOW",
   InternalServerError: "INTERNAL_SERVER_ERROR",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -43,6 +45,7 @@ export const ERRORS = {
   INVALID_STATE: entry(ErrorCode.InvalidState, 409),
   INSUFFICIENT_STOCK: entry(ErrorCode.InsufficientStock, 409),
   INVALID_ROUTER_SIGNATURE: entry(ErrorCode.InvalidRouterSignature, 401),
+  SUBSCRIPTION_OVERFLOW: entry(ErrorCode.SubscriptionOverflow, 503),
   INTERNAL_SERVER_ERROR: entry(ErrorCode.InternalServerError, 500),
 } as const satisfies Record<ErrorCode, CatalogueEntry>;
 

@@ -40,9 +40,12 @@ export function sendError(res: ServerResponse, status: number, code: string, mes
 
 export function requestIdOf(req: IncomingMessage): string {
   const given = req.headers[IdentityHeader.RequestId];
-  const value = Array.isArray(given) ? given[0] : given;
-  // Accept the router's id when it looks sane; never echo arbitrary bytes into logs.
-  return value && /^[\w.-]{1,128}$/.test(value) ? value : randomUUID();
+  return saneRequestId(Array.isArray(given) ? given[0] : given);
+}
+
+/** The router's request id when it looks sane, else a new one: never echo arbitrary bytes into logs. */
+export function saneRequestId(value: unknown): string {
+  return typeof value === "string" && /^[\w.-]{1,128}$/.test(value) ? value : randomUUID();
 }
 
 export interface GraphQLHttpOptions<TContext extends BaseContext> {

@@ -46,6 +46,16 @@ export function signIdentityHeaders(secret: string, identity: Identity | null, n
   };
 }
 
+/**
+ * The graphql-ws `connectionParams` with which the router opens an upstream
+ * subscription socket: the same signed identity headers as over HTTP, plus
+ * the request id. Subgraphs verify them once, when the connection opens, and
+ * run every operation on that socket as this identity.
+ */
+export function signConnectionParams(secret: string, identity: Identity | null, requestId?: string, now = Date.now()): Record<string, string> {
+  return { ...signIdentityHeaders(secret, identity, now), ...(requestId ? { [IdentityHeader.RequestId]: requestId } : {}) };
+}
+
 export type VerifiedIdentity = { ok: true; identity: Identity | null } | { ok: false; reason: string };
 
 type HeaderSource = Record<string, string | string[] | undefined>;

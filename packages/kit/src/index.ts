@@ -9,6 +9,8 @@ export * from "./loaders.ts";
 export * from "./logger.ts";
 export * from "./prisma.ts";
 export * from "./shutdown.ts";
+export * from "./subscriptions.ts";
+export * from "./subscriptionServer.ts";
 export * from "./tokens.ts";
 export * from "./validation.ts";
 export { gql } from "graphql-tag";

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import {
@@ -8,6 +9,7 @@ import {
   getNamedType,
   isInputObjectType,
   parse,
+  print,
   validate,
   visit,
   visitWithTypeInfo,
@@ -129,4 +131,18 @@ export function touches(change: { type: string; path?: string }, coordinates: Se
   if (ADDITIONS.has(change.type)) return coordinates.has(path.slice(0, path.lastIndexOf(".")));
   for (const coordinate of coordinates) if (coordinate.startsWith(`${path}.`)) return true;
   return false;
+}
+
+/**
+ * A registered operation's trusted-document id: sha256 (hex) of its printed
+ * form, so formatting and comments in the file do not change it. Clients send
+ * it as `documentId` (or Apollo's `extensions.persistedQuery.sha256Hash`).
+ */
+export function documentIdOf(document: DocumentNode): string {
+  return createHash("sha256").update(print(document)).digest("hex");
+}
+
+/** documentId -> printed document, for every registered operation. */
+export function trustedDocumentManifest(operations: readonly RegisteredOperation[]): Map<string, { name: string; query: string }> {
+  return new Map(operations.map((op) => [documentIdOf(op.document), { name: op.name, query: print(op.document) }]));
 }

@@ -14,7 +14,7 @@ export const inventoryService: ServiceDefinition = {
     const events = createInventoryEvents({ prisma, bus, logger, registry });
     await subscribeInventory(events, { logger });
     return {
-      subgraph: createInventorySubgraph({ prisma, events, logger, registry }),
+      subgraph: createInventorySubgraph({ prisma, events, bus, logger, registry }),
       seed: () => seedInventory(prisma),
       start: () => events.start(),
       // Consumers and relay first: they still need the pool to finish what they are doing.

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoProducts } from "@store/demo-data";
-import { createEvent, createInProcessBus, createServiceEvents, handleOnce, type AnyEventEnvelope, type EventEnvelope, type EventType } from "@store/events";
+import { createEvent, createInProcessBus, createServiceEvents, handleOnce, type AnyEventEnvelope, type EventBus, type EventEnvelope, type EventType } from "@store/events";
 import { silentLogger } from "@store/kit";
 import { admin, createTestDatabase, type TestDatabase } from "@store/testing";
 import { createInventoryPrisma, type InventoryPrisma, type InventoryTx } from "../src/db.ts";
@@ -18,6 +18,7 @@ const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 const CONSUMER = "inventory-saga";
 let db: TestDatabase;
 let prisma: InventoryPrisma;
+let bus: EventBus;
 let events: InventoryEvents;
 let deps: InventoryHandlerDeps;
 
@@ -26,7 +27,8 @@ beforeAll(async () => {
   prisma = createInventoryPrisma({ url: db.url });
   await seedInventory(prisma);
   // Never started: what handlers emit stays in the outbox for the tests to read.
-  events = createServiceEvents({ service: "inventory", db: prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger });
+  bus = createInProcessBus({ logger: silentLogger });
+  events = createServiceEvents({ service: "inventory", db: prisma, bus, logger: silentLogger });
   deps = { events, logger: silentLogger };
 });
 
@@ -336,7 +338,7 @@ describe("ShipmentDispatched", () => {
     // Restock, reserve, release part, ship the rest: sum(delta) = available, sum(onHandDelta) = onHand.
     const productId = randomUUID();
     await deliver(handleProductCreated, productCreated(productId));
-    const subgraph = createInventorySubgraph({ prisma, events, logger: silentLogger });
+    const subgraph = createInventorySubgraph({ prisma, events, bus, logger: silentLogger });
     const restocked = await subgraph.execute(`mutation($id: ID!) { restock(productId: $id, quantity: 20) { id } }`, { id: productId }, { identity: admin() });
     expect(restocked.errors).toBeUndefined();
     await subgraph.stop();

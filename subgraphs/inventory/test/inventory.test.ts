@@ -22,8 +22,9 @@ beforeAll(async () => {
   prisma = createInventoryPrisma({ url: db.url });
   await seedInventory(prisma);
   // Never started: rows stay in the outbox for the tests to read.
-  events = createServiceEvents({ service: "inventory", db: prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger });
-  subgraph = createInventorySubgraph({ prisma, events, logger: silentLogger });
+  const bus = createInProcessBus({ logger: silentLogger });
+  events = createServiceEvents({ service: "inventory", db: prisma, bus, logger: silentLogger });
+  subgraph = createInventorySubgraph({ prisma, events, bus, logger: silentLogger });
 });
 
 afterAll(async () => {

@@ -1,4 +1,4 @@
-import type { RequestContextBase } from "@store/kit";
+import type { LiveEvents, RequestContextBase } from "@store/kit";
 import type { OrdersPrisma } from "./db.ts";
 import type { OrdersEvents } from "./events.ts";
 import { createLoaders, type OrdersLoaders } from "./loaders.ts";
@@ -8,8 +8,10 @@ export interface Context extends RequestContextBase {
   loaders: OrdersLoaders;
   /** Mutations write their events through it in their own transaction, then call committed(). */
   events: OrdersEvents;
+  /** The bus's live view: what subscriptions are made of. */
+  live: LiveEvents;
 }
 
-export function createContext(prisma: OrdersPrisma, events: OrdersEvents, base: RequestContextBase): Context {
-  return { ...base, prisma, events, loaders: createLoaders(prisma) };
+export function createContext(prisma: OrdersPrisma, events: OrdersEvents, live: LiveEvents, base: RequestContextBase): Context {
+  return { ...base, prisma, events, live, loaders: createLoaders(prisma) };
 }

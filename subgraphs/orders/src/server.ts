@@ -1,4 +1,5 @@
-import { createSubgraph, loadTypeDefs, type Logger, type ServiceCreateOptions } from "@store/kit";
+import type { EventBus } from "@store/events";
+import { createLiveEvents, createSubgraph, loadTypeDefs, type Logger, type ServiceCreateOptions } from "@store/kit";
 import { createContext } from "./context.ts";
 import type { OrdersPrisma } from "./db.ts";
 import type { OrdersEvents } from "./events.ts";
@@ -7,22 +8,27 @@ import { resolvers } from "./resolvers/index.ts";
 export interface OrdersSubgraphDeps {
   prisma: OrdersPrisma;
   events: OrdersEvents;
+  /** Subscriptions listen to it (the outbox relay publishes through `events`). */
+  bus: EventBus;
   logger: Logger;
   /** Served at /metrics when given. */
   registry?: ServiceCreateOptions["registry"];
+  /** Events held per subscriber before it is ended with SUBSCRIPTION_OVERFLOW. @default 100 */
+  subscriptionQueue?: number;
 }
 
 export const typeDefs = loadTypeDefs(new URL("../schema.graphql", import.meta.url));
 
 /** Builds the orders subgraph; never listens (see index.ts). */
-export function createOrdersSubgraph({ prisma, events, logger, registry }: OrdersSubgraphDeps) {
+export function createOrdersSubgraph({ prisma, events, bus, logger, registry, subscriptionQueue }: OrdersSubgraphDeps) {
+  const live = createLiveEvents(bus, { maxQueue: subscriptionQueue, logger: logger.child({ component: "subscriptions" }) });
   return createSubgraph({
     name: "orders",
     typeDefs,
     resolvers: resolvers as never,
     logger,
     registry,
-    createContext: (base) => createContext(prisma, events, base),
+    createContext: (base) => createContext(prisma, events, live, base),
     ready: async () => {
       await prisma.$queryRaw`SELECT 1`;
     },

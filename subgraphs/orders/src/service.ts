@@ -23,7 +23,7 @@ export const ordersService: ServiceDefinition = {
       throw error;
     }
     return {
-      subgraph: createOrdersSubgraph({ prisma, events, logger, registry }),
+      subgraph: createOrdersSubgraph({ prisma, events, bus, logger, registry }),
       seed: () => seedOrders(prisma),
       start: () => events.start(),
       dispose: async () => {

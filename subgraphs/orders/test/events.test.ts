@@ -32,9 +32,10 @@ beforeAll(async () => {
   prisma = createOrdersPrisma({ url: db.url });
   await seedOrders(prisma);
   // Never started: what handlers and mutations emit stays in the outbox to be asserted.
-  events = createServiceEvents<OrdersTx>({ service: "orders", db: prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger });
+  const bus = createInProcessBus({ logger: silentLogger });
+  events = createServiceEvents<OrdersTx>({ service: "orders", db: prisma, bus, logger: silentLogger });
   deps = { events, logger: silentLogger.child({}) };
-  subgraph = createOrdersSubgraph({ prisma, events, logger: silentLogger });
+  subgraph = createOrdersSubgraph({ prisma, events, bus, logger: silentLogger });
 });
 
 afterAll(async () => {

@@ -24,8 +24,9 @@ beforeAll(async () => {
   prisma = createOrdersPrisma({ url: db.url });
   await seedOrders(prisma);
   // Never started: the relay stays off, so what mutations emit stays in the outbox to be asserted.
-  events = createServiceEvents<OrdersTx>({ service: "orders", db: prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger });
-  subgraph = createOrdersSubgraph({ prisma, events, logger: silentLogger });
+  const bus = createInProcessBus({ logger: silentLogger });
+  events = createServiceEvents<OrdersTx>({ service: "orders", db: prisma, bus, logger: silentLogger });
+  subgraph = createOrdersSubgraph({ prisma, events, bus, logger: silentLogger });
 });
 
 afterAll(async () => {

@@ -16,7 +16,7 @@ export const shippingService: ServiceDefinition = {
     // service has its consumers, so no PaymentCaptured goes by unheard.
     await subscribeShipping(events, { logger: logger.child({ component: "shipping-saga" }) });
     return {
-      subgraph: createShippingSubgraph({ prisma, logger, events, registry }),
+      subgraph: createShippingSubgraph({ prisma, logger, events, bus, registry }),
       seed: () => seedShipping(prisma),
       start: () => events.start(),
       dispose: async () => {

@@ -22,8 +22,9 @@ beforeAll(async () => {
   prisma = createShippingPrisma({ url: db.url });
   await seedShipping(prisma);
   // Never started: emitted events stay in the outbox for the assertions.
-  events = createServiceEvents({ service: "shipping", db: prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger });
-  subgraph = createShippingSubgraph({ prisma, logger: silentLogger, events });
+  const bus = createInProcessBus({ logger: silentLogger });
+  events = createServiceEvents({ service: "shipping", db: prisma, bus, logger: silentLogger });
+  subgraph = createShippingSubgraph({ prisma, logger: silentLogger, events, bus });
 });
 
 afterAll(async () => {

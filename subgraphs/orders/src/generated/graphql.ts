@@ -154,6 +154,31 @@ export type QueryOrderArgs = {
   id: Scalars['ID']['input'];
 };
 
+/**
+ * Live order updates. Each payload is the order as it stands after one
+ * OrderStatusChanged event, delivered in the order the changes happened: `status`
+ * is the status that change moved to (so no step is skipped even when the order
+ * has already moved on), the other fields are read when the event is delivered.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Every status change of the caller's orders (of every order, for an admin). UNAUTHENTICATED when signed out. */
+  myOrderUpdates: Order;
+  /** Every status change of one order. Its customer or an admin only: NOT_FOUND for anyone else, as for a missing order; UNAUTHENTICATED when signed out. */
+  orderUpdated: Order;
+};
+
+
+/**
+ * Live order updates. Each payload is the order as it stands after one
+ * OrderStatusChanged event, delivered in the order the changes happened: `status`
+ * is the status that change moved to (so no step is skipped even when the order
+ * has already moved on), the other fields are read when the event is delivered.
+ */
+export type SubscriptionOrderUpdatedArgs = {
+  orderId: Scalars['ID']['input'];
+};
+
 export type User = {
   __typename?: 'User';
   id: Scalars['ID']['output'];
@@ -283,6 +308,7 @@ export type ResolversTypes = ResolversObject<{
   PlaceOrderInput: PlaceOrderInput;
   Product: ResolverTypeWrapper<Product>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   User: ResolverTypeWrapper<UserMapper>;
 }>;
 
@@ -304,6 +330,7 @@ export type ResolversParentTypes = ResolversObject<{
   PlaceOrderInput: PlaceOrderInput;
   Product: Product;
   Query: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
   User: UserMapper;
 }>;
 
@@ -373,6 +400,11 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
 }>;
 
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  myOrderUpdates?: SubscriptionResolver<ResolversTypes['Order'], "myOrderUpdates", ParentType, ContextType>;
+  orderUpdated?: SubscriptionResolver<ResolversTypes['Order'], "orderUpdated", ParentType, ContextType, RequireFields<SubscriptionOrderUpdatedArgs, 'orderId'>>;
+}>;
+
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -390,6 +422,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   PageInfo?: PageInfoResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;
 

@@ -104,6 +104,24 @@ export type ShipmentStatus =
   /** Created when the order's payment was captured; not yet handed to the carrier. */
   | 'PENDING';
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * The shipment of one order each time it moves on (dispatched, then
+   * delivered), in the order that happened; `status` is the step each payload
+   * reports. For the order's customer or an admin: NOT_FOUND for anyone else
+   * once the shipment exists, UNAUTHENTICATED when signed out. Before the
+   * shipment exists (payment not yet captured) it may be subscribed to, and
+   * only its customer's updates are delivered.
+   */
+  shipmentUpdated: Shipment;
+};
+
+
+export type SubscriptionShipmentUpdatedArgs = {
+  orderId: Scalars['ID']['input'];
+};
+
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
 
@@ -216,6 +234,7 @@ export type ResolversTypes = ResolversObject<{
   ShipmentEdge: ResolverTypeWrapper<ShipmentEdgeMapper>;
   ShipmentEvent: ResolverTypeWrapper<ShipmentEventMapper>;
   ShipmentStatus: ShipmentStatus;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -232,6 +251,7 @@ export type ResolversParentTypes = ResolversObject<{
   ShipmentConnection: ShipmentConnectionMapper;
   ShipmentEdge: ShipmentEdgeMapper;
   ShipmentEvent: ShipmentEventMapper;
+  Subscription: Record<PropertyKey, never>;
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
@@ -286,6 +306,10 @@ export type ShipmentEventResolvers<ContextType = Context, ParentType extends Res
   status?: Resolver<ResolversTypes['ShipmentStatus'], ParentType, ContextType>;
 }>;
 
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  shipmentUpdated?: SubscriptionResolver<ResolversTypes['Shipment'], "shipmentUpdated", ParentType, ContextType, RequireFields<SubscriptionShipmentUpdatedArgs, 'orderId'>>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
@@ -295,5 +319,6 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   ShipmentConnection?: ShipmentConnectionResolvers<ContextType>;
   ShipmentEdge?: ShipmentEdgeResolvers<ContextType>;
   ShipmentEvent?: ShipmentEventResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
 }>;
 

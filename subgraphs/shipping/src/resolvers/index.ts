@@ -4,5 +4,6 @@ import { Order } from "./Order.ts";
 import { Query } from "./Query.ts";
 import { Shipment } from "./Shipment.ts";
 import { ShipmentEvent } from "./ShipmentEvent.ts";
+import { Subscription } from "./Subscription.ts";
 
-export const resolvers: Resolvers = { Query, Mutation, Shipment, ShipmentEvent, Order };
+export const resolvers: Resolvers = { Query, Mutation, Subscription, Shipment, ShipmentEvent, Order };
