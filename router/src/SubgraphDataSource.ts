@@ -1,8 +1,13 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
-import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
+import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { IdentityHeader, signIdentityHeaders, type Logger } from "@store/kit";
 import type { RouterContext } from "./context.ts";
+import { RouterErrorCode } from "./errors.ts";
 import type { RouterMetrics } from "./metrics.ts";
+
+// GraphQLDataSourceRequestKind.INCOMING_OPERATION: @apollo/gateway exports
+// neither the enum nor its type from its entry point.
+const INCOMING_OPERATION = "incoming operation" as Extract<GraphQLDataSourceProcessOptions<RouterContext>, { incomingRequestContext: unknown }>["kind"];
 
 export interface SubgraphDataSourceOptions {
   name: string;
@@ -54,12 +59,27 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
             message: timedOut
               ? `Subgraph ${this.options.name} did not answer within ${this.options.timeoutMs} ms`
               : `Subgraph ${this.options.name} is unavailable`,
-            extensions: { code: timedOut ? "SUBGRAPH_TIMEOUT" : "SUBGRAPH_UNAVAILABLE" },
+            extensions: { code: timedOut ? RouterErrorCode.SubgraphTimeout : RouterErrorCode.SubgraphUnavailable },
           },
         ],
       };
     } finally {
       this.options.metrics.subgraphFetch.observe({ subgraph: this.options.name, outcome }, (performance.now() - started) / 1000);
     }
+  }
+
+  /**
+   * Sends one operation outside a gateway request (a subscription event's
+   * entity fetch), through the same signing, timeout and error mapping.
+   */
+  send(request: { query: string; operationName: string | undefined; variables: Record<string, unknown> }, context: RouterContext): Promise<GatewayGraphQLResponse> {
+    return this.process({
+      kind: INCOMING_OPERATION,
+      request: { query: request.query, operationName: request.operationName, variables: request.variables },
+      context,
+      // RemoteGraphQLDataSource reads only `overallCachePolicy` from it, for
+      // cache hints; subscription events carry none.
+      incomingRequestContext: {} as GatewayGraphQLRequestContext<RouterContext>,
+    });
   }
 }

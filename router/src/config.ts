@@ -19,6 +19,48 @@ export const routerConfigSchema = z
     SUBGRAPH_TIMEOUT_MS: positiveMs.default(10_000),
     /** Comma-separated origins allowed by CORS; empty allows none but same-origin. */
     CORS_ORIGINS: z.string().default(""),
+    /**
+     * "require": run only operations registered in OPERATIONS_DIR (trusted
+     * documents), by the sha256 of their printed text; "off": any operation.
+     */
+    TRUSTED_DOCUMENTS: z.enum(["off", "require"]).default("off"),
+    OPERATIONS_DIR: z.string().default("operations"),
+    /**
+     * Subscriptions one WebSocket connection may hold at once; one more gets a
+     * SUBSCRIPTION_LIMIT_EXCEEDED error (the connection stays open).
+     * @default 100
+     */
+    SUBSCRIPTIONS_MAX_PER_CONNECTION: z.coerce.number().int().min(1).default(100),
+    /**
+     * Subscriptions this router instance holds at once, over all connections.
+     * @default 10000
+     */
+    SUBSCRIPTIONS_MAX_PER_ROUTER: z.coerce.number().int().min(1).default(10_000),
+    /**
+     * Event payloads queued for one client connection (all its subscriptions)
+     * that it has not read yet. One more closes the connection with 1013: a
+     * slow client is dropped instead of growing the router's memory.
+     * @default 1000
+     */
+    SUBSCRIPTION_CLIENT_QUEUE_MAX: z.coerce.number().int().min(1).default(1000),
+    /**
+     * Reconnection attempts after an upstream subgraph socket is lost; when
+     * they are used up, each client's subscription ends with SUBSCRIPTION_SOURCE_LOST.
+     * @default 5
+     */
+    SUBSCRIPTION_UPSTREAM_RETRY_ATTEMPTS: z.coerce.number().int().min(0).max(100).default(5),
+    /**
+     * First reconnection delay; it doubles per attempt (with jitter), capped at 30 s.
+     * @default 1000
+     */
+    SUBSCRIPTION_UPSTREAM_RETRY_DELAY_MS: positiveMs.default(1000),
+    /**
+     * Ping interval on upstream sockets; a socket whose pong does not come
+     * back within as long is dropped and reconnected (a half-open TCP link
+     * would otherwise stall subscriptions silently). 0 disables.
+     * @default 10000
+     */
+    SUBSCRIPTION_UPSTREAM_KEEPALIVE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   });
 
 export type RouterConfig = z.output<typeof routerConfigSchema> & {

@@ -9,8 +9,12 @@ import type { RouterConfig } from "./config.ts";
 import type { RouterContext } from "./context.ts";
 import { createMetrics, type RouterMetrics } from "./metrics.ts";
 import { SubgraphDataSource } from "./SubgraphDataSource.ts";
+import { createTrustedDocuments } from "./trustedDocuments.ts";
+import { RouterErrorCode } from "./errors.ts";
 import { serveGraphiQL, serveGraphiQLAsset, wantsGraphiQL } from "./graphiql.ts";
 import { fileSupergraphSource, urlSupergraphSource, type SupergraphSource } from "./supergraphSource.ts";
+import { SubscriptionPlanner } from "./subscriptions/SubscriptionPlanner.ts";
+import { createSubscriptionServer, type SubscriptionStats } from "./subscriptions/createSubscriptionServer.ts";
 
 export interface RouterDeps {
   config: RouterConfig;
@@ -19,6 +23,8 @@ export interface RouterDeps {
 
 export interface Router {
   readonly metrics: RouterMetrics;
+  /** WebSocket connections, client subscriptions and upstream sockets/subscriptions right now. */
+  subscriptionStats(): SubscriptionStats;
   listen(): Promise<{ url: string; port: number; server: Server }>;
   stop(): Promise<void>;
 }
@@ -62,6 +68,19 @@ export function createRouter({ config, logger }: RouterDeps): Router {
     : fileSupergraphSource(config.SUPERGRAPH_PATH, log);
   let ready = false;
 
+  // One data source per subgraph and URL, shared by the gateway's plans and
+  // the subscription executor's entity fetches: same signing, timeout, metrics.
+  const dataSources = new Map<string, SubgraphDataSource>();
+  const dataSourceFor = (name: string, url: string): SubgraphDataSource => {
+    const key = `${name} ${url}`;
+    let source = dataSources.get(key);
+    if (!source) {
+      source = new SubgraphDataSource({ name, url, signingSecret: config.ROUTER_SIGNING_SECRET, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, metrics, logger: log });
+      dataSources.set(key, source);
+    }
+    return source;
+  };
+
   const gateway = new ApolloGateway({
     logger: log,
     async supergraphSdl({ update }) {
@@ -81,22 +100,50 @@ export function createRouter({ config, logger }: RouterDeps): Router {
       });
       return { supergraphSdl: sdl, cleanup: async () => source.stop() };
     },
-    buildService: ({ name, url }) =>
-      new SubgraphDataSource({
-        name,
-        url: config.subgraphUrls[name] ?? url ?? "",
-        signingSecret: config.ROUTER_SIGNING_SECRET,
-        timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
-        metrics,
-        logger: log,
-      }),
+    buildService: ({ name, url }) => dataSourceFor(name, config.subgraphUrls[name] ?? url ?? ""),
   });
 
+  // The gateway refuses to execute subscription plans; the router plans and
+  // runs them itself, on the supergraph the gateway accepted last (this
+  // listener runs on the first load and on every successful reload).
+  const planner = new SubscriptionPlanner({ urlOverrides: config.subgraphUrls, logger: log });
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    try {
+      planner.update(coreSupergraphSdl);
+    } catch (error) {
+      log.error({ err: error }, "subscription planner could not load the supergraph; keeping the previous one");
+    }
+  });
+
+  const trusted = config.TRUSTED_DOCUMENTS === "require" ? createTrustedDocuments(config.OPERATIONS_DIR) : undefined;
+  if (trusted) log.info({ operations: trusted.size }, "trusted documents: only registered operations run");
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
     formatError: formatError(log, metrics),
-    plugins: [useMetrics(metrics), ApolloServerPluginLandingPageDisabled()],
+    plugins: [useMetrics(metrics), ApolloServerPluginLandingPageDisabled(), ...(trusted ? [trusted.plugin<RouterContext>()] : [])],
+    ...(trusted ? { persistedQueries: { cache: trusted.cache } } : {}),
+  });
+
+  const subscriptions = createSubscriptionServer({
+    planner,
+    jwtSecret: config.JWT_SECRET,
+    signingSecret: config.ROUTER_SIGNING_SECRET,
+    fetchSubgraph: (name, url, request, context) => dataSourceFor(name, url).send(request, context),
+    async executeOperation(request, context) {
+      const response = await apollo.executeOperation({ query: request.query, operationName: request.operationName, variables: request.variables }, { contextValue: context });
+      // Incremental delivery is not enabled, so every response is single.
+      return response.body.kind === "single" ? response.body.singleResult : { errors: [{ message: "Incremental delivery is not supported", extensions: { code: RouterErrorCode.OperationNotSupported } }] };
+    },
+    logger: log,
+    metrics,
+    maxSubscriptionsPerConnection: config.SUBSCRIPTIONS_MAX_PER_CONNECTION,
+    maxSubscriptionsPerRouter: config.SUBSCRIPTIONS_MAX_PER_ROUTER,
+    clientQueueMax: config.SUBSCRIPTION_CLIENT_QUEUE_MAX,
+    upstreamRetryAttempts: config.SUBSCRIPTION_UPSTREAM_RETRY_ATTEMPTS,
+    upstreamRetryDelayMs: config.SUBSCRIPTION_UPSTREAM_RETRY_DELAY_MS,
+    upstreamKeepAliveMs: config.SUBSCRIPTION_UPSTREAM_KEEPALIVE_MS,
+    upstreamConnectTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
   });
 
   const corsOrigins = new Set(config.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean));
@@ -157,12 +204,14 @@ export function createRouter({ config, logger }: RouterDeps): Router {
 
   return {
     metrics,
+    subscriptionStats: () => subscriptions.stats(),
     async listen() {
       await apollo.start();
       started = true;
       ready = true;
       const http = createServer(handle);
       http.keepAliveTimeout = 65_000;
+      subscriptions.attach(http);
       await new Promise<void>((resolve, reject) => {
         http.once("error", reject);
         http.listen(config.PORT, config.HOST, () => resolve());
@@ -175,6 +224,9 @@ export function createRouter({ config, logger }: RouterDeps): Router {
     },
     async stop() {
       ready = false;
+      // WebSockets first: upgraded sockets would hold server.close() open, and
+      // their upstream subscriptions must be torn down with them.
+      if (server) await subscriptions.stop();
       if (server) await closeServer(server);
       server = undefined;
       if (started) await apollo.stop();

@@ -26,6 +26,7 @@ const cache = new Map<string, Buffer>();
 export const DEFAULT_QUERY = `# A federated query: catalog owns products, inventory adds stock.
 # Sign in with the signIn mutation and put the token in Headers:
 #   { "Authorization": "Bearer <accessToken>" }
+# Subscriptions run here too, over WebSocket, with the same header.
 query Storefront {
   products(first: 5, sort: { field: PRICE, direction: ASC }) {
     totalCount
@@ -61,14 +62,19 @@ function page(): string {
 <script>
   const url = new URL("/graphql", location.href).toString();
   const wsUrl = url.replace(/^http/, "ws");
-  // The editor's Headers pane carries the bearer token; subscriptions send
-  // it in connectionParams, as graphql-ws expects.
-  let authorization;
-  const wsClient = graphqlWs.createClient({ url: wsUrl, lazy: true, connectionParams: () => (authorization ? { authorization } : {}) });
-  const httpFetcher = GraphiQL.createFetcher({ url, wsClient });
+  // The editor's Headers pane carries the bearer token. Queries send it as a
+  // header; subscriptions send it in connectionParams, which the router reads
+  // once per socket: so a changed token gets a new socket.
+  let current;
   const fetcher = (params, options) => {
-    authorization = options && options.headers ? options.headers.Authorization || options.headers.authorization : undefined;
-    return httpFetcher(params, options);
+    const headers = (options && options.headers) || {};
+    const authorization = headers.Authorization || headers.authorization || "";
+    if (!current || current.authorization !== authorization) {
+      if (current) current.wsClient.dispose();
+      const wsClient = graphqlWs.createClient({ url: wsUrl, lazy: true, connectionParams: authorization ? { authorization } : {} });
+      current = { authorization, wsClient, fetch: GraphiQL.createFetcher({ url, wsClient }) };
+    }
+    return current.fetch(params, options);
   };
   ReactDOM.createRoot(document.getElementById("graphiql")).render(
     React.createElement(GraphiQL, { fetcher, defaultQuery: ${JSON.stringify(DEFAULT_QUERY)}, shouldPersistHeaders: true }),

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export interface RouterMetrics {
   registry: Registry;
@@ -7,6 +7,11 @@ export interface RouterMetrics {
   errors: Counter<"code" | "subgraph">;
   subgraphFetch: Histogram<"subgraph" | "outcome">;
   supergraphReloads: Counter<"outcome">;
+  wsConnections: Gauge;
+  subscriptionsActive: Gauge;
+  upstreamSubscriptions: Gauge<"subgraph">;
+  subscriptionEvents: Counter<"outcome">;
+  wsDisconnects: Counter<"reason">;
 }
 
 /** A registry per router, so two routers in one process (tests) do not collide. */
@@ -21,5 +26,10 @@ export function createMetrics(): RouterMetrics {
     errors: new Counter({ name: "router_graphql_errors_total", help: "GraphQL errors returned to clients, by code and subgraph", labelNames: ["code", "subgraph"], registers: [registry] }),
     subgraphFetch: new Histogram({ name: "router_subgraph_fetch_duration_seconds", help: "Latency of fetches to subgraphs", labelNames: ["subgraph", "outcome"], buckets, registers: [registry] }),
     supergraphReloads: new Counter({ name: "router_supergraph_reloads_total", help: "Supergraph (re)loads by outcome", labelNames: ["outcome"], registers: [registry] }),
+    wsConnections: new Gauge({ name: "router_ws_connections", help: "Client WebSocket connections open", registers: [registry] }),
+    subscriptionsActive: new Gauge({ name: "router_subscriptions_active", help: "Client subscriptions running", registers: [registry] }),
+    upstreamSubscriptions: new Gauge({ name: "router_upstream_subscriptions", help: "Subscriptions open to subgraphs (each shared by every identical client subscription)", labelNames: ["subgraph"], registers: [registry] }),
+    subscriptionEvents: new Counter({ name: "router_subscription_events_total", help: "Subscription payloads sent to clients, by outcome", labelNames: ["outcome"], registers: [registry] }),
+    wsDisconnects: new Counter({ name: "router_ws_disconnects_total", help: "Client WebSocket connections the router closed, by reason", labelNames: ["reason"], registers: [registry] }),
   };
 }

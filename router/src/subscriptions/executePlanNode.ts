@@ -1,0 +1,297 @@
+import type { VariableDefinitions } from "@apollo/federation-internals";
+import { evaluateCondition, getResponseName, type FetchDataRewrite, type FetchNode, type PlanNode, type QueryPlanSelectionNode } from "@apollo/query-planner";
+import { GraphQLError, isAbstractType, isInterfaceType, isObjectType, type GraphQLFormattedError, type GraphQLSchema } from "../graphql.ts";
+import type { Logger } from "@store/kit";
+import { ROUTER_ERRORS, RouterErrorCode } from "../errors.ts";
+
+export type JsonObject = Record<string, unknown>;
+export type ResponsePath = readonly (string | number)[];
+
+/** An object in the response being built, and where it sits in that response (for error paths). */
+export interface EntityAt {
+  readonly value: JsonObject;
+  readonly path: ResponsePath;
+}
+
+export interface SubgraphRequest {
+  query: string;
+  operationName: string | undefined;
+  variables: JsonObject;
+}
+
+export interface SubgraphResponse {
+  data?: JsonObject | null;
+  errors?: readonly GraphQLFormattedError[];
+}
+
+export interface PlanExecutionContext {
+  /** The supergraph schema (not the API schema): type conditions may name types the API hides. */
+  readonly supergraphSchema: GraphQLSchema;
+  /** The client's variables as sent: subgraphs coerce them against their own definitions, as with the gateway. */
+  readonly variables: Readonly<JsonObject>;
+  readonly variableDefinitions: VariableDefinitions;
+  /** Sends one operation to a subgraph. Transport failures come back as `errors`, never as a rejection. */
+  fetch(serviceName: string, request: SubgraphRequest): Promise<SubgraphResponse>;
+  /** Where every fetch's errors are collected, labelled with their subgraph. */
+  readonly errors: GraphQLError[];
+  readonly logger: Logger;
+}
+
+/**
+ * Runs one node of a query plan against `entities`, merging what subgraphs
+ * return into them in place. The same semantics as `@apollo/gateway`'s
+ * executor (whose per-node function is not exported): Sequence in order,
+ * Parallel concurrently, Flatten moves to a path ("@" walks a list), Fetch
+ * with `requires` sends `_entities` representations. A failed fetch adds a
+ * labelled error and leaves its fields missing; the rest still runs.
+ */
+export async function executePlanNode(ctx: PlanExecutionContext, node: PlanNode, entities: readonly EntityAt[]): Promise<void> {
+  switch (node.kind) {
+    case "Sequence":
+      for (const child of node.nodes) await executePlanNode(ctx, child, entities);
+      return;
+    case "Parallel":
+      await Promise.all(node.nodes.map((child) => executePlanNode(ctx, child, entities)));
+      return;
+    case "Flatten": {
+      const inner = flattenAt(entities, node.path);
+      if (inner.length > 0) await executePlanNode(ctx, node.node, inner);
+      return;
+    }
+    case "Fetch":
+      try {
+        await executeFetch(ctx, node, entities);
+      } catch (error) {
+        ctx.logger.error({ err: error, subgraph: node.serviceName }, "subscription fetch failed in the router");
+        ctx.errors.push(ROUTER_ERRORS.INTERNAL_SERVER_ERROR.err("Internal server error", { extensions: { serviceName: node.serviceName } }));
+      }
+      return;
+    case "Condition": {
+      const branch = evaluateCondition(node, ctx.variableDefinitions, ctx.variables) ? node.ifClause : node.elseClause;
+      if (branch) await executePlanNode(ctx, branch, entities);
+      return;
+    }
+    case "Defer":
+      // The planner emits Defer only with incremental delivery enabled, which this router does not enable.
+      ctx.errors.push(ROUTER_ERRORS.OPERATION_NOT_SUPPORTED.err("@defer is not supported in subscriptions"));
+      return;
+  }
+}
+
+/** The objects at `path` below each entity, each with its own response path; null and missing values are skipped. */
+export function flattenAt(entities: readonly EntityAt[], path: readonly (string | number)[]): EntityAt[] {
+  let current: { value: unknown; path: ResponsePath }[] = [...entities];
+  for (const key of path) {
+    const next: { value: unknown; path: ResponsePath }[] = [];
+    const visit = (value: unknown, at: ResponsePath) => {
+      if (value === null || value === undefined) return;
+      if (key === "@") {
+        if (Array.isArray(value)) value.forEach((item, i) => item !== null && item !== undefined && next.push({ value: item, path: [...at, i] }));
+        return;
+      }
+      // The planner marks every list level with "@"; an array here is a
+      // subgraph answering a list where the schema has an object, so walk it
+      // rather than fail the whole event.
+      if (Array.isArray(value)) return value.forEach((item, i) => visit(item, [...at, i]));
+      if (isObject(value) && Object.hasOwn(value, key)) next.push({ value: value[key], path: [...at, key] });
+    };
+    for (const { value, path: at } of current) visit(value, at);
+    current = next;
+  }
+  return current.filter((entry): entry is EntityAt => isObject(entry.value));
+}
+
+async function executeFetch(ctx: PlanExecutionContext, fetch: FetchNode, entities: readonly EntityAt[]): Promise<void> {
+  const variables: JsonObject = {};
+  for (const name of fetch.variableUsages ?? []) {
+    if (Object.hasOwn(ctx.variables, name) && ctx.variables[name] !== undefined) variables[name] = ctx.variables[name];
+  }
+  const request = { query: fetch.operation, operationName: fetch.operationName };
+
+  if (!fetch.requires) {
+    const response = await ctx.fetch(fetch.serviceName, { ...request, variables });
+    const base = entities[0]?.path ?? [];
+    collectErrors(ctx, fetch.serviceName, response.errors, (path) => (path ? [...base, ...path] : undefined));
+    if (!isObject(response.data)) return;
+    applyRewrites(ctx.supergraphSchema, fetch.outputRewrites, response.data);
+    entities.forEach((entity, i) => deepMerge(entity.value, i === 0 ? response.data : structuredClone(response.data)));
+    return;
+  }
+
+  // One representation per distinct entity: the same book mentioned three
+  // times in an event is resolved once and merged into all three places.
+  const representations: JsonObject[] = [];
+  const targets: EntityAt[][] = [];
+  const byKey = new Map<string, number>();
+  for (const entity of entities) {
+    const representation = selectRequired(ctx.supergraphSchema, entity.value, fetch.requires);
+    if (!representation || typeof representation.__typename !== "string") continue;
+    applyRewrites(ctx.supergraphSchema, fetch.inputRewrites, representation);
+    const key = JSON.stringify(representation);
+    let index = byKey.get(key);
+    if (index === undefined) {
+      index = representations.push(representation) - 1;
+      byKey.set(key, index);
+      targets.push([]);
+    }
+    targets[index]?.push(entity);
+  }
+  if (representations.length === 0) return;
+  if (Object.hasOwn(variables, "representations")) {
+    ctx.errors.push(ROUTER_ERRORS.QUERY_PLANNING_FAILED.err('A variable named "representations" collides with the entity fetch', { extensions: { serviceName: fetch.serviceName } }));
+    return;
+  }
+
+  const response = await ctx.fetch(fetch.serviceName, { ...request, variables: { ...variables, representations } });
+  collectErrors(ctx, fetch.serviceName, response.errors, (path) => {
+    // ["_entities", i, ...] points at representation i: report it where that entity sits in the client's response.
+    if (path?.[0] === "_entities" && typeof path[1] === "number") {
+      const target = targets[path[1]]?.[0];
+      return target ? [...target.path, ...path.slice(2)] : undefined;
+    }
+    return undefined;
+  });
+  const received = isObject(response.data) ? response.data._entities : undefined;
+  if (received === undefined || received === null) return;
+  if (!Array.isArray(received) || received.length !== representations.length) {
+    ctx.errors.push(
+      ROUTER_ERRORS.DOWNSTREAM_SERVICE_ERROR.err(`Subgraph ${fetch.serviceName} answered ${Array.isArray(received) ? received.length : "no list of"} entities for ${representations.length} representations`, {
+        extensions: { serviceName: fetch.serviceName },
+      }),
+    );
+    return;
+  }
+  received.forEach((entity: unknown, i) => {
+    const owners = targets[i] ?? [];
+    if (!isObject(entity) || owners.length === 0) return;
+    if (entity.__typename === undefined) entity.__typename = owners[0]?.value.__typename;
+    applyRewrites(ctx.supergraphSchema, fetch.outputRewrites, entity);
+    // The first owner takes the object itself; the others get copies, so a
+    // later fetch that merges into one place cannot leak into another.
+    owners.forEach((owner, n) => deepMerge(owner.value, n === 0 ? entity : structuredClone(entity)));
+  });
+}
+
+/** Turns a subgraph's errors into the client's: labelled with the subgraph, path rewritten into the client's response. */
+function collectErrors(ctx: PlanExecutionContext, serviceName: string, errors: readonly GraphQLFormattedError[] | undefined, toClientPath: (path: ResponsePath | undefined) => ResponsePath | undefined): void {
+  for (const error of errors ?? []) ctx.errors.push(subgraphError(error, serviceName, toClientPath(error.path)));
+}
+
+/** A subgraph's error as the client sees it: the subgraph's code (or DOWNSTREAM_SERVICE_ERROR) and `serviceName`. */
+export function subgraphError(error: GraphQLFormattedError, serviceName: string, path: ResponsePath | undefined): GraphQLError {
+  return new GraphQLError(error.message || `Error while fetching subquery from service "${serviceName}"`, {
+    ...(path ? { path } : {}),
+    extensions: { ...error.extensions, code: error.extensions?.code ?? RouterErrorCode.DownstreamServiceError, serviceName },
+  });
+}
+
+/**
+ * The fields a fetch `requires` (keys, @requires fields, __typename), picked
+ * from an entity. Any required field missing means the entity cannot be
+ * represented (an earlier fetch failed): it is skipped, not sent half-built.
+ */
+export function selectRequired(schema: GraphQLSchema, source: unknown, selections: readonly QueryPlanSelectionNode[]): JsonObject | null {
+  if (!isObject(source)) return null;
+  const result: JsonObject = {};
+  for (const selection of selections) {
+    if (selection.kind === "Field") {
+      const name = getResponseName(selection);
+      if (!Object.hasOwn(source, name) || source[name] === undefined) return null;
+      const value = source[name];
+      setOwn(result, name, selection.selections ? selectValue(schema, value, selection.selections) : value);
+    } else if (selection.typeCondition && isObjectOfType(schema, source, selection.typeCondition)) {
+      const fragment = selectRequired(schema, source, selection.selections);
+      if (fragment) deepMerge(result, fragment);
+    }
+  }
+  return result;
+}
+
+function selectValue(schema: GraphQLSchema, value: unknown, selections: readonly QueryPlanSelectionNode[]): unknown {
+  if (Array.isArray(value)) return value.map((item) => selectValue(schema, item, selections));
+  return value === null ? null : selectRequired(schema, value, selections);
+}
+
+/** True when `value.__typename` is `typeCondition` or one of its possible types. */
+export function isObjectOfType(schema: GraphQLSchema, value: JsonObject, typeCondition: string, whenUnknown = false): boolean {
+  const typename = value.__typename;
+  if (typeof typename !== "string") return whenUnknown;
+  if (typename === typeCondition) return true;
+  const type = schema.getType(typename);
+  const condition = schema.getType(typeCondition);
+  if (!type || !condition || !isAbstractType(condition)) return false;
+  return (isObjectType(type) || isInterfaceType(type)) && schema.isSubType(condition, type);
+}
+
+const FRAGMENT_PREFIX = "... on ";
+
+/**
+ * The planner's data rewrites: ValueSetter (e.g. the __typename an
+ * @interfaceObject subgraph expects) and KeyRenamer (a field it aliased to
+ * avoid a conflict). Paths are field names and `... on Type` conditions.
+ */
+export function applyRewrites(schema: GraphQLSchema, rewrites: readonly FetchDataRewrite[] | undefined, value: unknown): void {
+  for (const rewrite of rewrites ?? []) {
+    const field = rewrite.path.at(-1);
+    if (field === undefined) continue;
+    applyAtPath(schema, rewrite.path.slice(0, -1), value, (object) => {
+      if (rewrite.kind === "ValueSetter") {
+        setOwn(object, field, rewrite.setValueTo);
+      } else if (Object.hasOwn(object, field) && object[field] !== undefined) {
+        setOwn(object, rewrite.renameKeyTo, object[field]);
+        delete object[field];
+      }
+    });
+  }
+}
+
+function applyAtPath(schema: GraphQLSchema, path: readonly string[], value: unknown, apply: (object: JsonObject) => void): void {
+  if (Array.isArray(value)) {
+    for (const item of value) applyAtPath(schema, path, item, apply);
+    return;
+  }
+  if (!isObject(value)) return;
+  const [first, ...rest] = path;
+  if (first === undefined) return apply(value);
+  if (first.startsWith(FRAGMENT_PREFIX)) {
+    if (isObjectOfType(schema, value, first.slice(FRAGMENT_PREFIX.length), true)) applyAtPath(schema, rest, value, apply);
+  } else if (Object.hasOwn(value, first)) {
+    applyAtPath(schema, rest, value[first], apply);
+  }
+}
+
+/**
+ * Merges `source` into `target` in place: objects field by field, lists of
+ * the same length item by item (two fetches that resolved the same list),
+ * anything else replaced.
+ */
+export function deepMerge(target: JsonObject, source: unknown): void {
+  if (!isObject(source)) return;
+  for (const key of Object.keys(source)) {
+    const incoming = source[key];
+    if (incoming === undefined) continue;
+    const existing = Object.hasOwn(target, key) ? target[key] : undefined;
+    if (isObject(existing) && isObject(incoming)) deepMerge(existing, incoming);
+    else if (Array.isArray(existing) && Array.isArray(incoming) && existing.length === incoming.length) mergeLists(existing, incoming);
+    else setOwn(target, key, incoming);
+  }
+}
+
+function mergeLists(target: unknown[], source: readonly unknown[]): void {
+  source.forEach((incoming, i) => {
+    const existing = target[i];
+    if (isObject(existing) && isObject(incoming)) deepMerge(existing, incoming);
+    else if (Array.isArray(existing) && Array.isArray(incoming) && existing.length === incoming.length) mergeLists(existing, incoming);
+    else target[i] = incoming;
+  });
+}
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Assignment, except that a response key named "__proto__" becomes a field instead of a prototype. */
+function setOwn(target: JsonObject, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  else target[key] = value;
+}

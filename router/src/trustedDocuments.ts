@@ -1,0 +1,59 @@
+import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
+import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
+import { GraphQLError } from "graphql";
+import { loadOperations, trustedDocumentManifest } from "@store/supergraph";
+
+export const TRUSTED_DOCUMENT_REQUIRED = "TRUSTED_DOCUMENT_REQUIRED";
+
+export interface TrustedDocuments {
+  /** How many registered operations the router accepts. */
+  size: number;
+  /**
+   * Apollo Server's persisted-query cache, read-only, answering from the
+   * registry: a client sends `extensions.persistedQuery.sha256Hash` (Apollo's
+   * APQ protocol) without the query text. Registration by clients is refused.
+   */
+  cache: KeyValueCache<string>;
+  /** Rejects every operation that is not registered, by the hash of its text. */
+  plugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext>;
+}
+
+/**
+ * Trusted documents: the router runs only the operations registered in
+ * operations/ (what the storefront and back office ship), so a public
+ * endpoint cannot be used to run arbitrary queries. Each document's id is the
+ * sha256 of its printed form (see documentIdOf in @store/supergraph).
+ */
+export function createTrustedDocuments(operationsDir: string): TrustedDocuments {
+  const manifest = trustedDocumentManifest(loadOperations(operationsDir));
+  const PREFIX = "apq:";
+  return {
+    size: manifest.size,
+    cache: {
+      async get(key) {
+        return manifest.get(key.startsWith(PREFIX) ? key.slice(PREFIX.length) : key)?.query;
+      },
+      async set() {},
+      async delete() {
+        return false;
+      },
+    },
+    plugin() {
+      return {
+        async requestDidStart() {
+          return {
+            // didResolveOperation is where Apollo Server turns a thrown
+            // GraphQLError into a client error with its status (an error from
+            // didResolveSource would be a 500); no subgraph is called before it.
+            async didResolveOperation({ queryHash }) {
+              if (manifest.has(queryHash)) return;
+              throw new GraphQLError("This router accepts only registered operations (trusted documents): send a registered operation's sha256 as extensions.persistedQuery.sha256Hash", {
+                extensions: { code: TRUSTED_DOCUMENT_REQUIRED, http: { status: 400 } },
+              });
+            },
+          };
+        },
+      };
+    },
+  };
+}
