@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoCategories, demoOrders, demoUsers, DEMO_CUSTOMER_PASSWORD } from "@store/demo-data";
+import { demoCategories, demoOrders, demoProducts, demoUsers, DEMO_ADMIN_PASSWORD, DEMO_CUSTOMER_PASSWORD } from "@store/demo-data";
 import type { Platform } from "../src/index.ts";
 import { CHROMIUM_ARGS, CHROMIUM_PATH, hasChromium, requireBrowser } from "./browser.ts";
 import { operation, request, startTestPlatform } from "./harness.ts";
@@ -162,6 +162,33 @@ describe.skipIf(!hasChromium && !requireBrowser)("GraphiQL in a browser", () => 
       expect(text).toContain('"category"');
       expect(text).not.toContain('"errors"');
       expect(outside).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it("runs a subscription from GraphiQL over the router's WebSocket", async () => {
+    const { chromium } = await import("playwright-core");
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage();
+      await page.goto(url);
+      const product = demoProducts.find((p) => p.stock >= 20)!;
+      // CodeMirror's own API: typing would fight its bracket auto-closing.
+      await page.evaluate((query) => {
+        // Runs in the page; the workspace compiles without DOM types.
+        const page = globalThis as unknown as { document: { querySelector(selector: string): { CodeMirror: { setValue(v: string): void } } } };
+        const editor = page.document.querySelector(".graphiql-query-editor .CodeMirror");
+        editor.CodeMirror.setValue(query);
+      }, `subscription Watch { stockChanged(productId: "${product.id}") { id name stock } }`);
+      await page.locator(".graphiql-execute-button").click();
+      await new Promise((r) => setTimeout(r, 1000));
+      const admin = await signIn("admin@example.com", DEMO_ADMIN_PASSWORD);
+      const restock = await request(url, operation("backoffice/Restock"), { productId: product.id, quantity: 5 }, admin);
+      expect(restock.errors).toBeUndefined();
+      const result = page.locator(".graphiql-response");
+      await result.getByText('"stockChanged"').waitFor({ timeout: 15_000 });
+      expect(await result.innerText()).toContain(product.name);
     } finally {
       await browser.close();
     }
