@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -109,5 +110,28 @@ describe("schema check against a git ref", () => {
     expect(report.base).toBe("git ref HEAD");
     expect(report.composition.ok).toBe(true);
     expect(breaking(report)).toEqual([]);
+  });
+});
+
+describe("npm run schema:check (the CLI)", () => {
+  const cli = (args: string[]) => {
+    return spawnSync(process.execPath, ["--import", "tsx", "scripts/schema-check.ts", ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+  };
+
+  it("exits 1 on a breaking change and names the field and the operations in its report and in --json", () => {
+    const file = write("catalog", (sdl) => sdl.replace(/(type Product @key[^{]*\{[\s\S]*?)\n\s*description: String!\n/, "$1\n"));
+    const text = cli(["--subgraph", "catalog", "--schema", file]);
+    expect(text.status).toBe(1);
+    expect(text.stdout).toMatch(/BREAKING\s+Field 'description' was removed from object type 'Product' — breaks .*ProductDetails/);
+    const json = cli(["--subgraph", "catalog", "--schema", file, "--json"]);
+    expect(json.status).toBe(1);
+    const report = JSON.parse(json.stdout) as SchemaCheckReport;
+    expect(report.changes.find((c) => c.path === "Product.description")?.affectedOperations).toContain("ProductDetails");
+  });
+
+  it("exits 0 for a safe change and 2 for a misuse", () => {
+    const file = write("catalog", (sdl) => sdl.replace("  sku: String!\n", "  sku: String!\n  weightGrams: Int\n"));
+    expect(cli(["--subgraph", "catalog", "--schema", file]).status).toBe(0);
+    expect(cli(["--subgraph", "catalog"]).status).toBe(2);
   });
 });
