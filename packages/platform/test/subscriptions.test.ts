@@ -1,14 +1,17 @@
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { freePort } from "@store/kit";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoProducts } from "@store/demo-data";
 import { recordSubscription } from "@store/testing";
 import { allServices, type Platform } from "../src/index.ts";
-import { operation, startTestPlatform } from "./harness.ts";
+import { operation, startTestPlatform, TEST_SECRETS } from "./harness.ts";
 import { connectRouter } from "./live.ts";
 import { SHARED_NATS_URL } from "./natsServer.ts";
-import { sagaClient } from "./saga.ts";
+import { eventually, sagaClient } from "./saga.ts";
 
 /**
  * Live order updates through the router, on real PostgreSQL and NATS: two
@@ -18,7 +21,11 @@ import { sagaClient } from "./saga.ts";
 const namespace = `live${randomBytes(3).toString("hex")}.`;
 let primary: Platform;
 let secondary: Platform;
+/** The second router runs as its own process, as it would in production. */
+let routerProcess: ChildProcess | undefined;
+let secondRouterUrl: string;
 const clients: { dispose(): void | Promise<void> }[] = [];
+const root = fileURLToPath(new URL("../../..", import.meta.url));
 
 type OrderUpdate = {
   orderUpdated: {
@@ -43,10 +50,33 @@ beforeAll(async () => {
     events: { kind: "nats", url: SHARED_NATS_URL, namespace },
     routerEnv: { SUBGRAPH_TIMEOUT_MS: "15000", ...others },
   });
+  // A router process of its own, in front of the second orders instance.
+  const port = await freePort();
+  routerProcess = spawn(process.execPath, ["--import", "tsx", "router/src/main.ts"], {
+    cwd: root,
+    stdio: "ignore",
+    env: {
+      ...process.env,
+      ...others,
+      SUBGRAPH_ORDERS_URL: secondary.subgraphUrls.orders!,
+      PORT: String(port),
+      LOG_LEVEL: "warn",
+      ROUTER_SIGNING_SECRET: TEST_SECRETS.routerSigningSecret,
+      JWT_SECRET: TEST_SECRETS.jwtSecret,
+      SUPERGRAPH_PATH: `${root}supergraph.graphql`,
+    },
+  });
+  secondRouterUrl = `http://127.0.0.1:${port}/graphql`;
+  await eventually("the second router process to be ready", async () => ((await fetch(secondRouterUrl.replace("/graphql", "/ready"))).ok ? true : undefined), 60_000);
 }, 240_000);
 
 afterAll(async () => {
   for (const client of clients) await client.dispose();
+  if (routerProcess && routerProcess.exitCode === null) {
+    const exited = new Promise((resolve) => routerProcess!.once("exit", resolve));
+    routerProcess.kill("SIGTERM");
+    await exited;
+  }
   await secondary?.stop();
   await primary?.stop();
   const nc = await connect({ servers: SHARED_NATS_URL });
@@ -115,11 +145,11 @@ describe("live order updates through the router", () => {
     expect(await closed).toBe(4401);
   });
 
-  it("delivers every event exactly once to a client on either router, with orders running twice", async () => {
+  it("delivers every event exactly once to a client on either of two router processes, with orders running twice", async () => {
     const saga = sagaClient(primary.routerUrl);
     const { token } = await saga.signUp("twice");
     const onPrimary = connectRouter(primary.routerUrl, token);
-    const onSecondary = connectRouter(secondary.routerUrl, token);
+    const onSecondary = connectRouter(secondRouterUrl, token);
     clients.push(onPrimary, onSecondary);
     const a = recordSubscription<{ myOrderUpdates: { id: string; status: string } }>(onPrimary, operation("storefront/MyOrderUpdates"));
     const b = recordSubscription<{ myOrderUpdates: { id: string; status: string } }>(onSecondary, operation("storefront/MyOrderUpdates"));
