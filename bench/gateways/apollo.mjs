@@ -1,0 +1,31 @@
+// Stock @apollo/gateway 2.x behind @apollo/server 5 standalone, the documented
+// way, plus the router signature our kit subgraphs require (per request).
+// Resolved from the root install, not bench/node_modules.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { signAnonymous } from "../lib/sign.mjs";
+
+const root = createRequire(new URL("../../package.json", import.meta.url));
+const load = (id) => import(pathToFileURL(root.resolve(id)).href);
+const { ApolloGateway, RemoteGraphQLDataSource } = await load("@apollo/gateway");
+const { ApolloServer } = await load("@apollo/server");
+const { startStandaloneServer } = await load("@apollo/server/standalone");
+
+const secret = process.env.ROUTER_SIGNING_SECRET;
+const gateway = new ApolloGateway({
+  supergraphSdl: readFileSync(process.env.SUPERGRAPH_PATH, "utf8"),
+  buildService: ({ url }) =>
+    new RemoteGraphQLDataSource({
+      url,
+      willSendRequest({ request }) {
+        for (const [k, v] of Object.entries(signAnonymous(secret))) request.http.headers.set(k, v);
+      },
+    }),
+});
+const server = new ApolloServer({ gateway });
+const { url } = await startStandaloneServer(server, { listen: { host: "127.0.0.1", port: Number(process.env.PORT) } });
+process.stdout.write(`apollo gateway at ${url}\n`);
+const stop = () => void server.stop().finally(() => process.exit(0));
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
