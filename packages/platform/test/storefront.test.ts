@@ -76,7 +76,11 @@ describe("a storefront journey through the router", () => {
     const mine = await request(url, operation("storefront/MyOrders"), { first: 10 }, token);
     expect(mine.errors).toBeUndefined();
     expect(mine.data.myOrders.totalCount).toBe(1);
-    expect(mine.data.myOrders.edges[0].node).toMatchObject({ id: placed.data.placeOrder.id, status: "PENDING", payment: null, shipment: null });
+    // The saga runs on while we look (in-process bus): the order is ours, and somewhere on its way.
+    const node = mine.data.myOrders.edges[0].node;
+    expect(node.id).toBe(placed.data.placeOrder.id);
+    expect(["PENDING", "AWAITING_PAYMENT", "PAID"]).toContain(node.status);
+    expect(node.shipment).toBeNull();
   });
 
   it("refuses an anonymous order and a bad token with stable codes", async () => {
@@ -182,12 +186,20 @@ describe.skipIf(!hasChromium && !requireBrowser)("GraphiQL in a browser", () => 
         editor.CodeMirror.setValue(query);
       }, `subscription Watch { stockChanged(productId: "${product.id}") { id name stock } }`);
       await page.locator(".graphiql-execute-button").click();
-      await new Promise((r) => setTimeout(r, 1000));
       const admin = await signIn("admin@example.com", DEMO_ADMIN_PASSWORD);
-      const restock = await request(url, operation("backoffice/Restock"), { productId: product.id, quantity: 5 }, admin);
-      expect(restock.errors).toBeUndefined();
       const result = page.locator(".graphiql-response");
-      await result.getByText('"stockChanged"').waitFor({ timeout: 15_000 });
+      // A live subscription sees only events after it is established, and how
+      // long that takes on a loaded machine is unknown: restock until one shows.
+      for (let attempt = 1; ; attempt++) {
+        const restock = await request(url, operation("backoffice/Restock"), { productId: product.id, quantity: 1 }, admin);
+        expect(restock.errors).toBeUndefined();
+        try {
+          await result.getByText('"stockChanged"').waitFor({ timeout: 1_500 });
+          break;
+        } catch (error) {
+          if (attempt >= 15) throw error;
+        }
+      }
       expect(await result.innerText()).toContain(product.name);
     } finally {
       await browser.close();

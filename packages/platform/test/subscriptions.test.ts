@@ -86,6 +86,24 @@ afterAll(async () => {
   await nc.close();
 });
 
+/**
+ * A live subscription sees only events after it is established, and the
+ * client is not told when that is: place probe orders until one of them shows
+ * up on the subscription, after which nothing can be missed.
+ */
+async function untilLive(recorded: { results: unknown[] }, probe: () => Promise<string>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const before = recorded.results.length;
+    await probe();
+    try {
+      await eventually("a probe update", async () => (recorded.results.length > before ? true : undefined), 3_000);
+      return;
+    } catch (error) {
+      if (attempt >= 10) throw error;
+    }
+  }
+}
+
 describe("live order updates through the router", () => {
   it("a storefront watches its own order go from PENDING to DELIVERED, with fields from every subgraph", async () => {
     const saga = sagaClient(primary.routerUrl);
@@ -94,17 +112,23 @@ describe("live order updates through the router", () => {
     clients.push(ws);
     // Subscribed before the order exists, so not one step can be missed.
     const mine = recordSubscription<{ myOrderUpdates: { id: string; status: string } }>(ws, operation("storefront/MyOrderUpdates"));
-    await new Promise((r) => setTimeout(r, 500));
+    await untilLive(mine, () => saga.placeOrder(token, [{ productId: demoProducts.filter((p) => p.stock >= 20)[11]!.id, quantity: 1 }]));
     const product = demoProducts.filter((p) => p.stock >= 20)[8]!;
     const orderId = await saga.placeOrder(token, [{ productId: product.id, quantity: 2 }]);
+    const before = primary.router.subscriptionStats().subscriptions;
     const detailed = recordSubscription<OrderUpdate>(ws, operation("storefront/OrderUpdated"), { orderId });
     await saga.waitForStatus(token, orderId, "PAID");
-    await new Promise((r) => setTimeout(r, 500));
+    // Shipping is advanced by hand, so it waits until this subscription is running in the router.
+    await eventually("the subscription to run", async () => (primary.router.subscriptionStats().subscriptions > before ? true : undefined));
+    await new Promise((r) => setTimeout(r, 1000));
     await saga.advanceShipment(orderId);
     await saga.waitForStatus(token, orderId, "SHIPPED");
     await saga.advanceShipment(orderId);
 
-    const statuses = (await mine.take(5, 30_000)).map((r) => r.data!.myOrderUpdates.status);
+    const statuses = await eventually("five updates of the order", async () => {
+      const ofOrder = mine.results.map((r) => r.data!.myOrderUpdates).filter((u) => u.id === orderId).map((u) => u.status);
+      return ofOrder.length >= 5 ? ofOrder : undefined;
+    });
     expect(statuses).toEqual(["PENDING", "AWAITING_PAYMENT", "PAID", "SHIPPED", "DELIVERED"]);
 
     await detailed.take(2, 30_000);
@@ -153,14 +177,16 @@ describe("live order updates through the router", () => {
     clients.push(onPrimary, onSecondary);
     const a = recordSubscription<{ myOrderUpdates: { id: string; status: string } }>(onPrimary, operation("storefront/MyOrderUpdates"));
     const b = recordSubscription<{ myOrderUpdates: { id: string; status: string } }>(onSecondary, operation("storefront/MyOrderUpdates"));
-    await new Promise((r) => setTimeout(r, 800));
+    const probe = () => saga.placeOrder(token, [{ productId: demoProducts.filter((p) => p.stock >= 20)[12]!.id, quantity: 1 }]);
+    await untilLive(a, probe);
+    await untilLive(b, probe);
     const orderId = await saga.placeOrder(token, [{ productId: demoProducts.filter((p) => p.stock >= 20)[10]!.id, quantity: 1 }]);
     await saga.waitForStatus(token, orderId, "PAID");
-    await a.take(3, 30_000);
-    await b.take(3, 30_000);
+    const statusesOf = (recorded: typeof a) => recorded.results.map((r) => r.data!.myOrderUpdates).filter((u) => u.id === orderId).map((u) => u.status);
+    await eventually("both clients to see PAID", async () => (statusesOf(a).includes("PAID") && statusesOf(b).includes("PAID") ? true : undefined));
     await new Promise((r) => setTimeout(r, 1000)); // any duplicate would have arrived by now
     const expected = ["PENDING", "AWAITING_PAYMENT", "PAID"];
-    expect(a.results.map((r) => r.data!.myOrderUpdates.status)).toEqual(expected);
-    expect(b.results.map((r) => r.data!.myOrderUpdates.status)).toEqual(expected);
+    expect(statusesOf(a)).toEqual(expected);
+    expect(statusesOf(b)).toEqual(expected);
   }, 120_000);
 });
