@@ -1,13 +1,9 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
-import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
+import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { IdentityHeader, signIdentityHeaders, type Logger } from "@store/kit";
 import type { RouterContext } from "./context.ts";
 import { RouterErrorCode } from "./errors.ts";
 import type { RouterMetrics } from "./metrics.ts";
-
-// GraphQLDataSourceRequestKind.INCOMING_OPERATION: @apollo/gateway exports
-// neither the enum nor its type from its entry point.
-const INCOMING_OPERATION = "incoming operation" as Extract<GraphQLDataSourceProcessOptions<RouterContext>, { incomingRequestContext: unknown }>["kind"];
 
 export interface SubgraphDataSourceOptions {
   name: string;
@@ -19,7 +15,8 @@ export interface SubgraphDataSourceOptions {
 }
 
 /**
- * One subgraph as the router sees it: every request is signed with the
+ * One subgraph as @apollo/gateway's executor sees it (QUERY_EXECUTOR=gateway;
+ * the router's own executor uses execution/SubgraphClient.ts): every request is signed with the
  * caller's identity and carries the request id; it is bounded by a timeout;
  * and a subgraph that cannot be reached answers as a GraphQL error the
  * gateway labels with the subgraph's name, instead of failing the request.
@@ -66,20 +63,5 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     } finally {
       this.options.metrics.subgraphFetch.observe({ subgraph: this.options.name, outcome }, (performance.now() - started) / 1000);
     }
-  }
-
-  /**
-   * Sends one operation outside a gateway request (a subscription event's
-   * entity fetch), through the same signing, timeout and error mapping.
-   */
-  send(request: { query: string; operationName: string | undefined; variables: Record<string, unknown> }, context: RouterContext): Promise<GatewayGraphQLResponse> {
-    return this.process({
-      kind: INCOMING_OPERATION,
-      request: { query: request.query, operationName: request.operationName, variables: request.variables },
-      context,
-      // RemoteGraphQLDataSource reads only `overallCachePolicy` from it, for
-      // cache hints; subscription events carry none.
-      incomingRequestContext: {} as GatewayGraphQLRequestContext<RouterContext>,
-    });
   }
 }

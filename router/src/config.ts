@@ -23,6 +23,13 @@ export const routerConfigSchema = z
      * "require": run only operations registered in OPERATIONS_DIR (trusted
      * documents), by the sha256 of their printed text; "off": any operation.
      */
+    /**
+     * Who executes query and mutation plans: "router", the router's own
+     * executor (pooled connections, de-duplicated entity fetches, compiled
+     * response shaping); "gateway", @apollo/gateway's executor (a fallback,
+     * and the reference the equivalence tests compare against).
+     */
+    QUERY_EXECUTOR: z.enum(["router", "gateway"]).default("router"),
     TRUSTED_DOCUMENTS: z.enum(["off", "require"]).default("off"),
     OPERATIONS_DIR: z.string().default("operations"),
     /**

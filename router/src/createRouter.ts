@@ -13,7 +13,8 @@ import { createTrustedDocuments } from "./trustedDocuments.ts";
 import { RouterErrorCode } from "./errors.ts";
 import { serveGraphiQL, serveGraphiQLAsset, wantsGraphiQL } from "./graphiql.ts";
 import { fileSupergraphSource, urlSupergraphSource, type SupergraphSource } from "./supergraphSource.ts";
-import { SubscriptionPlanner } from "./subscriptions/SubscriptionPlanner.ts";
+import { SupergraphPlanner } from "./execution/SupergraphPlanner.ts";
+import { QueryExecutor, withExecutor } from "./execution/QueryExecutor.ts";
 import { createSubscriptionServer, type SubscriptionStats } from "./subscriptions/createSubscriptionServer.ts";
 
 export interface RouterDeps {
@@ -68,8 +69,8 @@ export function createRouter({ config, logger }: RouterDeps): Router {
     : fileSupergraphSource(config.SUPERGRAPH_PATH, log);
   let ready = false;
 
-  // One data source per subgraph and URL, shared by the gateway's plans and
-  // the subscription executor's entity fetches: same signing, timeout, metrics.
+  // With QUERY_EXECUTOR=gateway, @apollo/gateway executes plans through these
+  // data sources (same signing, timeout and metrics as the router's clients).
   const dataSources = new Map<string, SubgraphDataSource>();
   const dataSourceFor = (name: string, url: string): SubgraphDataSource => {
     const key = `${name} ${url}`;
@@ -103,10 +104,11 @@ export function createRouter({ config, logger }: RouterDeps): Router {
     buildService: ({ name, url }) => dataSourceFor(name, config.subgraphUrls[name] ?? url ?? ""),
   });
 
-  // The gateway refuses to execute subscription plans; the router plans and
-  // runs them itself, on the supergraph the gateway accepted last (this
-  // listener runs on the first load and on every successful reload).
-  const planner = new SubscriptionPlanner({ urlOverrides: config.subgraphUrls, logger: log });
+  // The router plans and runs operations itself (the gateway refuses to run
+  // subscription plans at all), on the supergraph the gateway accepted last:
+  // this listener runs on the first load and on every successful reload.
+  const planner = new SupergraphPlanner({ urlOverrides: config.subgraphUrls, logger: log });
+  const executor = new QueryExecutor({ planner, signingSecret: config.ROUTER_SIGNING_SECRET, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, metrics, logger: log });
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
     try {
       planner.update(coreSupergraphSdl);
@@ -118,7 +120,7 @@ export function createRouter({ config, logger }: RouterDeps): Router {
   const trusted = config.TRUSTED_DOCUMENTS === "require" ? createTrustedDocuments(config.OPERATIONS_DIR) : undefined;
   if (trusted) log.info({ operations: trusted.size }, "trusted documents: only registered operations run");
   const apollo = new ApolloServer<RouterContext>({
-    gateway,
+    gateway: withExecutor(gateway, config.QUERY_EXECUTOR === "router" ? executor : undefined),
     includeStacktraceInErrorResponses: false,
     formatError: formatError(log, metrics),
     plugins: [useMetrics(metrics), ApolloServerPluginLandingPageDisabled(), ...(trusted ? [trusted.plugin<RouterContext>()] : [])],
@@ -129,7 +131,7 @@ export function createRouter({ config, logger }: RouterDeps): Router {
     planner,
     jwtSecret: config.JWT_SECRET,
     signingSecret: config.ROUTER_SIGNING_SECRET,
-    fetchSubgraph: (name, url, request, context) => dataSourceFor(name, url).send(request, context),
+    fetchSubgraph: (name, url, request, context) => executor.client(name, url).send(request, executor.headersFor(context)),
     async executeOperation(request, context) {
       const response = await apollo.executeOperation({ query: request.query, operationName: request.operationName, variables: request.variables }, { contextValue: context });
       // Incremental delivery is not enabled, so every response is single.
@@ -231,6 +233,7 @@ export function createRouter({ config, logger }: RouterDeps): Router {
       server = undefined;
       if (started) await apollo.stop();
       started = false;
+      await executor.close();
     },
   };
 }

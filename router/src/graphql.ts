@@ -14,10 +14,37 @@ import { createRequire } from "node:module";
  */
 const graphql = createRequire(import.meta.url)("graphql") as typeof import("graphql");
 
-export const { GraphQLError, OperationTypeNode, execute, getOperationAST, getVariableValues, isAbstractType, isInterfaceType, isObjectType, parse, validate } = graphql;
+export const {
+  GraphQLError,
+  Kind,
+  OperationTypeNode,
+  execute,
+  getNamedType,
+  getOperationAST,
+  getVariableValues,
+  isAbstractType,
+  isCompositeType,
+  isEnumType,
+  isInterfaceType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
+  parse,
+  validate,
+  valueFromAST,
+} = graphql;
 export type GraphQLError = import("graphql").GraphQLError;
 export type OperationTypeNode = import("graphql").OperationTypeNode;
+export type Kind = import("graphql").Kind;
 export type {
+  DirectiveNode,
+  FieldNode,
+  FragmentDefinitionNode,
+  GraphQLCompositeType,
+  GraphQLNamedType,
+  GraphQLOutputType,
+  SelectionSetNode,
   DocumentNode,
   ExecutionArgs,
   ExecutionResult,

@@ -4,7 +4,7 @@ import { parse } from "graphql";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "@store/kit";
 import type { GraphQLError } from "../src/graphql.ts";
-import { deepMerge, executePlanNode, flattenAt, type JsonObject, type SubgraphRequest, type SubgraphResponse } from "../src/subscriptions/executePlanNode.ts";
+import { deepMerge, executePlanNode, flattenAt, type JsonObject, type SubgraphRequest, type SubgraphResponse } from "../src/execution/executePlanNode.ts";
 import { composeSupergraph } from "@store/supergraph";
 import { booksSdl, peopleSdl, reviewsSdl } from "./fixtures/bookclub.ts";
 

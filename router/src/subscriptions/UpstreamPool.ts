@@ -5,7 +5,7 @@ import WebSocket from "ws";
 import { IdentityHeader, signIdentityHeaders, type Identity, type Logger } from "@store/kit";
 import { ROUTER_ERRORS } from "../errors.ts";
 import type { RouterMetrics } from "../metrics.ts";
-import { subgraphError, type JsonObject } from "./executePlanNode.ts";
+import { subgraphError, type JsonObject } from "../execution/executePlanNode.ts";
 
 /** One subscription to open on a subgraph: the primary fetch of a plan, as a caller. */
 export interface UpstreamRequest {

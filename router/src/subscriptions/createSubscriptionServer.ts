@@ -23,12 +23,12 @@ import type { RouterMetrics } from "../metrics.ts";
 import type { RouterContext } from "../context.ts";
 import { ClientSubscription, SubscriptionEndedError, type OutgoingQueue } from "./ClientSubscription.ts";
 import { executeSubscriptionEvent } from "./executeSubscriptionEvent.ts";
-import type { JsonObject, SubgraphRequest, SubgraphResponse } from "./executePlanNode.ts";
-import type { SubscriptionPlanner, SupergraphSnapshot } from "./SubscriptionPlanner.ts";
+import type { JsonObject, SubgraphRequest, SubgraphResponse } from "../execution/executePlanNode.ts";
+import type { SupergraphPlanner, SupergraphSnapshot } from "../execution/SupergraphPlanner.ts";
 import { UpstreamPool, type UpstreamStats } from "./UpstreamPool.ts";
 
 export interface SubscriptionServerOptions {
-  planner: SubscriptionPlanner;
+  planner: SupergraphPlanner;
   /** JWT_SECRET: verifies the access token in connectionParams. */
   jwtSecret: string;
   /** ROUTER_SIGNING_SECRET: signs the caller's identity towards subgraphs. */

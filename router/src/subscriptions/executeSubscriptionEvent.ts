@@ -1,8 +1,8 @@
 import { execute, type ExecutionResult, type FormattedExecutionResult, type GraphQLError, type GraphQLFieldResolver } from "../graphql.ts";
 import type { Logger } from "@store/kit";
 import { ROUTER_ERRORS } from "../errors.ts";
-import { applyRewrites, executePlanNode, isObject, subgraphError, type JsonObject, type SubgraphRequest, type SubgraphResponse } from "./executePlanNode.ts";
-import type { PlannedSubscription } from "./SubscriptionPlanner.ts";
+import { applyRewrites, executePlanNode, isObject, subgraphError, type JsonObject, type SubgraphRequest, type SubgraphResponse } from "../execution/executePlanNode.ts";
+import type { PlannedSubscription } from "../execution/SupergraphPlanner.ts";
 
 export interface SubscriptionEventOptions {
   plan: PlannedSubscription;

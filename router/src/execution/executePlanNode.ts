@@ -62,7 +62,7 @@ export async function executePlanNode(ctx: PlanExecutionContext, node: PlanNode,
       try {
         await executeFetch(ctx, node, entities);
       } catch (error) {
-        ctx.logger.error({ err: error, subgraph: node.serviceName }, "subscription fetch failed in the router");
+        ctx.logger.error({ err: error, subgraph: node.serviceName }, "fetch failed in the router");
         ctx.errors.push(ROUTER_ERRORS.INTERNAL_SERVER_ERROR.err("Internal server error", { extensions: { serviceName: node.serviceName } }));
       }
       return;
@@ -73,7 +73,7 @@ export async function executePlanNode(ctx: PlanExecutionContext, node: PlanNode,
     }
     case "Defer":
       // The planner emits Defer only with incremental delivery enabled, which this router does not enable.
-      ctx.errors.push(ROUTER_ERRORS.OPERATION_NOT_SUPPORTED.err("@defer is not supported in subscriptions"));
+      ctx.errors.push(ROUTER_ERRORS.OPERATION_NOT_SUPPORTED.err("@defer is not supported"));
       return;
   }
 }
@@ -98,7 +98,14 @@ export function flattenAt(entities: readonly EntityAt[], path: readonly (string 
     for (const { value, path: at } of current) visit(value, at);
     current = next;
   }
-  return current.filter((entry): entry is EntityAt => isObject(entry.value));
+  // An object shared by several places (one entity answer merged into each
+  // of them) is visited once, at the first of its places.
+  const seen = new Set<unknown>();
+  return current.filter((entry): entry is EntityAt => {
+    if (!isObject(entry.value) || seen.has(entry.value)) return false;
+    seen.add(entry.value);
+    return true;
+  });
 }
 
 async function executeFetch(ctx: PlanExecutionContext, fetch: FetchNode, entities: readonly EntityAt[]): Promise<void> {
@@ -166,9 +173,11 @@ async function executeFetch(ctx: PlanExecutionContext, fetch: FetchNode, entitie
     if (!isObject(entity) || owners.length === 0) return;
     if (entity.__typename === undefined) entity.__typename = owners[0]?.value.__typename;
     applyRewrites(ctx.supergraphSchema, fetch.outputRewrites, entity);
-    // The first owner takes the object itself; the others get copies, so a
-    // later fetch that merges into one place cannot leak into another.
-    owners.forEach((owner, n) => deepMerge(owner.value, n === 0 ? entity : structuredClone(entity)));
+    // Every owner takes the same answer (its nested objects shared, not
+    // copied): owners of one fetch sit at the same plan path with the same
+    // selection, so any later fetch into a shared object is one every owner
+    // asked for, and the shaper builds each place's output separately.
+    for (const owner of owners) deepMerge(owner.value, entity);
   });
 }
 

@@ -1,0 +1,151 @@
+import { operationFromDocument, Supergraph, type Operation, type Schema } from "@apollo/federation-internals";
+import { QueryPlanner, type FetchNode, type PlanNode } from "@apollo/query-planner";
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from "../graphql.ts";
+import type { Logger } from "@store/kit";
+import { ROUTER_ERRORS } from "../errors.ts";
+import { compileShaper, type ResponseShaper } from "./shapeResponse.ts";
+
+/** A subscription's query plan, ready to run: what the planner gives plus what running it needs. */
+export interface PlannedSubscription {
+  /** The supergraph the plan was made for; a running subscription keeps it across reloads. */
+  readonly supergraph: SupergraphSnapshot;
+  readonly document: DocumentNode;
+  readonly operationName: string | undefined;
+  /** Federation's view of the operation (its variable definitions decide `Condition` nodes). */
+  readonly operation: Operation;
+  /** The fetch that opens the subscription on the owning subgraph. */
+  readonly primary: FetchNode;
+  /** What runs against every event: entity fetches to the other subgraphs. */
+  readonly rest: PlanNode | undefined;
+}
+
+/** A query's or mutation's plan, with the compiled shaper that turns merged subgraph data into the client's response. */
+export interface PlannedOperation {
+  readonly supergraph: SupergraphSnapshot;
+  readonly operation: Operation;
+  /** Undefined when no subgraph is needed (only introspection or `__typename`). */
+  readonly node: PlanNode | undefined;
+  readonly shaper: ResponseShaper;
+}
+
+/** One loaded supergraph: schemas, routing URLs and its planner. Immutable; a reload makes a new one. */
+export interface SupergraphSnapshot {
+  /** The client-facing schema: what operations are validated against and shaped with. */
+  readonly apiSchema: GraphQLSchema;
+  /** The full supergraph schema, for type conditions on entities that the API schema hides. */
+  readonly supergraphSchema: GraphQLSchema;
+  /** Routing URL of each subgraph, SUBGRAPH_<NAME>_URL overrides applied. */
+  readonly subgraphUrls: ReadonlyMap<string, string>;
+  /** Plans a subscription; throws a catalogue GraphQLError when it cannot. Plans are cached per document text. */
+  plan(query: string, document: DocumentNode, operationName: string | undefined): PlannedSubscription;
+  /**
+   * Plans a query or mutation that has already been validated against
+   * `apiSchema`; `key` identifies the document (its hash) in the plan cache.
+   * Throws a catalogue GraphQLError when it cannot.
+   */
+  planOperation(key: string, document: DocumentNode, operationName: string | undefined): PlannedOperation;
+}
+
+export interface SupergraphPlannerOptions {
+  /** SUBGRAPH_<NAME>_URL overrides, keyed by lower-case subgraph name. */
+  urlOverrides: Readonly<Record<string, string>>;
+  logger: Logger;
+  /**
+   * Plans kept per supergraph and kind (least recently used are dropped).
+   * Planning is the expensive step, and clients send the same few documents.
+   * @default 500
+   */
+  planCacheSize?: number;
+}
+
+/**
+ * Keeps a query planner for the supergraph the router currently serves, and
+ * the plans it made. The router executes query plans itself (queries,
+ * mutations and subscriptions) with `@apollo/query-planner`'s plans:
+ * `update()` is called from the gateway's schema listener, so nothing is
+ * planned on a supergraph the gateway rejected.
+ */
+export class SupergraphPlanner {
+  private snapshot: SupergraphSnapshot | undefined;
+
+  constructor(private readonly options: SupergraphPlannerOptions) {}
+
+  /** The supergraph loaded last, or undefined before the first load. */
+  current(): SupergraphSnapshot | undefined {
+    return this.snapshot;
+  }
+
+  /** Switches new operations to `sdl`; running ones finish on the plan they started with. */
+  update(sdl: string): void {
+    const supergraph = Supergraph.build(sdl);
+    const apiSchema = supergraph.apiSchema();
+    const subgraphUrls = new Map<string, string>();
+    for (const { name, url } of supergraph.subgraphsMetadata()) subgraphUrls.set(name, this.options.urlOverrides[name.toLowerCase()] ?? url);
+    this.snapshot = createSnapshot(supergraph, apiSchema, subgraphUrls, this.options.planCacheSize ?? 500, this.options.logger);
+  }
+}
+
+/** A size-bounded map that forgets the least recently used entry. */
+class LruCache<V> {
+  private readonly entries = new Map<string, V>();
+  constructor(private readonly size: number) {}
+  get(key: string): V | undefined {
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      // Map keeps insertion order: re-inserting marks it most recently used.
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+  set(key: string, value: V): void {
+    this.entries.set(key, value);
+    if (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value as string);
+  }
+}
+
+function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<string, string>, cacheSize: number, logger: Logger): SupergraphSnapshot {
+  // Building a QueryPlanner walks the whole supergraph: done on first use.
+  let planner: QueryPlanner | undefined;
+  const subscriptions = new LruCache<PlannedSubscription>(cacheSize);
+  const operations = new LruCache<PlannedOperation>(cacheSize);
+
+  const buildPlan = (document: DocumentNode, operationName: string | undefined): { operation: Operation; node: ReturnType<QueryPlanner["buildQueryPlan"]>["node"] } => {
+    try {
+      planner ??= new QueryPlanner(supergraph);
+      const operation = operationFromDocument(api, document, { operationName, validate: false });
+      return { operation, node: planner.buildQueryPlan(operation).node };
+    } catch (error) {
+      if (error instanceof GraphQLError && error.extensions.code) throw error;
+      logger.warn({ err: error, operationName }, "operation could not be planned");
+      throw ROUTER_ERRORS.QUERY_PLANNING_FAILED.err(`The operation could not be planned: ${(error as Error).message}`);
+    }
+  };
+
+  const snapshot: SupergraphSnapshot = {
+    apiSchema: api.toGraphQLJSSchema(),
+    supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
+    subgraphUrls,
+    plan(query, document, operationName) {
+      const key = `${operationName ?? ""}\n${query}`;
+      const cached = subscriptions.get(key);
+      if (cached) return cached;
+      const { operation, node } = buildPlan(document, operationName);
+      if (node?.kind !== "Subscription") throw ROUTER_ERRORS.QUERY_PLANNING_FAILED.err("The operation is not a subscription");
+      const planned: PlannedSubscription = { supergraph: snapshot, document, operationName, operation, primary: node.primary, rest: node.rest };
+      subscriptions.set(key, planned);
+      return planned;
+    },
+    planOperation(documentKey, document, operationName) {
+      const key = `${operationName ?? ""}\n${documentKey}`;
+      const cached = operations.get(key);
+      if (cached) return cached;
+      const { operation, node } = buildPlan(document, operationName);
+      if (node?.kind === "Subscription") throw ROUTER_ERRORS.OPERATION_NOT_SUPPORTED.err("Subscriptions are served over WebSocket (graphql-transport-ws) on this endpoint, not over HTTP");
+      const planned: PlannedOperation = { supergraph: snapshot, operation, node, shaper: compileShaper(snapshot.apiSchema, document, operationName) };
+      operations.set(key, planned);
+      return planned;
+    },
+  };
+  return snapshot;
+}
