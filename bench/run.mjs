@@ -13,7 +13,8 @@ import os from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { QUERIES } from "./lib/queries.mjs";
+import { QUERIES as ALL_QUERIES } from "./lib/queries.mjs";
+import { summarizeProfile } from "./lib/profile.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
@@ -22,6 +23,10 @@ const DURATION = num("BENCH_DURATION", 10);
 const WARMUP = num("BENCH_WARMUP", 3);
 const CONNECTIONS = num("BENCH_CONNECTIONS", 50);
 const ROUNDS = num("BENCH_ROUNDS", 2);
+// BENCH_QUERIES: comma list of query names (default all).
+const QUERIES = Object.fromEntries(Object.entries(ALL_QUERIES).filter(([q]) => !process.env.BENCH_QUERIES || process.env.BENCH_QUERIES.split(",").includes(q)));
+// BENCH_PROFILE=1: run our router under --cpu-prof and print where its time went (no results written).
+const PROFILE_DIR = process.env.BENCH_PROFILE === "1" ? join(BENCH, "profiles") : undefined;
 const log = (...args) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...args);
 
 // ---------------------------------------------------------------- dependencies
@@ -140,7 +145,7 @@ const SECRET = randomBytes(32).toString("hex");
 const JWT_SECRET = randomBytes(32).toString("hex");
 const tsx = ["--import", "tsx"];
 const GATEWAYS = {
-  router: { label: "our router", start: (sg, port) => launch("router", CPUS?.gateway, process.execPath, [...tsx, "router/src/main.ts"], { cwd: ROOT, env: { ...process.env, SUPERGRAPH_PATH: sg, PORT: String(port), HOST: "127.0.0.1", ROUTER_SIGNING_SECRET: SECRET, JWT_SECRET, LOG_LEVEL: "warn" } }) },
+  router: { label: "our router", start: (sg, port) => launch("router", CPUS?.gateway, process.execPath, [...tsx, ...(PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : []), "router/src/main.ts"], { cwd: ROOT, env: { ...process.env, SUPERGRAPH_PATH: sg, PORT: String(port), HOST: "127.0.0.1", ROUTER_SIGNING_SECRET: SECRET, JWT_SECRET, LOG_LEVEL: "warn", NODE_ENV: "production" } }) },
   hive: {
     label: "Hive Gateway",
     start: (sg, port) =>
@@ -247,41 +252,49 @@ try {
     }
   }
 
-  // ---------------------------------------------------------------- report
-  const summary = [];
-  for (const q of Object.keys(QUERIES))
-    for (const g of ORDER) {
-      const rs = runs.filter((r) => r.query === q && r.gateway === g);
-      summary.push({ query: q, gateway: g, rps: median(rs.map((r) => r.rps)), p50Ms: median(rs.map((r) => r.p50Ms)), p99Ms: median(rs.map((r) => r.p99Ms)), cpuMsPerRequest: median(rs.map((r) => r.cpuMsPerRequest)), peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)) });
+  if (PROFILE_DIR) {
+    // --cpu-prof writes the profile when the router exits (after the rounds).
+    for (const file of readdirSync(PROFILE_DIR).filter((f) => f.endsWith(".cpuprofile"))) {
+      log(`profile ${file}: self time by function`);
+      console.table(summarizeProfile(join(PROFILE_DIR, file), ROOT).map((r) => ({ ...r, selfPct: r.selfPct.toFixed(1), selfMs: r.selfMs.toFixed(0) })));
     }
-  const find = (q, g) => summary.find((s) => s.query === q && s.gateway === g);
-  for (const s of summary) {
-    const hive = find(s.query, "hive");
-    const apollo = find(s.query, "apollo");
-    s.rpsVsHive = hive ? s.rps / hive.rps : null;
-    s.rpsVsApollo = apollo ? s.rps / apollo.rps : null;
-    s.cpuVsHive = hive ? s.cpuMsPerRequest / hive.cpuMsPerRequest : null;
-    s.cpuVsApollo = apollo ? s.cpuMsPerRequest / apollo.cpuMsPerRequest : null;
+  } else {
+    // ---------------------------------------------------------------- report
+    const summary = [];
+    for (const q of Object.keys(QUERIES))
+      for (const g of ORDER) {
+        const rs = runs.filter((r) => r.query === q && r.gateway === g);
+        summary.push({ query: q, gateway: g, rps: median(rs.map((r) => r.rps)), p50Ms: median(rs.map((r) => r.p50Ms)), p99Ms: median(rs.map((r) => r.p99Ms)), cpuMsPerRequest: median(rs.map((r) => r.cpuMsPerRequest)), peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)) });
+      }
+    const find = (q, g) => summary.find((s) => s.query === q && s.gateway === g);
+    for (const s of summary) {
+      const hive = find(s.query, "hive");
+      const apollo = find(s.query, "apollo");
+      s.rpsVsHive = hive ? s.rps / hive.rps : null;
+      s.rpsVsApollo = apollo ? s.rps / apollo.rps : null;
+      s.cpuVsHive = hive ? s.cpuMsPerRequest / hive.cpuMsPerRequest : null;
+      s.cpuVsApollo = apollo ? s.cpuMsPerRequest / apollo.cpuMsPerRequest : null;
+    }
+    const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? os.cpus()[0]?.model ?? "?";
+    const rootModules = join(ROOT, "node_modules");
+    const machine = { nproc: NCPU, cpuModel, node: process.version, os: `${os.type()} ${os.release()}`, pinning: CPUS, clkTck: CLK_TCK };
+    const versions = {
+      "@graphql-hive/gateway": version(join(BENCH, "node_modules/@graphql-hive/gateway")),
+      "@apollo/gateway": version(join(rootModules, "@apollo/gateway")),
+      "@apollo/server": version(join(rootModules, "@apollo/server")),
+      autocannon: version(join(BENCH, "node_modules/autocannon")),
+      graphql: version(join(rootModules, "graphql")),
+    };
+    const settings = { durationS: DURATION, warmupS: WARMUP, connections: CONNECTIONS, rounds: ROUNDS, order: ORDER };
+    const responses = Object.fromEntries(Object.entries(reference).map(([q, r]) => [q, { bytes: r.bytes, identicalAcross: ORDER }]));
+    const date = started.toISOString().slice(0, 10);
+    mkdirSync(join(BENCH, "results"), { recursive: true });
+    const resultFile = join(BENCH, "results", `${date}.json`);
+    writeFileSync(resultFile, JSON.stringify({ date: started.toISOString(), machine, versions, settings, queries: QUERIES, responses, summary, runs }, null, 2) + "\n");
+    writeFileSync(join(BENCH, "README.md"), readme({ date: started.toISOString(), machine, versions, settings, summary, responses, resultFile: `results/${date}.json` }));
+    log(`wrote ${resultFile} and bench/README.md`);
+    console.log("\n" + table(summary));
   }
-  const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? os.cpus()[0]?.model ?? "?";
-  const rootModules = join(ROOT, "node_modules");
-  const machine = { nproc: NCPU, cpuModel, node: process.version, os: `${os.type()} ${os.release()}`, pinning: CPUS, clkTck: CLK_TCK };
-  const versions = {
-    "@graphql-hive/gateway": version(join(BENCH, "node_modules/@graphql-hive/gateway")),
-    "@apollo/gateway": version(join(rootModules, "@apollo/gateway")),
-    "@apollo/server": version(join(rootModules, "@apollo/server")),
-    autocannon: version(join(BENCH, "node_modules/autocannon")),
-    graphql: version(join(rootModules, "graphql")),
-  };
-  const settings = { durationS: DURATION, warmupS: WARMUP, connections: CONNECTIONS, rounds: ROUNDS, order: ORDER };
-  const responses = Object.fromEntries(Object.entries(reference).map(([q, r]) => [q, { bytes: r.bytes, identicalAcross: ORDER }]));
-  const date = started.toISOString().slice(0, 10);
-  mkdirSync(join(BENCH, "results"), { recursive: true });
-  const resultFile = join(BENCH, "results", `${date}.json`);
-  writeFileSync(resultFile, JSON.stringify({ date: started.toISOString(), machine, versions, settings, queries: QUERIES, responses, summary, runs }, null, 2) + "\n");
-  writeFileSync(join(BENCH, "README.md"), readme({ date: started.toISOString(), machine, versions, settings, summary, responses, resultFile: `results/${date}.json` }));
-  log(`wrote ${resultFile} and bench/README.md`);
-  console.log("\n" + table(summary));
 } catch (error) {
   console.error(`\nBENCH FAILED: ${error.stack ?? error}`);
   process.exitCode = 1;

@@ -1,11 +1,71 @@
-/** One synthetic subgraph in its own process: `node --import tsx bench/subgraphs/serve.ts <name>`. Prints `{"name","url"}` once listening. */
-import { createSyntheticSubgraph } from "./synthetic.ts";
+/**
+ * One synthetic subgraph in its own process: `node --import tsx bench/subgraphs/serve.ts <name>`.
+ * Prints `{"name","url"}` once listening.
+ *
+ * By default it is a deliberately cheap subgraph, so that a benchmark measures
+ * the gateway in front of it: a bare node:http server that checks the router
+ * signature on every request (as every kit subgraph does), executes a request
+ * body it has not seen with graphql-js against the subgraph schema, and answers
+ * a body it has seen from memory. The data is immutable, so the memo answers
+ * exactly what execution would. BENCH_SUBGRAPH_MEMO=0 executes every request;
+ * BENCH_SUBGRAPH_KIT=1 serves the subgraph with the kit (Apollo Server) instead.
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createRequire } from "node:module";
+import { verifyIdentityHeaders } from "@store/kit";
+import { createSyntheticSubgraph, syntheticSchema } from "./synthetic.ts";
+
+// graphql from the root install (bench/node_modules has its own copy, for Hive Gateway).
+const graphql = createRequire(new URL("../../package.json", import.meta.url))("graphql") as typeof import("graphql");
 
 const name = process.argv[2] ?? "";
 const secret = process.env.ROUTER_SIGNING_SECRET ?? "";
-const subgraph = createSyntheticSubgraph(name);
-const running = await subgraph.listen({ port: 0, host: "127.0.0.1", routerSigningSecret: secret });
-process.stdout.write(`${JSON.stringify({ name, url: running.url })}\n`);
-const stop = () => void subgraph.stop().finally(() => process.exit(0));
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
+const memoize = process.env.BENCH_SUBGRAPH_MEMO !== "0";
+const MEMO_MAX = 10_000;
+
+let url: string;
+let stop: () => Promise<void>;
+if (process.env.BENCH_SUBGRAPH_KIT === "1") {
+  const subgraph = createSyntheticSubgraph(name);
+  url = (await subgraph.listen({ port: 0, host: "127.0.0.1", routerSigningSecret: secret })).url;
+  stop = () => subgraph.stop();
+} else {
+  const schema = syntheticSchema(name);
+  const memo = new Map<string, string>();
+  const answer = async (body: string): Promise<string> => {
+    const hit = memo.get(body);
+    if (hit !== undefined) return hit;
+    const { query, variables, operationName } = JSON.parse(body) as { query: string; variables?: Record<string, unknown>; operationName?: string };
+    const result = await graphql.execute({ schema, document: graphql.parse(query), variableValues: variables ?? {}, operationName, contextValue: {} });
+    const text = JSON.stringify(result);
+    if (memoize && memo.size < MEMO_MAX) memo.set(body, text);
+    return text;
+  };
+  const server = createServer((req, res) => {
+    const checked = verifyIdentityHeaders(secret, req.headers);
+    if (!checked.ok) {
+      res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ errors: [{ message: checked.reason, extensions: { code: "INVALID_ROUTER_SIGNATURE" } }] }));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      answer(Buffer.concat(chunks).toString("utf8")).then(
+        (text) => res.writeHead(200, { "content-type": "application/json" }).end(text),
+        (error: unknown) => res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ errors: [{ message: String(error) }] })),
+      );
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  stop = () => new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+process.stdout.write(`${JSON.stringify({ name, url })}\n`);
+const shutdown = () => void stop().finally(() => process.exit(0));
+process.on("SIGTERM", shutdown);
+process.on("SIGINT", shutdown);

@@ -3,6 +3,7 @@
  * with the kit: every resolver is a constant-time lookup in deterministic
  * arrays, so a benchmark over them measures the gateway, not the data.
  */
+import { buildSubgraphSchema } from "@apollo/subgraph";
 import { createSubgraph, gql, silentLogger, type RequestContextBase } from "@store/kit";
 
 const LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])`;
@@ -88,4 +89,10 @@ export function createSyntheticSubgraph(name: string) {
     createContext: (base) => base,
     resolvers: resolvers[name] as never,
   });
+}
+
+/** The synthetic subgraph's executable schema, for the memoizing server in serve.ts. */
+export function syntheticSchema(name: string) {
+  if (!sdl[name]) throw new Error(`unknown synthetic subgraph ${name}`);
+  return buildSubgraphSchema({ typeDefs: gql(sdl[name]), resolvers: resolvers[name] as never });
 }
