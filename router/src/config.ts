@@ -30,6 +30,13 @@ export const routerConfigSchema = z
      * and the reference the equivalence tests compare against).
      */
     QUERY_EXECUTOR: z.enum(["router", "gateway"]).default("router"),
+    /**
+     * Read-only subgraph fetches (of queries, never mutations) identical to one
+     * already in flight for the same identity wait for its answer instead of
+     * being sent again.
+     * @default true
+     */
+    SUBGRAPH_DEDUPLICATE: z.stringbool().default(true),
     TRUSTED_DOCUMENTS: z.enum(["off", "require"]).default("off"),
     OPERATIONS_DIR: z.string().default("operations"),
     /**

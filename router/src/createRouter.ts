@@ -108,7 +108,7 @@ export function createRouter({ config, logger }: RouterDeps): Router {
   // subscription plans at all), on the supergraph the gateway accepted last:
   // this listener runs on the first load and on every successful reload.
   const planner = new SupergraphPlanner({ urlOverrides: config.subgraphUrls, logger: log });
-  const executor = new QueryExecutor({ planner, signingSecret: config.ROUTER_SIGNING_SECRET, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, metrics, logger: log });
+  const executor = new QueryExecutor({ planner, signingSecret: config.ROUTER_SIGNING_SECRET, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, deduplicate: config.SUBGRAPH_DEDUPLICATE, metrics, logger: log });
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
     try {
       planner.update(coreSupergraphSdl);

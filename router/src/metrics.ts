@@ -6,6 +6,7 @@ export interface RouterMetrics {
   requestDuration: Histogram<"operation_type">;
   errors: Counter<"code" | "subgraph">;
   subgraphFetch: Histogram<"subgraph" | "outcome">;
+  subgraphFetchesShared: Counter<"subgraph">;
   supergraphReloads: Counter<"outcome">;
   wsConnections: Gauge;
   subscriptionsActive: Gauge;
@@ -25,6 +26,7 @@ export function createMetrics(): RouterMetrics {
     requestDuration: new Histogram({ name: "router_graphql_request_duration_seconds", help: "GraphQL request latency", labelNames: ["operation_type"], buckets, registers: [registry] }),
     errors: new Counter({ name: "router_graphql_errors_total", help: "GraphQL errors returned to clients, by code and subgraph", labelNames: ["code", "subgraph"], registers: [registry] }),
     subgraphFetch: new Histogram({ name: "router_subgraph_fetch_duration_seconds", help: "Latency of fetches to subgraphs", labelNames: ["subgraph", "outcome"], buckets, registers: [registry] }),
+    subgraphFetchesShared: new Counter({ name: "router_subgraph_fetches_shared_total", help: "Subgraph fetches not sent because an identical one (same identity) was in flight", labelNames: ["subgraph"], registers: [registry] }),
     supergraphReloads: new Counter({ name: "router_supergraph_reloads_total", help: "Supergraph (re)loads by outcome", labelNames: ["outcome"], registers: [registry] }),
     wsConnections: new Gauge({ name: "router_ws_connections", help: "Client WebSocket connections open", registers: [registry] }),
     subscriptionsActive: new Gauge({ name: "router_subscriptions_active", help: "Client subscriptions running", registers: [registry] }),

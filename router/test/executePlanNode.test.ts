@@ -56,7 +56,7 @@ const namesOf = (request: SubgraphRequest) => ({ _entities: (request.variables.r
 describe("executePlanNode", () => {
   it("walks lists (nested too) with their response paths and skips nulls", () => {
     const data = { shelves: [{ books: [{ id: "a" }, null] }, null, { books: [{ id: "b" }] }] };
-    const found = flattenAt([{ value: data, path: [] }], ["shelves", "@", "books", "@"]);
+    const found = flattenAt([{ value: data, path: [] }], ["shelves", "@", "books", "@"]).map(({ value, path }) => ({ value, path }));
     expect(found).toEqual([
       { value: { id: "a" }, path: ["shelves", 0, "books", 0] },
       { value: { id: "b" }, path: ["shelves", 2, "books", 0] },

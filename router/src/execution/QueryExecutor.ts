@@ -12,6 +12,8 @@ export interface QueryExecutorOptions {
   planner: SupergraphPlanner;
   signingSecret: string;
   timeoutMs: number;
+  /** Share identical in-flight fetches of queries (same identity). */
+  deduplicate: boolean;
   metrics: RouterMetrics;
   logger: Logger;
 }
@@ -56,11 +58,11 @@ export class QueryExecutor {
     return headers;
   }
 
-  /** Sends one operation to a subgraph of `snapshot`, through its pooled client. */
-  fetch(urls: ReadonlyMap<string, string>, serviceName: string, request: SubgraphRequest, headers: Readonly<Record<string, string>>): Promise<SubgraphResponse> {
+  /** Sends one operation to a subgraph, through its pooled client; `shareAs` as in SubgraphClient.send. */
+  fetch(urls: ReadonlyMap<string, string>, serviceName: string, request: SubgraphRequest, headers: Readonly<Record<string, string>>, shareAs?: string): Promise<SubgraphResponse> {
     const url = urls.get(serviceName);
     if (!url) return Promise.resolve({ errors: [{ message: `The supergraph has no routing URL for subgraph ${serviceName}`, extensions: { code: ROUTER_ERRORS.QUERY_PLANNING_FAILED.code } }] });
-    return this.client(serviceName, url).send(request, headers);
+    return this.client(serviceName, url).send(request, headers, shareAs);
   }
 
   async execute(request: ExecutionRequest): Promise<GatewayExecutionResult> {
@@ -77,12 +79,15 @@ export class QueryExecutor {
     const errors: GraphQLError[] = [];
     if (plan.node) {
       const headers = this.headersFor(request.context);
+      // Fetches of a query may be shared with identical ones in flight for the
+      // same identity (the signed identity header names it); a mutation's never.
+      const shareAs = this.options.deduplicate && plan.operation.rootKind === "query" ? (headers[IdentityHeader.Identity] ?? "") : undefined;
       await executePlanNode(
         {
           supergraphSchema: snapshot.supergraphSchema,
           variables: request.variables,
           variableDefinitions: plan.operation.variableDefinitions,
-          fetch: (serviceName, subgraphRequest) => this.fetch(snapshot.subgraphUrls, serviceName, subgraphRequest, headers),
+          fetch: (serviceName, subgraphRequest) => this.fetch(snapshot.subgraphUrls, serviceName, subgraphRequest, headers, shareAs),
           errors,
           logger: request.context.logger,
         },

@@ -24,6 +24,8 @@ export interface SubgraphClientOptions {
  * GraphQL error with a stable code, never as a rejection, so one subgraph
  * down leaves the rest of the response intact.
  */
+type Exchange = { status: number; text: string } | { error: SubgraphResponse };
+
 export class SubgraphClient {
   private readonly pool: Pool;
   private readonly path: string;
@@ -34,8 +36,42 @@ export class SubgraphClient {
     this.pool = new Pool(url.origin, { connections: options.connections ?? 64, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000 });
   }
 
-  /** Sends one operation; `headers` carry the signed identity and request id. */
-  async send(request: SubgraphRequest, headers: Readonly<Record<string, string>>): Promise<SubgraphResponse> {
+  /**
+   * Sends one operation; `headers` carry the signed identity and request id.
+   * With `shareAs` (the caller's identity, for read-only operations), an
+   * identical request already in flight for the same identity is not sent
+   * again: both callers get its answer, each parsed into its own objects.
+   */
+  async send(request: SubgraphRequest, headers: Readonly<Record<string, string>>, shareAs?: string): Promise<SubgraphResponse> {
+    const body = requestBody(request);
+    let exchange: Promise<Exchange>;
+    if (shareAs === undefined) {
+      exchange = this.exchange(body, headers);
+    } else {
+      const key = `${shareAs}\n${body}`;
+      const inFlight = this.inFlight.get(key);
+      if (inFlight) {
+        this.options.metrics.subgraphFetchesShared.inc({ subgraph: this.options.name });
+        exchange = inFlight;
+      } else {
+        exchange = this.exchange(body, headers).finally(() => this.inFlight.delete(key));
+        this.inFlight.set(key, exchange);
+      }
+    }
+    const result = await exchange;
+    if ("error" in result) return result.error;
+    const parsed = parseGraphQLResponse(result.text);
+    if (!parsed) {
+      this.options.logger.warn({ subgraph: this.options.name, status: result.status, body: result.text.slice(0, 200) }, "subgraph answered without a GraphQL response");
+      return unavailable(this.options.name, `Subgraph ${this.options.name} answered HTTP ${result.status} without a GraphQL response`);
+    }
+    return parsed;
+  }
+
+  private readonly inFlight = new Map<string, Promise<Exchange>>();
+
+  /** One HTTP exchange with the subgraph: its raw answer, or the GraphQL error that stands for a failure. */
+  private async exchange(body: string, headers: Readonly<Record<string, string>>): Promise<Exchange> {
     const { name, timeoutMs, metrics, logger } = this.options;
     const started = performance.now();
     let outcome = "ok";
@@ -44,27 +80,26 @@ export class SubgraphClient {
         path: this.path,
         method: "POST",
         headers: { ...headers, "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify(request),
+        body,
+        // Per phase (no timer per request): the answer must start within the
+        // timeout, and no gap while it streams may exceed it.
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await response.body.text();
-      const parsed = parseGraphQLResponse(text);
-      if (!parsed) {
-        outcome = "unavailable";
-        logger.warn({ subgraph: name, status: response.statusCode, body: text.slice(0, 200) }, "subgraph answered without a GraphQL response");
-        return unavailable(name, `Subgraph ${name} answered HTTP ${response.statusCode} without a GraphQL response`);
-      }
-      if (parsed.errors?.length) outcome = "graphql_error";
-      return parsed;
+      // Parsed by each caller; for the metric, a glance: an error status, or a body with errors.
+      if (response.statusCode >= 300) outcome = "http_error";
+      else if (text.includes('"errors"')) outcome = "graphql_error";
+      return { status: response.statusCode, text };
     } catch (error) {
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "HeadersTimeoutError" || error.name === "BodyTimeoutError" || /timeout/i.test(error.message));
       outcome = timedOut ? "timeout" : "unavailable";
       logger.warn({ subgraph: name, err: error }, "subgraph fetch failed");
-      return timedOut
-        ? { errors: [{ message: `Subgraph ${name} did not answer within ${timeoutMs} ms`, extensions: { code: RouterErrorCode.SubgraphTimeout } }] }
-        : unavailable(name, `Subgraph ${name} is unavailable`);
+      return {
+        error: timedOut
+          ? { errors: [{ message: `Subgraph ${name} did not answer within ${timeoutMs} ms`, extensions: { code: RouterErrorCode.SubgraphTimeout } }] }
+          : unavailable(name, `Subgraph ${name} is unavailable`),
+      };
     } finally {
       metrics.subgraphFetch.observe({ subgraph: name, outcome }, (performance.now() - started) / 1000);
     }
@@ -73,6 +108,21 @@ export class SubgraphClient {
   close(): Promise<void> {
     return this.pool.close();
   }
+}
+
+/** `{"query":…,"operationName":…,"variables":` per fetch operation, kept: the operation text is escaped once, not per request. */
+const bodyPrefixes = new Map<string, string>();
+
+function requestBody(request: SubgraphRequest): string {
+  const key = `${request.operationName ?? ""}\n${request.query}`;
+  let prefix = bodyPrefixes.get(key);
+  if (prefix === undefined) {
+    prefix = `{"query":${JSON.stringify(request.query)},${request.operationName === undefined ? "" : `"operationName":${JSON.stringify(request.operationName)},`}"variables":`;
+    // Bounded by the plans the router holds; cleared wholesale if it ever outgrows them.
+    if (bodyPrefixes.size >= 5000) bodyPrefixes.clear();
+    bodyPrefixes.set(key, prefix);
+  }
+  return `${prefix}${JSON.stringify(request.variables)}}`;
 }
 
 function unavailable(_name: string, message: string): SubgraphResponse {

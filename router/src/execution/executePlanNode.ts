@@ -78,34 +78,73 @@ export async function executePlanNode(ctx: PlanExecutionContext, node: PlanNode,
   }
 }
 
+/** One step of a walk through the response: the value reached and how (its path is built only if an error needs it). */
+interface Step {
+  readonly value: unknown;
+  readonly parent: Step | EntityAt;
+  readonly key: string | number;
+}
+
+/** An entity found by `flattenAt`; its response path is materialized on first read (only errors read it). */
+class FoundEntity implements EntityAt {
+  private resolved: ResponsePath | undefined;
+  constructor(
+    readonly value: JsonObject,
+    private readonly step: Step,
+  ) {}
+  get path(): ResponsePath {
+    if (!this.resolved) {
+      const keys: (string | number)[] = [];
+      let at: Step | EntityAt = this.step;
+      while ("key" in at && "parent" in at) {
+        keys.push(at.key);
+        at = at.parent;
+      }
+      this.resolved = [...at.path, ...keys.reverse()];
+    }
+    return this.resolved;
+  }
+}
+
 /** The objects at `path` below each entity, each with its own response path; null and missing values are skipped. */
 export function flattenAt(entities: readonly EntityAt[], path: readonly (string | number)[]): EntityAt[] {
-  let current: { value: unknown; path: ResponsePath }[] = [...entities];
+  if (path.length === 0) return [...entities];
+  let current: (Step | EntityAt)[] = [...entities];
   for (const key of path) {
-    const next: { value: unknown; path: ResponsePath }[] = [];
-    const visit = (value: unknown, at: ResponsePath) => {
+    const next: Step[] = [];
+    const visit = (value: unknown, from: Step | EntityAt) => {
       if (value === null || value === undefined) return;
       if (key === "@") {
-        if (Array.isArray(value)) value.forEach((item, i) => item !== null && item !== undefined && next.push({ value: item, path: [...at, i] }));
+        if (Array.isArray(value)) {
+          for (let i = 0; i < value.length; i++) {
+            const item: unknown = value[i];
+            if (item !== null && item !== undefined) next.push({ value: item, parent: from, key: i });
+          }
+        }
         return;
       }
       // The planner marks every list level with "@"; an array here is a
       // subgraph answering a list where the schema has an object, so walk it
-      // rather than fail the whole event.
-      if (Array.isArray(value)) return value.forEach((item, i) => visit(item, [...at, i]));
-      if (isObject(value) && Object.hasOwn(value, key)) next.push({ value: value[key], path: [...at, key] });
+      // rather than fail the whole request.
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) visit(value[i], { value: value[i], parent: from, key: i });
+        return;
+      }
+      if (isObject(value) && Object.hasOwn(value, key)) next.push({ value: value[key], parent: from, key });
     };
-    for (const { value, path: at } of current) visit(value, at);
+    for (const entry of current) visit(entry.value, entry);
     current = next;
   }
   // An object shared by several places (one entity answer merged into each
   // of them) is visited once, at the first of its places.
   const seen = new Set<unknown>();
-  return current.filter((entry): entry is EntityAt => {
-    if (!isObject(entry.value) || seen.has(entry.value)) return false;
-    seen.add(entry.value);
-    return true;
-  });
+  const found: EntityAt[] = [];
+  for (const step of current as Step[]) {
+    if (!isObject(step.value) || seen.has(step.value)) continue;
+    seen.add(step.value);
+    found.push(new FoundEntity(step.value, step));
+  }
+  return found;
 }
 
 async function executeFetch(ctx: PlanExecutionContext, fetch: FetchNode, entities: readonly EntityAt[]): Promise<void> {
@@ -134,7 +173,7 @@ async function executeFetch(ctx: PlanExecutionContext, fetch: FetchNode, entitie
     const representation = selectRequired(ctx.supergraphSchema, entity.value, fetch.requires);
     if (!representation || typeof representation.__typename !== "string") continue;
     applyRewrites(ctx.supergraphSchema, fetch.inputRewrites, representation);
-    const key = JSON.stringify(representation);
+    const key = representationKey(representation);
     let index = byKey.get(key);
     if (index === undefined) {
       index = representations.push(representation) - 1;
@@ -179,6 +218,21 @@ async function executeFetch(ctx: PlanExecutionContext, fetch: FetchNode, entitie
     // asked for, and the shaper builds each place's output separately.
     for (const owner of owners) deepMerge(owner.value, entity);
   });
+}
+
+/**
+ * Identifies a representation for de-duplication: for the usual flat key
+ * (`__typename` plus scalar key fields) a concatenation, cheaper than
+ * JSON.stringify; anything nested falls back to JSON.
+ */
+function representationKey(representation: JsonObject): string {
+  let key = "";
+  for (const name in representation) {
+    const value = representation[name];
+    if (value !== null && typeof value === "object") return JSON.stringify(representation);
+    key += `${name}\u0001${typeof value}\u0001${String(value)}\u0002`;
+  }
+  return key;
 }
 
 /** Turns a subgraph's errors into the client's: labelled with the subgraph, path rewritten into the client's response. */
