@@ -12,8 +12,10 @@ import { createServer } from "node:net";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { QUERIES as ALL_QUERIES } from "./lib/queries.mjs";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { PLATFORM_IDENTITY, PLATFORM_QUERIES, SYNTHETIC_QUERIES } from "./lib/queries.mjs";
+import { writeReadmeSection } from "./lib/readme.mjs";
 import { summarizeProfile } from "./lib/profile.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -23,8 +25,6 @@ const DURATION = num("BENCH_DURATION", 10);
 const WARMUP = num("BENCH_WARMUP", 3);
 const CONNECTIONS = num("BENCH_CONNECTIONS", 50);
 const ROUNDS = num("BENCH_ROUNDS", 2);
-// BENCH_QUERIES: comma list of query names (default all).
-const QUERIES = Object.fromEntries(Object.entries(ALL_QUERIES).filter(([q]) => !process.env.BENCH_QUERIES || process.env.BENCH_QUERIES.split(",").includes(q)));
 // BENCH_PROFILE=1: run our router under --cpu-prof and print where its time went (no results written).
 const PROFILE_DIR = process.env.BENCH_PROFILE === "1" ? join(BENCH, "profiles") : undefined;
 const log = (...args) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...args);
@@ -59,7 +59,8 @@ async function stop(child) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
   child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  // A process that owns databases drops them on SIGTERM: give it time to.
+  const timer = setTimeout(() => child.kill("SIGKILL"), child.graceMs ?? 5000);
   await exited;
   clearTimeout(timer);
 }
@@ -123,8 +124,8 @@ function peakRssMb(pid) {
 }
 
 // ---------------------------------------------------------------- http
-async function post(url, query) {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) });
+async function post(url, query, headers = {}) {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ query }) });
   return { status: res.status, text: await res.text() };
 }
 async function waitReady(url, child) {
@@ -150,28 +151,28 @@ const tsx = ["--import", "tsx"];
 const NODE_FLAGS = process.env.BENCH_NODE_OPTIONS ?? "--max-semi-space-size=32";
 const gatewayEnv = () => ({ ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, NODE_FLAGS].filter(Boolean).join(" ") });
 const GATEWAYS = {
-  router: { label: "our router", start: (sg, port) => startRouter("router", sg, port, {}) },
-  "router-nodedupe": { label: "our router, no fetch dedupe", start: (sg, port) => startRouter("router-nodedupe", sg, port, { SUBGRAPH_DEDUPLICATE: "false" }) },
+  router: { label: "our router", start: (sg, port, setEnv) => startRouter("router", sg, port, setEnv, {}) },
+  "router-nodedupe": { label: "our router, no fetch dedupe", start: (sg, port, setEnv) => startRouter("router-nodedupe", sg, port, setEnv, { SUBGRAPH_DEDUPLICATE: "false" }) },
   hive: {
     label: "Hive Gateway",
-    start: (sg, port) =>
+    start: (sg, port, setEnv) =>
       launch("hive", CPUS?.gateway, process.execPath, [join(BENCH, "node_modules/@graphql-hive/gateway/dist/bin.js"), "supergraph", sg, "--port", String(port), "--host", "127.0.0.1", "--config-path", join(BENCH, "gateways/hive.config.mjs")], {
         cwd: BENCH,
-        env: { ...gatewayEnv(), ROUTER_SIGNING_SECRET: SECRET, NODE_ENV: "production" },
+        env: { ...gatewayEnv(), ...setEnv, ROUTER_SIGNING_SECRET: SECRET, NODE_ENV: "production" },
       }),
   },
-  apollo: { label: "stock @apollo/gateway", start: (sg, port) => launch("apollo", CPUS?.gateway, process.execPath, [join(BENCH, "gateways/apollo.mjs")], { cwd: ROOT, env: { ...gatewayEnv(), SUPERGRAPH_PATH: sg, PORT: String(port), ROUTER_SIGNING_SECRET: SECRET, NODE_ENV: "production" } }) },
+  apollo: { label: "stock @apollo/gateway", start: (sg, port, setEnv) => launch("apollo", CPUS?.gateway, process.execPath, [join(BENCH, "gateways/apollo.mjs")], { cwd: ROOT, env: { ...gatewayEnv(), ...setEnv, SUPERGRAPH_PATH: sg, PORT: String(port), ROUTER_SIGNING_SECRET: SECRET, NODE_ENV: "production" } }) },
 };
-function startRouter(label, sg, port, extraEnv) {
+function startRouter(label, sg, port, setEnv, extraEnv) {
   const args = [...tsx, ...(PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : []), "router/src/main.ts"];
-  return launch(label, CPUS?.gateway, process.execPath, args, { cwd: ROOT, env: { ...gatewayEnv(), SUPERGRAPH_PATH: sg, PORT: String(port), HOST: "127.0.0.1", ROUTER_SIGNING_SECRET: SECRET, JWT_SECRET, LOG_LEVEL: "warn", NODE_ENV: "production", ...extraEnv } });
+  return launch(label, CPUS?.gateway, process.execPath, args, { cwd: ROOT, env: { ...gatewayEnv(), SUPERGRAPH_PATH: sg, PORT: String(port), HOST: "127.0.0.1", ROUTER_SIGNING_SECRET: SECRET, JWT_SECRET, LOG_LEVEL: "warn", NODE_ENV: "production", ...setEnv, ...extraEnv } });
 }
 const ORDER = (process.env.BENCH_GATEWAYS ?? "router,router-nodedupe,hive,apollo").split(",").map((s) => s.trim()).filter(Boolean);
 for (const g of ORDER) if (!GATEWAYS[g]) throw new Error(`unknown gateway ${g}`);
 
-function load(url, query, duration, expectBody) {
+function load(url, query, duration, expectBody, headers) {
   return new Promise((resolve, reject) => {
-    const child = launch("autocannon", CPUS?.load, process.execPath, [join(BENCH, "lib/load.mjs"), JSON.stringify({ url, body: JSON.stringify({ query }), connections: CONNECTIONS, duration, expectBody })], { cwd: BENCH });
+    const child = launch("autocannon", CPUS?.load, process.execPath, [join(BENCH, "lib/load.mjs"), JSON.stringify({ url, body: JSON.stringify({ query }), headers, connections: CONNECTIONS, duration, expectBody })], { cwd: BENCH });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").at(-1))) : reject(new Error(`autocannon failed (${code}):\n${child.stderrTail}`))));
@@ -189,48 +190,85 @@ const version = (dir) => {
     return "?";
   }
 };
+async function firstLine(child, what, timeoutMs = 120_000) {
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout });
+    rl.once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`${what} exited (${code}):\n${child.stderrTail}`)));
+    setTimeout(() => reject(new Error(`${what} did not start in ${timeoutMs / 1000} s`)), timeoutMs).unref();
+  });
+}
 
-// ---------------------------------------------------------------- main
-const tmp = mkdtempSync(join(os.tmpdir(), "store-bench-"));
-const started = new Date();
-try {
-  log(`machine: ${NCPU} CPUs, pinning: ${CPUS ? JSON.stringify(CPUS) : "none (no taskset or 1 CPU)"}`);
-  // Synthetic subgraphs, each in its own process.
-  const sdlNames = ["products", "reviews", "users", "inventory"];
-  const urls = Object.fromEntries(
-    await Promise.all(
-      sdlNames.map(async (name) => {
-        const child = launch(`subgraph ${name}`, CPUS?.subgraphs, process.execPath, [...tsx, join(BENCH, "subgraphs/serve.ts"), name], { cwd: ROOT, env: { ...process.env, ROUTER_SIGNING_SECRET: SECRET } });
-        const line = await new Promise((resolve, reject) => {
-          const rl = createInterface({ input: child.stdout });
-          rl.once("line", resolve);
-          child.once("exit", (code) => reject(new Error(`subgraph ${name} exited (${code}):\n${child.stderrTail}`)));
-          setTimeout(() => reject(new Error(`subgraph ${name} did not start in 60 s`)), 60_000).unref();
-        });
-        return [name, JSON.parse(line).url];
-      }),
-    ),
-  );
-  log("subgraphs:", urls);
-  const supergraph = join(tmp, "supergraph.graphql");
-  const composed = spawnSync(process.execPath, [...tsx, join(BENCH, "subgraphs/compose.ts"), supergraph, JSON.stringify(urls)], { cwd: ROOT, encoding: "utf8" });
-  if (composed.status !== 0) throw new Error(`composition failed:\n${composed.stderr}`);
+// ---------------------------------------------------------------- subgraph sets
+// A set starts its subgraphs and returns the supergraph every gateway loads,
+// its queries, and who is asking: `token` for our router (it verifies JWTs),
+// the same identity signed by the peer gateways' plugin (BENCH_IDENTITY).
+const SETS = {
+  synthetic: {
+    label: "synthetic in-memory subgraphs (cheap: isolates the gateway's own cost)",
+    async start(tmpDir) {
+      const names = ["products", "reviews", "users", "inventory"];
+      const urls = Object.fromEntries(
+        await Promise.all(
+          names.map(async (name) => {
+            const child = launch(`subgraph ${name}`, CPUS?.subgraphs, process.execPath, [...tsx, join(BENCH, "subgraphs/serve.ts"), name], { cwd: ROOT, env: { ...process.env, ROUTER_SIGNING_SECRET: SECRET } });
+            return [name, JSON.parse(await firstLine(child, `subgraph ${name}`)).url];
+          }),
+        ),
+      );
+      const supergraph = join(tmpDir, "synthetic.graphql");
+      const composed = spawnSync(process.execPath, [...tsx, join(BENCH, "subgraphs/compose.ts"), supergraph, JSON.stringify(urls)], { cwd: ROOT, encoding: "utf8" });
+      if (composed.status !== 0) throw new Error(`composition failed:\n${composed.stderr}`);
+      return { supergraph, queries: SYNTHETIC_QUERIES, identity: null, processes: [] };
+    },
+  },
+  platform: {
+    label: "our seven subgraphs on PostgreSQL (demo data, signed in as a customer)",
+    async start(tmpDir) {
+      const child = launch("platform subgraphs", CPUS?.subgraphs, process.execPath, [...tsx, join(BENCH, "subgraphs/platform.ts")], { cwd: ROOT, env: { ...process.env, ROUTER_SIGNING_SECRET: SECRET, JWT_SECRET, TEST_RUN_ID: RUN_ID } });
+      child.graceMs = 60_000;
+      const { urls } = JSON.parse(await firstLine(child, "platform subgraphs", 180_000));
+      // The committed supergraph, routed to this run's subgraphs.
+      const sdl = readFileSync(join(ROOT, "supergraph.graphql"), "utf8").replace(/@join__graph\(name: "(\w+)", url: "[^"]*"\)/g, (all, name) => (urls[name] ? `@join__graph(name: "${name}", url: "${urls[name]}")` : all));
+      const supergraph = join(tmpDir, "platform.graphql");
+      writeFileSync(supergraph, sdl);
+      return { supergraph, queries: PLATFORM_QUERIES, identity: PLATFORM_IDENTITY, processes: [child] };
+    },
+  },
+};
+const RUN_ID = `bench${process.pid}`;
+const rootRequire = createRequire(join(ROOT, "package.json"));
+const SET_ORDER = (process.env.BENCH_SETS ?? "synthetic,platform").split(",").map((s) => s.trim()).filter(Boolean);
+for (const id of SET_ORDER) if (!SETS[id]) throw new Error(`unknown subgraph set ${id}`);
 
-  const reference = {}; // query -> parsed response from the first gateway
+function tokenFor(identity) {
+  const r = spawnSync(process.execPath, [...tsx, join(BENCH, "lib/token.ts"), JWT_SECRET, identity.userId, identity.roles[0]], { cwd: ROOT, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`could not issue a token:\n${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** Every gateway, alternated per round, on one subgraph set; returns the measured rows and the response sizes. */
+async function measureSet(setId, set) {
+  const queries = Object.fromEntries(Object.entries(set.queries).filter(([q]) => !process.env.BENCH_QUERIES || process.env.BENCH_QUERIES.split(",").includes(q)));
+  const setEnv = set.identity ? { BENCH_IDENTITY: JSON.stringify(set.identity) } : {};
+  const token = set.identity ? tokenFor(set.identity) : undefined;
+  const reference = {}; // query -> response from the first gateway
   const runs = [];
   for (let round = 1; round <= ROUNDS; round++) {
     for (const id of ORDER) {
       const gw = GATEWAYS[id];
+      // Only our router verifies the caller's token; the peers forward the set's identity as configured.
+      const headers = token && id.startsWith("router") ? { authorization: `Bearer ${token}` } : {};
       const port = await freePort();
       const url = `http://127.0.0.1:${port}/graphql`;
-      log(`round ${round}: starting ${gw.label}`);
-      const child = gw.start(supergraph, port);
+      log(`${setId} round ${round}: starting ${gw.label}`);
+      const child = gw.start(set.supergraph, port, setEnv);
       try {
         await waitReady(url, child);
         // Identical, error-free responses, or no numbers at all.
         const bodies = {};
-        for (const [q, query] of Object.entries(QUERIES)) {
-          const r = await post(url, query);
+        for (const [q, query] of Object.entries(queries)) {
+          const r = await post(url, query, headers);
           let parsed;
           try {
             parsed = JSON.parse(r.text);
@@ -240,51 +278,77 @@ try {
           if (r.status !== 200 || parsed.errors || !parsed.data) throw new Error(`${gw.label} ${q}: HTTP ${r.status} with errors: ${r.text.slice(0, 1000)}`);
           if (!reference[q]) reference[q] = { by: gw.label, text: JSON.stringify(parsed), bytes: r.text.length };
           else if (JSON.stringify(parsed) !== reference[q].text) {
-            writeFileSync(join(tmp, `${id}-${q}.json`), r.text);
+            writeFileSync(join(tmp, `${setId}-${id}-${q}.json`), r.text);
             throw new Error(`${gw.label} ${q}: response differs from ${reference[q].by}'s (saved in ${tmp})`);
           }
           bodies[q] = r.text;
         }
-        for (const [q, query] of Object.entries(QUERIES)) {
-          if (WARMUP > 0) await load(url, query, WARMUP, bodies[q]);
+        for (const [q, query] of Object.entries(queries)) {
+          if (WARMUP > 0) await load(url, query, WARMUP, bodies[q], headers);
           const before = cpuMs(child.pid);
-          const r = await load(url, query, DURATION, bodies[q]);
+          const r = await load(url, query, DURATION, bodies[q], headers);
           const cpu = cpuMs(child.pid) - before;
           const bad = r.errors + r.timeouts + r.mismatches + r.non2xx;
           if (bad > 0) throw new Error(`${gw.label} ${q}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.mismatches} body mismatches, ${r.non2xx} non-2xx under load`);
-          const row = { round, gateway: id, query: q, rps: r.rps, p50Ms: r.p50, p99Ms: r.p99, requests: r.requests, cpuMsPerRequest: cpu / r.requests, peakRssMb: peakRssMb(child.pid) };
+          const row = { set: setId, round, gateway: id, query: q, rps: r.rps, p50Ms: r.p50, p99Ms: r.p99, requests: r.requests, cpuMsPerRequest: cpu / r.requests, peakRssMb: peakRssMb(child.pid) };
           runs.push(row);
-          log(`  ${id.padEnd(6)} ${q.padEnd(7)} ${r.rps.toFixed(0).padStart(6)} rps  p50 ${r.p50} ms  p99 ${r.p99} ms  cpu ${row.cpuMsPerRequest.toFixed(3)} ms/req  rss ${row.peakRssMb.toFixed(0)} MB`);
+          log(`  ${id.padEnd(15)} ${q.padEnd(7)} ${r.rps.toFixed(0).padStart(6)} rps  p50 ${r.p50} ms  p99 ${r.p99} ms  cpu ${row.cpuMsPerRequest.toFixed(3)} ms/req  rss ${row.peakRssMb.toFixed(0)} MB`);
         }
       } finally {
         await stop(child);
       }
     }
   }
+  const responses = Object.fromEntries(Object.entries(reference).map(([q, r]) => [q, { bytes: r.bytes, identicalAcross: ORDER }]));
+  return { runs, responses, queries };
+}
+
+function summarize(setId, runs, queries) {
+  const summary = [];
+  for (const q of Object.keys(queries))
+    for (const g of ORDER) {
+      const rs = runs.filter((r) => r.query === q && r.gateway === g);
+      if (rs.length === 0) continue;
+      summary.push({ set: setId, query: q, gateway: g, rps: median(rs.map((r) => r.rps)), p50Ms: median(rs.map((r) => r.p50Ms)), p99Ms: median(rs.map((r) => r.p99Ms)), cpuMsPerRequest: median(rs.map((r) => r.cpuMsPerRequest)), peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)) });
+    }
+  const find = (q, g) => summary.find((s) => s.query === q && s.gateway === g);
+  for (const s of summary) {
+    const hive = find(s.query, "hive");
+    const apollo = find(s.query, "apollo");
+    s.rpsVsHive = hive ? s.rps / hive.rps : null;
+    s.rpsVsApollo = apollo ? s.rps / apollo.rps : null;
+    s.cpuVsHive = hive ? s.cpuMsPerRequest / hive.cpuMsPerRequest : null;
+    s.cpuVsApollo = apollo ? s.cpuMsPerRequest / apollo.cpuMsPerRequest : null;
+  }
+  return summary;
+}
+
+// ---------------------------------------------------------------- main
+const tmp = mkdtempSync(join(os.tmpdir(), "store-bench-"));
+const started = new Date();
+try {
+  log(`machine: ${NCPU} CPUs, pinning: ${CPUS ? JSON.stringify(CPUS) : "none (no taskset or 1 CPU)"}`);
+  const sets = {};
+  for (const setId of SET_ORDER) {
+    const set = SETS[setId];
+    log(`subgraph set ${setId}: ${set.label}`);
+    const started = await set.start(tmp);
+    try {
+      const { runs, responses, queries } = await measureSet(setId, started);
+      sets[setId] = { label: set.label, queries, responses, summary: summarize(setId, runs, queries), runs };
+    } finally {
+      await Promise.all(started.processes.map(stop));
+    }
+  }
 
   if (PROFILE_DIR) {
-    // --cpu-prof writes the profile when the router exits (after the rounds).
+    // --cpu-prof writes the profile when the router exits.
     for (const file of readdirSync(PROFILE_DIR).filter((f) => f.endsWith(".cpuprofile"))) {
       log(`profile ${file}: self time by function`);
       console.table(summarizeProfile(join(PROFILE_DIR, file), ROOT).map((r) => ({ ...r, selfPct: r.selfPct.toFixed(1), selfMs: r.selfMs.toFixed(0) })));
     }
   } else {
     // ---------------------------------------------------------------- report
-    const summary = [];
-    for (const q of Object.keys(QUERIES))
-      for (const g of ORDER) {
-        const rs = runs.filter((r) => r.query === q && r.gateway === g);
-        summary.push({ query: q, gateway: g, rps: median(rs.map((r) => r.rps)), p50Ms: median(rs.map((r) => r.p50Ms)), p99Ms: median(rs.map((r) => r.p99Ms)), cpuMsPerRequest: median(rs.map((r) => r.cpuMsPerRequest)), peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)) });
-      }
-    const find = (q, g) => summary.find((s) => s.query === q && s.gateway === g);
-    for (const s of summary) {
-      const hive = find(s.query, "hive");
-      const apollo = find(s.query, "apollo");
-      s.rpsVsHive = hive ? s.rps / hive.rps : null;
-      s.rpsVsApollo = apollo ? s.rps / apollo.rps : null;
-      s.cpuVsHive = hive ? s.cpuMsPerRequest / hive.cpuMsPerRequest : null;
-      s.cpuVsApollo = apollo ? s.cpuMsPerRequest / apollo.cpuMsPerRequest : null;
-    }
     const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? os.cpus()[0]?.model ?? "?";
     const rootModules = join(ROOT, "node_modules");
     const machine = { nproc: NCPU, cpuModel, node: process.version, os: `${os.type()} ${os.release()}`, pinning: CPUS, clkTck: CLK_TCK };
@@ -294,16 +358,16 @@ try {
       "@apollo/server": version(join(rootModules, "@apollo/server")),
       autocannon: version(join(BENCH, "node_modules/autocannon")),
       graphql: version(join(rootModules, "graphql")),
+      undici: version(join(rootModules, "undici")),
     };
-    const settings = { durationS: DURATION, warmupS: WARMUP, connections: CONNECTIONS, rounds: ROUNDS, order: ORDER };
-    const responses = Object.fromEntries(Object.entries(reference).map(([q, r]) => [q, { bytes: r.bytes, identicalAcross: ORDER }]));
+    const settings = { durationS: DURATION, warmupS: WARMUP, connections: CONNECTIONS, rounds: ROUNDS, order: ORDER, nodeFlags: NODE_FLAGS };
     const date = started.toISOString().slice(0, 10);
     mkdirSync(join(BENCH, "results"), { recursive: true });
-    const resultFile = join(BENCH, "results", `${date}.json`);
-    writeFileSync(resultFile, JSON.stringify({ date: started.toISOString(), machine, versions, settings, queries: QUERIES, responses, summary, runs }, null, 2) + "\n");
-    writeFileSync(join(BENCH, "README.md"), readme({ date: started.toISOString(), machine, versions, settings, summary, responses, resultFile: `results/${date}.json` }));
+    const resultFile = join(BENCH, "results", `throughput-${date}.json`);
+    writeFileSync(resultFile, JSON.stringify({ date: started.toISOString(), machine, versions, settings, sets }, null, 2) + "\n");
+    writeReadmeSection("throughput", throughputSection({ date: started.toISOString(), machine, versions, settings, sets, resultFile: `results/throughput-${date}.json` }));
     log(`wrote ${resultFile} and bench/README.md`);
-    console.log("\n" + table(summary));
+    for (const [id, s] of Object.entries(sets)) console.log(`\n${id}\n${table(s.summary)}`);
   }
 } catch (error) {
   console.error(`\nBENCH FAILED: ${error.stack ?? error}`);
@@ -311,6 +375,26 @@ try {
 } finally {
   await Promise.all([...children].map(stop));
   rmSync(tmp, { recursive: true, force: true });
+  await dropRunDatabases();
+}
+
+/** Belt and braces: drops any database of this run that a killed subgraph process left behind. */
+async function dropRunDatabases() {
+  if (!SET_ORDER.includes("platform")) return;
+  const { default: pg } = await import(pathToFileURL(rootRequire.resolve("pg")).href);
+  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres" });
+  try {
+    await client.connect();
+    const { rows } = await client.query("SELECT datname FROM pg_database WHERE datname LIKE $1", [`test_${RUN_ID}\\_%`]);
+    for (const { datname } of rows) {
+      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      log(`dropped leftover database ${datname}`);
+    }
+  } catch (error) {
+    console.error(`could not check for leftover databases: ${error}`);
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 function table(summary) {
@@ -325,16 +409,15 @@ function table(summary) {
   return lines.join("\n");
 }
 
-function readme({ date, machine, versions, settings, summary, responses, resultFile }) {
-  return `# Benchmarks
+function throughputSection({ date, machine, versions, settings, sets, resultFile }) {
+  const tables = Object.entries(sets)
+    .map(([id, s]) => `### ${id}: ${s.label}\n\n${table(s.summary)}\n\nResponse sizes: ${Object.entries(s.responses).map(([q, r]) => `${q} ${r.bytes} B`).join(", ")}.`)
+    .join("\n\n");
+  return `## Query throughput
 
-Generated by \`npm run bench\` (bench/run.mjs); edit the generator, not this file.
+Generated by \`npm run bench\` (bench/run.mjs). Last run: ${date}; raw figures in [\`${resultFile}\`](${resultFile}).
 
-## Query throughput, synthetic in-memory subgraphs
-
-Last run: ${date} — raw figures in [\`${resultFile}\`](${resultFile}).
-
-${table(summary)}
+${tables}
 
 Each figure is the median over ${settings.rounds} rounds (gateways alternated ${settings.order.join(" ")} per round);
 peak RSS is the largest VmHWM seen. Ratios are this row's gateway against Hive Gateway / stock
@@ -343,55 +426,10 @@ peak RSS is the largest VmHWM seen. Ratios are this row's gateway against Hive G
 - **Machine**: ${machine.nproc} CPUs, ${machine.cpuModel}, ${machine.os}, Node ${machine.node}
 - **Pinning**: ${machine.pinning ? `gateway on CPU ${machine.pinning.gateway}, autocannon on CPU ${machine.pinning.load}, subgraphs on CPU ${machine.pinning.subgraphs} (taskset)` : "none"}
 - **Versions**: ${Object.entries(versions).map(([k, v]) => `\`${k}\` ${v}`).join(", ")}; our router from this commit
+- **Node flags** (every gateway alike): \`${settings.nodeFlags}\`; \`NODE_ENV=production\` for every gateway
 - **Load**: autocannon, ${settings.connections} connections, ${settings.warmupS} s warm-up then ${settings.durationS} s measured per gateway × query × round, loopback only
-- **Checks**: before measuring, every gateway's response to every query must be error-free and identical
-  (response sizes: ${Object.entries(responses).map(([q, r]) => `${q} ${r.bytes} B`).join(", ")}); under load, every
+- **Checks**: before measuring, every gateway's response to every query must be error-free and identical; under load, every
   response must be byte-identical to the one checked (autocannon \`expectBody\`), with no errors, timeouts or non-2xx.
-- **CPU ms/request**: utime+stime of the gateway process (and any children) from \`/proc/<pid>/stat\`
-  over the measured run, divided by the requests completed. **Peak RSS**: \`VmHWM\` from \`/proc/<pid>/status\`
-  after each query (one gateway process per round serves shallow, deep, list50 in that order).
-
-### Setup
-
-- Subgraphs: \`bench/subgraphs/synthetic.ts\` — products, reviews, users, inventory, built with
-  \`createSubgraph\` from \`@store/kit\`, each in its own process, in-memory deterministic data (100 products,
-  60 users, 300 reviews). Kit subgraphs require the router's signature, so the peer gateways sign each
-  subgraph request the same way (\`bench/lib/sign.mjs\`, anonymous identity).
-- Supergraph: composed with \`composeSupergraph\` from \`@store/supergraph\` into a temp file; all three gateways load it.
-- Gateways, one at a time, each in its own process:
-  - our router: \`node --import tsx router/src/main.ts\` (SUPERGRAPH_PATH, PORT, ROUTER_SIGNING_SECRET, JWT_SECRET, LOG_LEVEL=warn);
-  - Hive Gateway: \`hive-gateway supergraph <file> -c bench/gateways/hive.config.mjs\` (defaults plus the signing plugin);
-  - stock \`@apollo/gateway\` + \`@apollo/server\` 5 \`startStandaloneServer\`: \`bench/gateways/apollo.mjs\`.
-- Queries (\`bench/lib/queries.mjs\`): **shallow** (one subgraph, 5 products), **deep** (all four subgraphs,
-  Product/Review/User entities repeated at several depths), **list50** (50 products with fields from products,
-  inventory and reviews).
-
-### Reproduce
-
-\`\`\`sh
-npm run bench                      # installs bench/ deps on first use (bench/package.json, not the root install)
-BENCH_DURATION=30 BENCH_ROUNDS=3 npm run bench
-BENCH_GATEWAYS=router,hive npm run bench
-\`\`\`
-
-Env: \`BENCH_DURATION\` (s, default 10), \`BENCH_WARMUP\` (s, default 3), \`BENCH_CONNECTIONS\` (default 50),
-\`BENCH_ROUNDS\` (default 2), \`BENCH_GATEWAYS\` (default \`router,hive,apollo\`).
-
-### Caveats
-
-- **Targets not met.** Our router still executes queries with \`@apollo/gateway\`, so against stock
-  \`@apollo/gateway\` it can only be about as fast (it adds identity signing, metrics and logging); the 4x
-  and 1.5x-Hive targets of issue 7 need our own executor and caches, not done yet.
-- **Hive Gateway on Node 20.** Its dependencies \`@whatwg-node/fetch\` 0.12 and \`promise-helpers\` 2 ask for
-  Node >= 22.15 (npm warns at install); on Node 20 it may not show its published speed. A comparison
-  on Node 22 is worth making before reading the Hive ratios as final.
-- **Noise.** Two CPUs: the subgraphs share a core with the load generator, so RPS partly measures them;
-  CPU ms per request is the steadier figure. Round-to-round spread was up to ±25% here; more rounds
-  (\`BENCH_ROUNDS\`) and longer runs (\`BENCH_DURATION\`) narrow it.
-
-### Not measured yet (issue 7)
-
-Our seven subgraphs on real PostgreSQL, SQL queries per request, subscriptions at scale (10,000 graphql-ws
-subscribers) and order-to-PAID flow latency.
-`;
+- **CPU ms/request**: utime+stime of the gateway process from \`/proc/<pid>/stat\` over the measured run, divided by the
+  requests completed. **Peak RSS**: \`VmHWM\` from \`/proc/<pid>/status\`.`;
 }

@@ -1,10 +1,11 @@
 // Stock @apollo/gateway 2.x behind @apollo/server 5 standalone, the documented
-// way, plus the router signature our kit subgraphs require (per request).
+// way, plus the router signature our kit subgraphs require (per request), for
+// the bench's identity (BENCH_IDENTITY; anonymous when unset).
 // Resolved from the root install, not bench/node_modules.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import { signAnonymous } from "../lib/sign.mjs";
+import { benchIdentity, signIdentity } from "../lib/sign.mjs";
 
 const root = createRequire(new URL("../../package.json", import.meta.url));
 const load = (id) => import(pathToFileURL(root.resolve(id)).href);
@@ -13,13 +14,14 @@ const { ApolloServer } = await load("@apollo/server");
 const { startStandaloneServer } = await load("@apollo/server/standalone");
 
 const secret = process.env.ROUTER_SIGNING_SECRET;
+const identity = benchIdentity();
 const gateway = new ApolloGateway({
   supergraphSdl: readFileSync(process.env.SUPERGRAPH_PATH, "utf8"),
   buildService: ({ url }) =>
     new RemoteGraphQLDataSource({
       url,
       willSendRequest({ request }) {
-        for (const [k, v] of Object.entries(signAnonymous(secret))) request.http.headers.set(k, v);
+        for (const [k, v] of Object.entries(signIdentity(secret, identity))) request.http.headers.set(k, v);
       },
     }),
 });

@@ -6,7 +6,7 @@ const o = JSON.parse(process.argv[2]);
 const result = await autocannon({
   url: o.url,
   method: "POST",
-  headers: { "content-type": "application/json" },
+  headers: { "content-type": "application/json", ...(o.headers ?? {}) },
   body: o.body,
   connections: o.connections,
   duration: o.duration,
