@@ -4,7 +4,7 @@ import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import type { GraphQLFormattedError } from "graphql";
-import { closeServer, ERRORS, handleGraphQLRequest, HttpError, sendError, sendJson, verifyAccessToken, type Identity, type Logger } from "@store/kit";
+import { closeServer, ERRORS, handleGraphQLRequest, HttpError, IdentityHeader, readBody, requestIdOf, sendError, sendJson, verifyAccessToken, type Identity, type Logger } from "@store/kit";
 import type { RouterConfig } from "./config.ts";
 import type { RouterContext } from "./context.ts";
 import { createMetrics, type RouterMetrics } from "./metrics.ts";
@@ -15,6 +15,7 @@ import { serveGraphiQL, serveGraphiQLAsset, wantsGraphiQL } from "./graphiql.ts"
 import { fileSupergraphSource, urlSupergraphSource, type SupergraphSource } from "./supergraphSource.ts";
 import { SupergraphPlanner } from "./execution/SupergraphPlanner.ts";
 import { QueryExecutor, withExecutor } from "./execution/QueryExecutor.ts";
+import { createFastPath } from "./execution/fastPath.ts";
 import { createSubscriptionServer, type SubscriptionStats } from "./subscriptions/createSubscriptionServer.ts";
 
 export interface RouterDeps {
@@ -119,10 +120,11 @@ export function createRouter({ config, logger }: RouterDeps): Router {
 
   const trusted = config.TRUSTED_DOCUMENTS === "require" ? createTrustedDocuments(config.OPERATIONS_DIR) : undefined;
   if (trusted) log.info({ operations: trusted.size }, "trusted documents: only registered operations run");
+  const formatErrors = formatError(log, metrics);
   const apollo = new ApolloServer<RouterContext>({
     gateway: withExecutor(gateway, config.QUERY_EXECUTOR === "router" ? executor : undefined),
     includeStacktraceInErrorResponses: false,
-    formatError: formatError(log, metrics),
+    formatError: formatErrors,
     plugins: [useMetrics(metrics), ApolloServerPluginLandingPageDisabled(), ...(trusted ? [trusted.plugin<RouterContext>()] : [])],
     ...(trusted ? { persistedQueries: { cache: trusted.cache } } : {}),
   });
@@ -147,6 +149,10 @@ export function createRouter({ config, logger }: RouterDeps): Router {
     upstreamKeepAliveMs: config.SUBSCRIPTION_UPSTREAM_KEEPALIVE_MS,
     upstreamConnectTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
   });
+
+  // The common request (a JSON POST of a valid query or mutation) skips Apollo
+  // Server's pipeline; trusted documents keep every request on Apollo Server.
+  const fastPath = config.QUERY_EXECUTOR === "router" && !trusted ? createFastPath({ executor, planner, metrics, formatError: formatErrors }) : undefined;
 
   const corsOrigins = new Set(config.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean));
   const applyCors = (req: IncomingMessage, res: ServerResponse): boolean => {
@@ -178,6 +184,23 @@ export function createRouter({ config, logger }: RouterDeps): Router {
   let server: Server | undefined;
   let started = false;
 
+  const serveFast = async (req: IncomingMessage, res: ServerResponse, viaApollo: (body: string) => Promise<void>): Promise<void> => {
+    const requestId = requestIdOf(req);
+    let identity: Identity | null;
+    let body: string;
+    try {
+      identity = await authenticate(req);
+      body = await readBody(req);
+    } catch (error) {
+      if (error instanceof HttpError) return sendError(res, error.status, error.code, error.message);
+      throw error;
+    }
+    const answer = await fastPath!.run(body, { identity, requestId, logger: log.child({ requestId }) });
+    if (answer === undefined) return viaApollo(body);
+    res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(answer), [IdentityHeader.RequestId]: requestId });
+    res.end(answer);
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/health") return sendJson(res, 200, { status: "ok" });
@@ -193,11 +216,15 @@ export function createRouter({ config, logger }: RouterDeps): Router {
     if (path !== "/graphql" && path !== "/") return sendError(res, 404, "NOT_FOUND", `No route for ${path}`);
     if (applyCors(req, res)) return;
     if (wantsGraphiQL(req)) return serveGraphiQL(res);
-    handleGraphQLRequest(req, res, {
-      apollo,
-      authenticate,
-      context: async ({ identity, requestId }) => ({ identity, requestId, logger: log.child({ requestId }) }),
-    }).catch((error: unknown) => {
+    const viaApollo = (body?: string) =>
+      handleGraphQLRequest(req, res, {
+        apollo,
+        authenticate,
+        context: async ({ identity, requestId }) => ({ identity, requestId, logger: log.child({ requestId }) }),
+        ...(body === undefined ? {} : { body }),
+      });
+    const served = fastPath && req.method === "POST" && /^application\/json\b/i.test(req.headers["content-type"] ?? "") ? serveFast(req, res, viaApollo) : viaApollo();
+    served.catch((error: unknown) => {
       log.error({ err: error }, "request failed");
       if (!res.headersSent) sendError(res, 500, "INTERNAL_SERVER_ERROR", "Internal server error");
       else res.destroy();

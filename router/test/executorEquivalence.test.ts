@@ -22,7 +22,7 @@ const routers: Router[] = [];
 let ours: string;
 let reference: string;
 
-async function post(url: string, body: unknown): Promise<{ status: number; text: string; json: { data?: unknown; errors?: { extensions?: Record<string, unknown> }[]; extensions?: Record<string, unknown> } }> {
+async function post(url: string, body: object): Promise<{ status: number; text: string; json: { data?: unknown; errors?: { extensions?: Record<string, unknown> }[]; extensions?: Record<string, unknown> } }> {
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   const text = await response.text();
   return { status: response.status, text, json: JSON.parse(text) };
@@ -119,7 +119,26 @@ const OPERATIONS: Record<string, { query: string; variables?: Record<string, unk
   "mutation failing with a coded error": { query: `mutation { addReview(bookId: "zzz", stars: 1, body: "x") { stars } }` },
 };
 
+/** Requests the router's fast path declines: Apollo Server answers them, on both routers. */
+const DECLINED: Record<string, Record<string, unknown>> = {
+  "a syntax error": { query: "{ books { id " },
+  "a field the schema does not have": { query: "{ books { isbn } }" },
+  "an operation name the document does not have": { query: "query A { books { id } }", operationName: "B" },
+  "several operations and no name": { query: "query A { books { id } } query B { authors { id } }" },
+  "a persisted query the router does not know": { extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } } },
+  "variables that are not an object": { query: "{ books { id } }", variables: [1, 2] },
+};
+
 describe("the router's executor answers as @apollo/gateway does", () => {
+  for (const [name, body] of Object.entries(DECLINED)) {
+    it(`declined by the fast path, answered alike: ${name}`, async () => {
+      const [a, b] = [await post(ours, body), await post(reference, body)];
+      expect(a.status).toBe(b.status);
+      expect(a.json.errors?.length).toBeGreaterThan(0);
+      expect(canonical(a.json)).toEqual(canonical(b.json));
+    });
+  }
+
   for (const [name, operation] of Object.entries(OPERATIONS)) {
     it(name, async () => {
       const response = await expectSameResponse(operation);

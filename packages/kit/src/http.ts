@@ -53,6 +53,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   /** Resolves the caller, or answers 401 by throwing HttpError. */
   authenticate(req: IncomingMessage): Identity | null | Promise<Identity | null>;
   context(args: { req: IncomingMessage; identity: Identity | null; requestId: string }): Promise<TContext>;
+  /** The request body, when a caller already read it from `req` (the router's fast path, declining a request). */
+  body?: string;
 }
 
 /**
@@ -73,7 +75,7 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
     }
     const url = new URL(req.url ?? "/", "http://localhost");
-    const raw = req.method === "POST" ? await readBody(req) : "";
+    const raw = options.body ?? (req.method === "POST" ? await readBody(req) : "");
     let body: unknown = raw;
     if (raw && headers.get("content-type")?.includes("application/json")) {
       try {

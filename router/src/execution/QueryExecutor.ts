@@ -125,7 +125,11 @@ export class QueryExecutor {
  */
 export function withExecutor(gateway: GatewayInterface, executor: QueryExecutor | undefined): GatewayInterface {
   if (!executor) return gateway;
+  let gatewayExecutor: GatewayExecutor | null = null;
   const run: GatewayExecutor = (requestContext) => {
+    // Apollo Server could not pick the operation (unknown or missing name):
+    // the gateway's executor reports that in its own words; nothing is fetched.
+    if (!requestContext.operation && gatewayExecutor) return gatewayExecutor(requestContext);
     const context = requestContext.context as unknown as RouterContext;
     return executor.execute({
       documentKey: requestContext.queryHash,
@@ -138,7 +142,7 @@ export function withExecutor(gateway: GatewayInterface, executor: QueryExecutor 
   return {
     onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
     async load(options) {
-      await gateway.load(options);
+      ({ executor: gatewayExecutor } = await gateway.load(options));
       return { executor: run };
     },
     stop: () => gateway.stop(),

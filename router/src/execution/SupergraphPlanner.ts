@@ -4,6 +4,7 @@ import { GraphQLError, type DocumentNode, type GraphQLSchema } from "../graphql.
 import type { Logger } from "@store/kit";
 import { ROUTER_ERRORS } from "../errors.ts";
 import { compileShaper, type ResponseShaper } from "./shapeResponse.ts";
+import { LruCache } from "./LruCache.ts";
 
 /** A subscription's query plan, ready to run: what the planner gives plus what running it needs. */
 export interface PlannedSubscription {
@@ -82,25 +83,6 @@ export class SupergraphPlanner {
     const subgraphUrls = new Map<string, string>();
     for (const { name, url } of supergraph.subgraphsMetadata()) subgraphUrls.set(name, this.options.urlOverrides[name.toLowerCase()] ?? url);
     this.snapshot = createSnapshot(supergraph, apiSchema, subgraphUrls, this.options.planCacheSize ?? 500, this.options.logger);
-  }
-}
-
-/** A size-bounded map that forgets the least recently used entry. */
-class LruCache<V> {
-  private readonly entries = new Map<string, V>();
-  constructor(private readonly size: number) {}
-  get(key: string): V | undefined {
-    const value = this.entries.get(key);
-    if (value !== undefined) {
-      // Map keeps insertion order: re-inserting marks it most recently used.
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
-  }
-  set(key: string, value: V): void {
-    this.entries.set(key, value);
-    if (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value as string);
   }
 }
 
