@@ -122,6 +122,10 @@ export function createRouter({ config, logger }: RouterDeps): Router {
   if (trusted) log.info({ operations: trusted.size }, "trusted documents: only registered operations run");
   const formatErrors = formatError(log, metrics);
   const apollo = new ApolloServer<RouterContext>({
+    // Our own shutdown (kit onShutdown / the platform) stops Apollo Server. Its own
+    // signal handlers would call stop() a second time, concurrently, and
+    // @apollo/server 5.5 can wait forever on that second call.
+    stopOnTerminationSignals: false,
     gateway: withExecutor(gateway, config.QUERY_EXECUTOR === "router" ? executor : undefined),
     includeStacktraceInErrorResponses: false,
     formatError: formatErrors,

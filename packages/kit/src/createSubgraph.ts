@@ -122,6 +122,10 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
   const subscriptions = options.subscriptions ?? Boolean(schema.getSubscriptionType());
   const formatError = createFormatError(logger);
   const apollo = new ApolloServer<TContext>({
+    // Our own shutdown (kit onShutdown / the platform) stops Apollo Server. Its own
+    // signal handlers would call stop() a second time, concurrently, and
+    // @apollo/server 5.5 can wait forever on that second call.
+    stopOnTerminationSignals: false,
     schema,
     includeStacktraceInErrorResponses: false,
     formatError,
