@@ -347,6 +347,30 @@ describe("sharing, limits and teardown", () => {
     void d;
   });
 
+  it("runs an event's entity fetches once for all clients of the same subscription", async () => {
+    const fetches = async () =>
+      (await main.router.metrics.subgraphFetch.get()).values.filter((v) => v.metricName === "router_subgraph_fetch_duration_seconds_count").reduce((n, v) => n + v.value, 0);
+    const before = main.router.subscriptionStats().subscriptions;
+    const a = subscribe(connect(main).client, REVIEWS, { bookId: "b1" });
+    await until(() => main.router.subscriptionStats().subscriptions === before + 1, "the first client subscribed");
+    let start = await fetches();
+    club.publish(review({ id: "alone", bookId: "b1" }));
+    expect((await nextOf(a)).data?.reviewAdded.id).toBe("alone");
+    const forOne = (await fetches()) - start;
+    expect(forOne).toBeGreaterThan(0);
+
+    const b = subscribe(connect(main).client, REVIEWS, { bookId: "b1" });
+    const c = subscribe(connect(main).client, REVIEWS, { bookId: "b1" });
+    await until(() => main.router.subscriptionStats().subscriptions === before + 3, "three clients subscribed");
+    start = await fetches();
+    club.publish(review({ id: "together", bookId: "b1" }));
+    const payloads = await Promise.all([nextOf(a), nextOf(b), nextOf(c)]);
+    for (const payload of payloads) expect(payload).toEqual(payloads[0]);
+    expect(payloads[0]?.data?.reviewAdded.id).toBe("together");
+    expect((await fetches()) - start).toBe(forOne);
+    await Promise.all([a.return?.(), b.return?.(), c.return?.()]);
+  });
+
   it("limits subscriptions per connection and per router", async () => {
     const limited = await startRouter(club, { SUBSCRIPTIONS_MAX_PER_CONNECTION: "2", SUBSCRIPTIONS_MAX_PER_ROUTER: "3" });
     const one = connect(limited);

@@ -26,6 +26,8 @@ import { executeSubscriptionEvent } from "./executeSubscriptionEvent.ts";
 import type { JsonObject, SubgraphRequest, SubgraphResponse } from "../execution/executePlanNode.ts";
 import type { SupergraphPlanner, SupergraphSnapshot } from "../execution/SupergraphPlanner.ts";
 import { UpstreamPool, type UpstreamStats } from "./UpstreamPool.ts";
+import { LruCache } from "../execution/LruCache.ts";
+import type { PlannedSubscription } from "../execution/SupergraphPlanner.ts";
 
 export interface SubscriptionServerOptions {
   planner: SupergraphPlanner;
@@ -233,14 +235,69 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     };
   };
 
+  // Ten thousand clients subscribe with a handful of documents: each is parsed
+  // once (by text) and validated once per supergraph, and every subscription
+  // holds the shared document instead of its own copy.
+  const parsed = new LruCache<DocumentNode | GraphQLError>(1000);
+  const parseOnce = (query: string): DocumentNode | GraphQLError => {
+    let entry = parsed.get(query);
+    if (entry === undefined) {
+      try {
+        entry = parse(query);
+      } catch (error) {
+        entry = error instanceof GraphQLError ? ROUTER_ERRORS.GRAPHQL_PARSE_FAILED.err(error.message, { locatedAs: error }) : ROUTER_ERRORS.GRAPHQL_PARSE_FAILED.err("The query could not be parsed");
+      }
+      parsed.set(query, entry);
+    }
+    return entry;
+  };
+  const validations = new WeakMap<SupergraphSnapshot, LruCache<readonly GraphQLError[]>>();
+  const validateOnce = (supergraph: SupergraphSnapshot, query: string, document: DocumentNode): readonly GraphQLError[] => {
+    let cache = validations.get(supergraph);
+    if (!cache) {
+      cache = new LruCache(1000);
+      validations.set(supergraph, cache);
+    }
+    let errors = cache.get(query);
+    if (errors === undefined) {
+      errors = validate(supergraph.apiSchema, document).map((error) => ROUTER_ERRORS.GRAPHQL_VALIDATION_FAILED.err(error.message, { locatedAs: error }));
+      cache.set(query, errors);
+    }
+    return errors;
+  };
+
+  // One upstream event is delivered to every client subscription sharing the
+  // upstream (same subgraph, primary operation and identity). Clients with the
+  // same plan and variables get one execution of `rest` per event, shared:
+  // 500 subscribers of one product cost one entity fetch, not 500.
+  const eventResults = new WeakMap<object, Map<PlannedSubscription, Map<string, Promise<ExecutionResult>>>>();
+  const sharedEventResult = (event: object, plan: PlannedSubscription, variablesKey: string, run: () => Promise<ExecutionResult>): Promise<ExecutionResult> => {
+    let byPlan = eventResults.get(event);
+    if (!byPlan) {
+      byPlan = new Map();
+      eventResults.set(event, byPlan);
+    }
+    let byVariables = byPlan.get(plan);
+    if (!byVariables) {
+      byVariables = new Map();
+      byPlan.set(plan, byVariables);
+    }
+    let result = byVariables.get(variablesKey);
+    if (!result) {
+      result = run();
+      byVariables.set(variablesKey, result);
+    }
+    return result;
+  };
+
   const prepareSubscription = (
     connection: ClientConnection,
     supergraph: SupergraphSnapshot,
     request: { query: string; document: DocumentNode; operation: OperationDefinitionNode; operationName: string | undefined; variables: JsonObject },
   ): PreparedOperation | readonly GraphQLError[] => {
     const { query, document, operation, operationName, variables } = request;
-    const invalid = validate(supergraph.apiSchema, document);
-    if (invalid.length > 0) return invalid.map((error) => ROUTER_ERRORS.GRAPHQL_VALIDATION_FAILED.err(error.message, { locatedAs: error }));
+    const invalid = validateOnce(supergraph, query, document);
+    if (invalid.length > 0) return invalid;
     const coerced = getVariableValues(supergraph.apiSchema, operation.variableDefinitions ?? [], variables);
     if (coerced.errors) return coerced.errors.map((error) => ROUTER_ERRORS.BAD_USER_INPUT.err(error.message, { locatedAs: error }));
     let plan;
@@ -256,6 +313,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
 
     const { identity, requestId } = connection;
     const context: RouterContext = { identity, requestId, logger: connection.log };
+    const variablesKey = JSON.stringify(variables);
     const primaryVariables: JsonObject = {};
     for (const name of plan.primary.variableUsages ?? []) if (variables[name] !== undefined) primaryVariables[name] = variables[name];
     const fetch = (serviceName: string, request: SubgraphRequest): Promise<SubgraphResponse> => {
@@ -272,7 +330,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
           open: (sink) => pool.subscribe({ serviceName: plan.primary.serviceName, url, identity, requestId, query: plan.primary.operation, operationName: plan.primary.operationName, variables: primaryVariables }, sink),
           execute: async (event) => {
             try {
-              const result = await executeSubscriptionEvent({ plan, variables, fetch, logger: connection.log }, event);
+              const result = await sharedEventResult(event, plan, variablesKey, () => executeSubscriptionEvent({ plan, variables, fetch, logger: connection.log }, event));
               metrics.subscriptionEvents.inc({ outcome: result.errors?.length ? "error" : "ok" });
               return result;
             } catch (error) {
@@ -320,12 +378,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         const connection = ctx.extra.connection;
         if (!connection) return [new GraphQLError("The connection is not acknowledged", { extensions: { code: RouterErrorCode.InternalServerError } })];
         try {
-          let document: DocumentNode;
-          try {
-            document = parse(payload.query);
-          } catch (error) {
-            return [error instanceof GraphQLError ? ROUTER_ERRORS.GRAPHQL_PARSE_FAILED.err(error.message, { locatedAs: error }) : ROUTER_ERRORS.GRAPHQL_PARSE_FAILED.err("The query could not be parsed")];
-          }
+          const document = parseOnce(payload.query);
+          if (document instanceof GraphQLError) return [document];
           const operationName = payload.operationName ?? undefined;
           const operation = getOperationAST(document, operationName);
           if (!operation) return [ROUTER_ERRORS.GRAPHQL_VALIDATION_FAILED.err("Unable to identify the operation to run")];
