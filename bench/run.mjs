@@ -225,9 +225,31 @@ const SETS = {
   platform: {
     label: "our seven subgraphs on PostgreSQL (demo data, signed in as a customer)",
     async start(tmpDir) {
-      const child = launch("platform subgraphs", CPUS?.subgraphs, process.execPath, [...tsx, join(BENCH, "subgraphs/platform.ts")], { cwd: ROOT, env: { ...process.env, ROUTER_SIGNING_SECRET: SECRET, JWT_SECRET, TEST_RUN_ID: RUN_ID } });
+      // bench/platform/serve.ts: the seven services on fresh, migrated, seeded test
+      // databases (plus an in-process router this bench does not use).
+      const child = launch("platform subgraphs", CPUS?.subgraphs, process.execPath, [...tsx, join(BENCH, "platform/serve.ts")], {
+        cwd: ROOT,
+        env: { ...process.env, BENCH_EVENTS: "in-process", ROUTER_SIGNING_SECRET: SECRET, JWT_SECRET, TEST_RUN_ID: RUN_ID },
+        // serve.ts stops when its stdin closes (its parent went away): keep a pipe open.
+        stdio: ["pipe", "pipe", "pipe"],
+      });
       child.graceMs = 60_000;
-      const { urls } = JSON.parse(await firstLine(child, "platform subgraphs", 180_000));
+      const ready = await new Promise((resolve, reject) => {
+        const lines = createInterface({ input: child.stdout });
+        lines.on("line", (line) => {
+          let message;
+          try {
+            message = JSON.parse(line);
+          } catch {
+            return;
+          }
+          if (message.bench === "ready") resolve(message);
+          if (message.bench === "error") reject(new Error(`platform subgraphs failed: ${message.message}`));
+        });
+        child.once("exit", (code) => reject(new Error(`platform subgraphs exited (${code}):\n${child.stderrTail}`)));
+        setTimeout(() => reject(new Error("platform subgraphs did not start in 180 s")), 180_000).unref();
+      });
+      const urls = ready.subgraphUrls;
       // The committed supergraph, routed to this run's subgraphs.
       const sdl = readFileSync(join(ROOT, "supergraph.graphql"), "utf8").replace(/@join__graph\(name: "(\w+)", url: "[^"]*"\)/g, (all, name) => (urls[name] ? `@join__graph(name: "${name}", url: "${urls[name]}")` : all));
       const supergraph = join(tmpDir, "platform.graphql");

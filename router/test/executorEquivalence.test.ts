@@ -80,6 +80,9 @@ const OPERATIONS: Record<string, { query: string; variables?: Record<string, unk
   "aliases, the same field twice with different arguments": {
     query: `{ first: books(first: 1) { t: title id } two: books(first: 2) { id name: title again: title } book(id: "b4") { id label: title } }`,
   },
+  "aliases that Object.prototype also has": {
+    query: `{ books(first: 2) { constructor: title __proto__: id toString: format hasOwnProperty: __typename reviews { valueOf: stars } } }`,
+  },
   "named and inline fragments, __typename at every level": {
     query: `query Frag { __typename media { __typename ...M ... on Book { kind: __typename format author { __typename ...A } } ... on Film { minutes } } }
       fragment M on Media { id title }

@@ -9,6 +9,12 @@ import type { EventMetrics } from "./metrics.ts";
 export const EVENTS_STREAM = "EVENTS";
 export const DEAD_LETTER_STREAM = "DEADLETTER";
 
+/** The JetStream streams a bus in `namespace` uses (test runs and benchmarks each keep to their own). */
+export function streamNames(namespace = ""): { events: string; deadLetter: string } {
+  const prefix = namespace.toUpperCase().replace(/\W/g, "_");
+  return { events: `${prefix}${EVENTS_STREAM}`, deadLetter: `${prefix}${DEAD_LETTER_STREAM}` };
+}
+
 export interface NatsBusOptions {
   /** e.g. nats://127.0.0.1:4222 */
   url: string;
@@ -61,8 +67,7 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
     listenerCount(): number;
   }
 > {
-  const streamName = `${namespace.toUpperCase().replace(/\W/g, "_")}${EVENTS_STREAM}`;
-  const deadLetterStream = `${namespace.toUpperCase().replace(/\W/g, "_")}${DEAD_LETTER_STREAM}`;
+  const { events: streamName, deadLetter: deadLetterStream } = streamNames(namespace);
   const subject = (type: Parameters<typeof subjectOf>[0]) => `${namespace}${subjectOf(type)}`;
   const deadLetterSubject = (consumer: string) => `${namespace}deadletter.${consumer}`;
   const log = logger.child({ component: "nats-bus" });

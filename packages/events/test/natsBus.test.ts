@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { describe, expect, it } from "vitest";
-import { createNatsBus } from "../src/index.ts";
+import { createNatsBus, streamNames } from "../src/index.ts";
 import { busContract } from "./bus.contract.ts";
 import { collector, logger, numbered } from "./buses.ts";
 
@@ -21,7 +21,7 @@ busContract("NATS JetStream", async () => {
     async deadLetterCount() {
       const nc = await connect({ servers: NATS_URL });
       try {
-        const info = await (await jetstreamManager(nc)).streams.info(`${namespace.toUpperCase().replace(/\W/g, "_")}DEADLETTER`);
+        const info = await (await jetstreamManager(nc)).streams.info(streamNames(namespace).deadLetter);
         return info.state.messages;
       } finally {
         await nc.close();
@@ -48,7 +48,7 @@ describe("NATS JetStream bus", () => {
       await got.done();
       expect(got.received[0]!.id).toBe(good.id);
       const jsm = await jetstreamManager(nc);
-      const stream = `${namespace.toUpperCase().replace(/\W/g, "_")}DEADLETTER`;
+      const stream = streamNames(namespace).deadLetter;
       const dead = await jsm.streams.getMessage(stream, { seq: 1 });
       expect(dead?.header.get("Store-Dead-Letter-Reason")).toBe("not JSON");
       expect(dead?.header.get("Store-Consumer")).toBe("malformed");
@@ -85,7 +85,7 @@ describe("NATS JetStream bus", () => {
   it("fans live events out to listeners on every bus instance, one shared ordered consumer per subject", async () => {
     const { bus, namespace } = await isolatedBus();
     const other = await createNatsBus({ url: NATS_URL, name: "bus-test-other", logger, namespace });
-    const stream = `${namespace.toUpperCase().replace(/\W/g, "_")}EVENTS`;
+    const stream = streamNames(namespace).events;
     const nc = await connect({ servers: NATS_URL });
     try {
       const jsm = await jetstreamManager(nc);

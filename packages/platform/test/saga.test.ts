@@ -3,6 +3,7 @@ import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoProducts } from "@store/demo-data";
+import { streamNames } from "@store/events";
 import type { Platform } from "../src/index.ts";
 import { operation, request, startTestPlatform } from "./harness.ts";
 import { SHARED_NATS_URL } from "./natsServer.ts";
@@ -13,7 +14,7 @@ import { eventually, sagaClient, sql } from "./saga.ts";
  * each test places orders as a customer and watches them move by events.
  */
 const namespace = `saga${randomBytes(3).toString("hex")}.`;
-const streamOf = (name: string) => `${namespace.toUpperCase().replace(/\W/g, "_")}${name}`;
+const streams = streamNames(namespace);
 let platform: Platform;
 let client: ReturnType<typeof sagaClient>;
 
@@ -26,7 +27,7 @@ afterAll(async () => {
   const nc = await connect({ servers: SHARED_NATS_URL });
   const jsm = await jetstreamManager(nc);
   await platform?.stop();
-  for (const stream of [streamOf("EVENTS"), streamOf("DEADLETTER")]) await jsm.streams.delete(stream).catch(() => {});
+  for (const stream of [streams.events, streams.deadLetter]) await jsm.streams.delete(stream).catch(() => {});
   await nc.close();
 });
 
@@ -152,7 +153,7 @@ describe("the order saga on NATS JetStream", () => {
     // Every durable consumer has caught up with the duplicates when none has anything pending.
     await eventually("consumers to drain the duplicates", async () => {
       let outstanding = 0;
-      for await (const info of jsm.consumers.list(streamOf("EVENTS"))) outstanding += info.num_pending + info.num_ack_pending;
+      for await (const info of jsm.consumers.list(streams.events)) outstanding += info.num_pending + info.num_ack_pending;
       return outstanding === 0 ? true : undefined;
     }, 60_000);
     await nc.close();
@@ -164,8 +165,8 @@ describe("the order saga on NATS JetStream", () => {
     const js = jetstream(nc);
     await js.publish(`${namespace}events.orders.OrderPlaced`, JSON.stringify({ id: "not-an-event" }));
     const jsm = await jetstreamManager(nc);
-    await eventually("a dead letter", async () => ((await jsm.streams.info(streamOf("DEADLETTER"))).state.messages > 0 ? true : undefined));
-    const dead = await jsm.streams.getMessage(streamOf("DEADLETTER"), { seq: 1 });
+    await eventually("a dead letter", async () => ((await jsm.streams.info(streams.deadLetter)).state.messages > 0 ? true : undefined));
+    const dead = await jsm.streams.getMessage(streams.deadLetter, { seq: 1 });
     expect(dead?.header.get("Store-Dead-Letter-Reason")).toMatch(/^bad envelope/);
     await nc.close();
     // The consumers that got the poison still serve the next order.

@@ -6,6 +6,7 @@ import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoProducts } from "@store/demo-data";
+import { streamNames } from "@store/events";
 import { recordSubscription } from "@store/testing";
 import { allServices, type Platform } from "../src/index.ts";
 import { operation, startTestPlatform, TEST_SECRETS } from "./harness.ts";
@@ -81,8 +82,7 @@ afterAll(async () => {
   await primary?.stop();
   const nc = await connect({ servers: SHARED_NATS_URL });
   const jsm = await jetstreamManager(nc);
-  const prefix = namespace.toUpperCase().replace(/\W/g, "_");
-  for (const stream of [`${prefix}EVENTS`, `${prefix}DEADLETTER`]) await jsm.streams.delete(stream).catch(() => {});
+  for (const stream of Object.values(streamNames(namespace))) await jsm.streams.delete(stream).catch(() => {});
   await nc.close();
 });
 

@@ -75,7 +75,7 @@ export class QueryExecutor {
       return { errors: [error instanceof GraphQLError ? error : ROUTER_ERRORS.QUERY_PLANNING_FAILED.err((error as Error).message)] };
     }
 
-    const data: JsonObject = Object.create(null) as JsonObject;
+    const data: JsonObject = {};
     const errors: GraphQLError[] = [];
     if (plan.node) {
       const headers = this.headersFor(request.context);

@@ -38,9 +38,9 @@ type Shape =
   | { kind: "leaf"; type: GraphQLOutputType; valid: (value: unknown) => boolean };
 
 type Selection =
-  | { kind: "field"; key: string; shape: Shape; skip: Condition | undefined }
-  | { kind: "typename"; key: string; skip: Condition | undefined }
-  | { kind: "introspection"; key: string; document: DocumentNode; skip: Condition | undefined }
+  | { kind: "field"; key: string; inherited: boolean; shape: Shape; skip: Condition | undefined }
+  | { kind: "typename"; key: string; inherited: boolean; skip: Condition | undefined }
+  | { kind: "introspection"; key: string; inherited: boolean; document: DocumentNode; skip: Condition | undefined }
   | { kind: "fragment"; typeCondition: GraphQLCompositeType | undefined; abstract: boolean; selections: Selection[]; skip: Condition | undefined };
 
 export interface ShapedResponse {
@@ -115,15 +115,15 @@ export function compileShaper(schema: GraphQLSchema, document: DocumentNode, ope
         const skip = condition(node.directives);
         const name = node.name.value;
         if (name === "__typename") {
-          out.push({ kind: "typename", key, skip });
+          out.push({ kind: "typename", key, inherited: key in Object.prototype, skip });
         } else if (name === "__schema" || name === "__type") {
-          out.push({ kind: "introspection", key, skip, document: introspectionDocument(node, variableDefinitions, fragments) });
+          out.push({ kind: "introspection", key, inherited: key in Object.prototype, skip, document: introspectionDocument(node, variableDefinitions, fragments) });
         } else {
           const field = isObjectType(parentType) || isInterfaceType(parentType) ? parentType.getFields()[name] : undefined;
           if (!field) throw new GraphQLError(`Cannot query field "${name}" on type "${parentType.name}".`);
           const named = getNamedType(field.type);
           const selections = node.selectionSet && isCompositeType(named) ? compile(node.selectionSet, named) : undefined;
-          out.push({ kind: "field", key, skip, shape: shapeOf(field.type, selections) });
+          out.push({ kind: "field", key, inherited: key in Object.prototype, skip, shape: shapeOf(field.type, selections) });
         }
       } else {
         const fragment = node.kind === Kind.INLINE_FRAGMENT ? node : fragments.get(node.name.value);
@@ -142,7 +142,7 @@ export function compileShaper(schema: GraphQLSchema, document: DocumentNode, ope
   return {
     shape(input, clientVariables) {
       const state: ShapeState = { schema, types, variables: hasDefaults ? { ...defaults, ...clientVariables } : clientVariables, errors: [] };
-      const data: JsonObject = Object.create(null) as JsonObject;
+      const data: JsonObject = {};
       const bubbled = applySelections(input, selections, data, state, [], rootType);
       return { data: bubbled ? null : data, errors: state.errors };
     },
@@ -211,36 +211,49 @@ function own(object: JsonObject, key: string): unknown {
   return Object.hasOwn(object, key) ? object[key] : undefined;
 }
 
+// Output objects are plain `{}` (fast properties, fast JSON.stringify), not
+// Object.create(null): a response key that Object.prototype also has
+// ("constructor", "__proto__") is read and written as an own property, the
+// others directly. Which keys those are is known when the shaper is compiled.
+function read(object: JsonObject, key: string, inherited: boolean): unknown {
+  return inherited ? own(object, key) : object[key];
+}
+
+function write(object: JsonObject, key: string, inherited: boolean, value: unknown): void {
+  if (inherited) Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+  else object[key] = value;
+}
+
 /** Returns true when the object must become null (a non-null field below it is null). */
 function applySelections(input: JsonObject, selections: readonly Selection[], output: JsonObject, state: ShapeState, path: (string | number)[], parentType: GraphQLNamedType): boolean {
   for (const selection of selections) {
     if (selection.skip?.(state.variables)) continue;
     switch (selection.kind) {
       case "typename": {
-        const key = selection.key;
-        if (output[key] !== undefined) continue;
-        let value = own(input, key) ?? null;
-        if (value === null && key !== "__typename") value = own(input, "__typename") ?? null;
+        const { key, inherited } = selection;
+        if (read(output, key, inherited) !== undefined) continue;
+        let value = read(input, key, inherited) ?? null;
+        if (value === null && key !== "__typename") value = input.__typename ?? null;
         const facts = typeof value === "string" ? state.types.get(value) : undefined;
         const type = facts?.type ?? parentType;
         if (!(facts ? facts.object : state.types.get(parentType.name)?.object)) return true;
-        output[key] = type.name;
+        write(output, key, inherited, type.name);
         continue;
       }
       case "introspection":
-        if (output[selection.key] === undefined) output[selection.key] = runIntrospection(state, selection);
+        if (read(output, selection.key, selection.inherited) === undefined) write(output, selection.key, selection.inherited, runIntrospection(state, selection));
         continue;
       case "field": {
-        const key = selection.key;
+        const { key, inherited } = selection;
         path.push(key);
-        const result = updateOutputValue(output[key], selection.shape, own(input, key) ?? null, path, state, parentType);
-        output[key] = result.updated;
+        const result = updateOutputValue(read(output, key, inherited), selection.shape, read(input, key, inherited) ?? null, path, state, parentType);
+        write(output, key, inherited, result.updated);
         path.pop();
         if (result.invalid) return true;
         continue;
       }
       case "fragment": {
-        const typename = own(input, "__typename");
+        const typename = input.__typename;
         if (typename !== undefined && typeof typename !== "string") throw new GraphQLError(`Got unexpected value for __typename: ${String(typename)}`);
         if (!typeConditionApplies(state, selection, typename, parentType)) continue;
         if (applySelections(input, selection.selections, output, state, path, selection.typeCondition ?? parentType)) return true;
@@ -310,7 +323,7 @@ function updateOutputValue(outputValue: unknown, shape: Shape, inputValue: unkno
       if (inputValue === null) return { updated: null };
       if (typeof inputValue !== "object" || Array.isArray(inputValue)) throw new GraphQLError(`Invalid non-object value ${String(inputValue)} returned by subgraph for composite type ${shape.type.name}`);
       const input = inputValue as JsonObject;
-      const typename = own(input, "__typename");
+      const typename = input.__typename;
       if (typename !== undefined && typeof typename !== "string") throw new GraphQLError(`Invalid non-string value ${String(typename)} for __typename at ${path.join(".")}`);
       let objectType: GraphQLNamedType = shape.type;
       if (typename) {
@@ -321,7 +334,7 @@ function updateOutputValue(outputValue: unknown, shape: Shape, inputValue: unkno
         }
         objectType = facts.type;
       }
-      const output = outputValue === undefined ? (Object.create(null) as JsonObject) : (outputValue as JsonObject);
+      const output = outputValue === undefined ? {} : (outputValue as JsonObject);
       const bubbled = applySelections(input, shape.selections, output, state, path, objectType);
       return { updated: bubbled ? null : output, hasErrors: bubbled };
     }
