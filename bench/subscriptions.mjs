@@ -28,7 +28,7 @@
 //               so "router's share" = subscriber arrival - direct arrival.
 //
 // Env: BENCH_SUBSCRIBERS (10000), BENCH_EVENT_RATE (events/s, 20), BENCH_EVENTS (200),
-// BENCH_PRODUCTS (20), BENCH_SELECTION (local | storefront, see below; default local),
+// BENCH_PRODUCTS (20), BENCH_SELECTION (local | storefront, see below; default storefront),
 // BENCH_CONNECT_IN_FLIGHT (connection handshakes in flight, 200), BENCH_DRAIN_S (30),
 // BENCH_TIMEOUT_S (global limit, 600), BENCH_NATS_URL, TEST_DATABASE_URL, BENCH_KEEP_LOGS=1.
 //
@@ -83,7 +83,7 @@ const SELECTIONS = {
   local: "subscription StockChanged($productId: ID!) {\n  stockChanged(productId: $productId) {\n    id\n    stock\n    inStock\n  }\n}\n",
   storefront: readFileSync(join(ROOT, "operations/storefront/StockChanged.graphql"), "utf8"),
 };
-const SELECTION = process.env.BENCH_SELECTION ?? "local";
+const SELECTION = process.env.BENCH_SELECTION ?? "storefront";
 if (!(SELECTION in SELECTIONS)) throw new Error(`BENCH_SELECTION must be one of ${Object.keys(SELECTIONS).join(", ")}`);
 // The direct subgraph tap's subscription (no router): when each event leaves inventory.
 const TAP_QUERY = "subscription Tap($productId: ID!) { stockChanged(productId: $productId) { id stock } }";
