@@ -149,6 +149,25 @@ describe("the router's executor answers as @apollo/gateway does", () => {
     });
   }
 
+  it("reports a field error at every place the entity stands, at the right index of a mixed list", async () => {
+    // b2 stands at search[1] and search[11], among films and authors. The
+    // gateway reports both errors too, but maps the second to index 5 (a film):
+    // it counts every list item when only the books were sent as representations.
+    const body = { query: `{ search(term: "*") { ... on Book { id flaky } } }` };
+    const [a, b] = [await post(ours, body), await post(reference, body)];
+    expect(JSON.stringify(a.json.data)).toBe(JSON.stringify(b.json.data));
+    expect(a.json.errors?.map((e) => (e as { path?: unknown }).path)).toEqual([
+      ["search", 1, "flaky"],
+      ["search", 11, "flaky"],
+    ]);
+    expect(b.json.errors?.map((e) => (e as { path?: unknown }).path)).toEqual([
+      ["search", 1, "flaky"],
+      ["search", 5, "flaky"],
+    ]);
+    const items = (a.json.data as { search: { id?: string }[] }).search;
+    expect([items[1]?.id, items[11]?.id]).toEqual(["b2", "b2"]);
+  });
+
   it("answers a deep query with data, not errors (the comparison is not vacuous)", async () => {
     const { json } = await post(ours, OPERATIONS["entities repeated at several depths"]!);
     expect(json.errors).toBeUndefined();

@@ -168,8 +168,10 @@ async function executeFetch(ctx: PlanExecutionContext, fetch: FetchNode, entitie
   // times in an event is resolved once and merged into all three places.
   const representations: JsonObject[] = [];
   const targets: EntityAt[][] = [];
+  /** Where each target stands among `entities`: errors are reported in that order, as if each place had been sent. */
+  const positions: number[][] = [];
   const byKey = new Map<string, number>();
-  for (const entity of entities) {
+  for (const [position, entity] of entities.entries()) {
     const representation = selectRequired(ctx.supergraphSchema, entity.value, fetch.requires);
     if (!representation || typeof representation.__typename !== "string") continue;
     applyRewrites(ctx.supergraphSchema, fetch.inputRewrites, representation);
@@ -179,8 +181,10 @@ async function executeFetch(ctx: PlanExecutionContext, fetch: FetchNode, entitie
       index = representations.push(representation) - 1;
       byKey.set(key, index);
       targets.push([]);
+      positions.push([]);
     }
     targets[index]?.push(entity);
+    positions[index]?.push(position);
   }
   if (representations.length === 0) return;
   if (Object.hasOwn(variables, "representations")) {
@@ -189,14 +193,21 @@ async function executeFetch(ctx: PlanExecutionContext, fetch: FetchNode, entitie
   }
 
   const response = await ctx.fetch(fetch.serviceName, { ...request, variables: { ...variables, representations } });
-  collectErrors(ctx, fetch.serviceName, response.errors, (path) => {
-    // ["_entities", i, ...] points at representation i: report it where that entity sits in the client's response.
-    if (path?.[0] === "_entities" && typeof path[1] === "number") {
-      const target = targets[path[1]]?.[0];
-      return target ? [...target.path, ...path.slice(2)] : undefined;
+  // ["_entities", i, ...] points at representation i: reported at every place
+  // that entity sits in the client's response, in the order of those places.
+  const entityErrors: { position: number; error: GraphQLError }[] = [];
+  for (const error of response.errors ?? []) {
+    const path = error.path;
+    const index = path?.[0] === "_entities" && typeof path[1] === "number" ? path[1] : undefined;
+    const owners = index === undefined ? undefined : targets[index];
+    if (!path || index === undefined || !owners) {
+      ctx.errors.push(subgraphError(error, fetch.serviceName, undefined));
+      continue;
     }
-    return undefined;
-  });
+    owners.forEach((owner, k) => entityErrors.push({ position: positions[index]?.[k] ?? 0, error: subgraphError(error, fetch.serviceName, [...owner.path, ...path.slice(2)]) }));
+  }
+  entityErrors.sort((a, b) => a.position - b.position);
+  for (const { error } of entityErrors) ctx.errors.push(error);
   const received = isObject(response.data) ? response.data._entities : undefined;
   if (received === undefined || received === null) return;
   if (!Array.isArray(received) || received.length !== representations.length) {
