@@ -4,7 +4,8 @@ import type { AccountsPrisma } from "./db.ts";
 /** Per-request loaders: one SQL query per entity type, whatever the batch size. */
 export function createLoaders(prisma: AccountsPrisma) {
   return {
-    user: createBatchLoader((ids) => prisma.user.findMany({ where: { id: { in: [...ids] } } }), (u) => u.id),
+    // Never the password hash: only signIn reads it.
+    user: createBatchLoader((ids) => prisma.user.findMany({ where: { id: { in: [...ids] } }, omit: { passwordHash: true } }), (u) => u.id),
     addressesByUser: createGroupLoader(
       (userIds) => prisma.address.findMany({ where: { userId: { in: [...userIds] } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
       (a) => a.userId,

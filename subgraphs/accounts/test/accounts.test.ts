@@ -379,6 +379,8 @@ describe("_entities", () => {
     expect(result.data!._entities.map((u) => u.id)).toEqual(users.map((u) => u.id));
     expect(result.data!._entities.map((u) => u.name)).toEqual(users.map((u) => u.name));
     expect(counter.count).toBe(1);
+    // Users are read without their password hash.
+    expect(counter.statements[0]).not.toMatch(/passwordHash/);
 
     counter.reset();
     const withAddresses = await subgraph.execute<{ _entities: { addresses: unknown[] }[] }>(
