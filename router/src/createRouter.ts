@@ -4,7 +4,7 @@ import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import type { GraphQLFormattedError } from "graphql";
-import { closeServer, ERRORS, handleGraphQLRequest, HttpError, IdentityHeader, readBody, requestIdOf, sendError, sendJson, verifyAccessToken, type Identity, type Logger } from "@store/kit";
+import { closeServer, ERRORS, handleGraphQLRequest, HttpError, sendError, sendJson, verifyAccessToken, type Identity, type Logger } from "@store/kit";
 import type { RouterConfig } from "./config.ts";
 import type { RouterContext } from "./context.ts";
 import { createMetrics, type RouterMetrics } from "./metrics.ts";
@@ -114,7 +114,7 @@ export function createRouter({ config, logger }: RouterDeps): Router {
     try {
       planner.update(coreSupergraphSdl);
     } catch (error) {
-      log.error({ err: error }, "subscription planner could not load the supergraph; keeping the previous one");
+      log.error({ err: error }, "the planner could not load the supergraph; keeping the previous one");
     }
   });
 
@@ -188,23 +188,6 @@ export function createRouter({ config, logger }: RouterDeps): Router {
   let server: Server | undefined;
   let started = false;
 
-  const serveFast = async (req: IncomingMessage, res: ServerResponse, viaApollo: (body: string) => Promise<void>): Promise<void> => {
-    const requestId = requestIdOf(req);
-    let identity: Identity | null;
-    let body: string;
-    try {
-      identity = await authenticate(req);
-      body = await readBody(req);
-    } catch (error) {
-      if (error instanceof HttpError) return sendError(res, error.status, error.code, error.message);
-      throw error;
-    }
-    const answer = await fastPath!.run(body, { identity, requestId, logger: log.child({ requestId }) });
-    if (answer === undefined) return viaApollo(body);
-    res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(answer), [IdentityHeader.RequestId]: requestId });
-    res.end(answer);
-  };
-
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/health") return sendJson(res, 200, { status: "ok" });
@@ -220,15 +203,12 @@ export function createRouter({ config, logger }: RouterDeps): Router {
     if (path !== "/graphql" && path !== "/") return sendError(res, 404, "NOT_FOUND", `No route for ${path}`);
     if (applyCors(req, res)) return;
     if (wantsGraphiQL(req)) return serveGraphiQL(res);
-    const viaApollo = (body?: string) =>
-      handleGraphQLRequest(req, res, {
-        apollo,
-        authenticate,
-        context: async ({ identity, requestId }) => ({ identity, requestId, logger: log.child({ requestId }) }),
-        ...(body === undefined ? {} : { body }),
-      });
-    const served = fastPath && req.method === "POST" && /^application\/json\b/i.test(req.headers["content-type"] ?? "") ? serveFast(req, res, viaApollo) : viaApollo();
-    served.catch((error: unknown) => {
+    handleGraphQLRequest(req, res, {
+      apollo,
+      authenticate,
+      context: async ({ identity, requestId }) => ({ identity, requestId, logger: log.child({ requestId }) }),
+      ...(fastPath ? { shortcut: (body: string, context: RouterContext) => fastPath.run(body, context) } : {}),
+    }).catch((error: unknown) => {
       log.error({ err: error }, "request failed");
       if (!res.headersSent) sendError(res, 500, "INTERNAL_SERVER_ERROR", "Internal server error");
       else res.destroy();
