@@ -17,6 +17,9 @@ export interface SubgraphClientOptions {
   connections?: number;
 }
 
+/** One HTTP exchange's raw answer, or the GraphQL error that stands for its failure. */
+type Exchange = { status: number; text: string } | { error: SubgraphResponse };
+
 /**
  * The router's HTTP client for one subgraph: a pool of keep-alive
  * connections (undici), one POST per fetch of a query plan. Every failure
@@ -24,11 +27,11 @@ export interface SubgraphClientOptions {
  * GraphQL error with a stable code, never as a rejection, so one subgraph
  * down leaves the rest of the response intact.
  */
-type Exchange = { status: number; text: string } | { error: SubgraphResponse };
-
 export class SubgraphClient {
   private readonly pool: Pool;
   private readonly path: string;
+  /** Shared exchanges in flight, by caller identity and request body. */
+  private readonly inFlight = new Map<string, Promise<Exchange>>();
 
   constructor(private readonly options: SubgraphClientOptions) {
     const url = new URL(options.url);
@@ -63,12 +66,10 @@ export class SubgraphClient {
     const parsed = parseGraphQLResponse(result.text);
     if (!parsed) {
       this.options.logger.warn({ subgraph: this.options.name, status: result.status, body: result.text.slice(0, 200) }, "subgraph answered without a GraphQL response");
-      return unavailable(this.options.name, `Subgraph ${this.options.name} answered HTTP ${result.status} without a GraphQL response`);
+      return unavailable(`Subgraph ${this.options.name} answered HTTP ${result.status} without a GraphQL response`);
     }
     return parsed;
   }
-
-  private readonly inFlight = new Map<string, Promise<Exchange>>();
 
   /** One HTTP exchange with the subgraph: its raw answer, or the GraphQL error that stands for a failure. */
   private async exchange(body: string, headers: Readonly<Record<string, string>>): Promise<Exchange> {
@@ -98,7 +99,7 @@ export class SubgraphClient {
       return {
         error: timedOut
           ? { errors: [{ message: `Subgraph ${name} did not answer within ${timeoutMs} ms`, extensions: { code: RouterErrorCode.SubgraphTimeout } }] }
-          : unavailable(name, `Subgraph ${name} is unavailable`),
+          : unavailable(`Subgraph ${name} is unavailable`),
       };
     } finally {
       metrics.subgraphFetch.observe({ subgraph: name, outcome }, (performance.now() - started) / 1000);
@@ -125,7 +126,7 @@ function requestBody(request: SubgraphRequest): string {
   return `${prefix}${JSON.stringify(request.variables)}}`;
 }
 
-function unavailable(_name: string, message: string): SubgraphResponse {
+function unavailable(message: string): SubgraphResponse {
   return { errors: [{ message, extensions: { code: RouterErrorCode.SubgraphUnavailable } }] };
 }
 

@@ -1,6 +1,6 @@
 import { operationFromDocument, Supergraph, type Operation, type Schema } from "@apollo/federation-internals";
 import { QueryPlanner, type FetchNode, type PlanNode } from "@apollo/query-planner";
-import { GraphQLError, type DocumentNode, type GraphQLSchema } from "../graphql.ts";
+import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from "../graphql.ts";
 import type { Logger } from "@store/kit";
 import { ROUTER_ERRORS } from "../errors.ts";
 import { compileShaper, type ResponseShaper } from "./shapeResponse.ts";
@@ -37,6 +37,10 @@ export interface SupergraphSnapshot {
   readonly supergraphSchema: GraphQLSchema;
   /** Routing URL of each subgraph, SUBGRAPH_<NAME>_URL overrides applied. */
   readonly subgraphUrls: ReadonlyMap<string, string>;
+  /** `query` parsed, kept per text: the document, or a GRAPHQL_PARSE_FAILED error. */
+  parse(query: string): DocumentNode | GraphQLError;
+  /** Validation errors (GRAPHQL_VALIDATION_FAILED) of `query`'s document against `apiSchema`, kept per text; empty when valid. */
+  validate(query: string, document: DocumentNode): readonly GraphQLError[];
   /** Plans a subscription; throws a catalogue GraphQLError when it cannot. Plans are cached per document text. */
   plan(query: string, document: DocumentNode, operationName: string | undefined): PlannedSubscription;
   /**
@@ -91,6 +95,10 @@ function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<s
   let planner: QueryPlanner | undefined;
   const subscriptions = new LruCache<PlannedSubscription>(cacheSize);
   const operations = new LruCache<PlannedOperation>(cacheSize);
+  // Clients send a handful of documents, over and over (10,000 subscribers of
+  // one query hold one parsed document): parsed and validated once each.
+  const parsed = new LruCache<DocumentNode | GraphQLError>(cacheSize);
+  const validated = new LruCache<readonly GraphQLError[]>(cacheSize);
 
   const buildPlan = (document: DocumentNode, operationName: string | undefined): { operation: Operation; node: ReturnType<QueryPlanner["buildQueryPlan"]>["node"] } => {
     try {
@@ -108,6 +116,26 @@ function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<s
     apiSchema: api.toGraphQLJSSchema(),
     supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
     subgraphUrls,
+    parse(query) {
+      let entry = parsed.get(query);
+      if (entry === undefined) {
+        try {
+          entry = parse(query);
+        } catch (error) {
+          entry = error instanceof GraphQLError ? ROUTER_ERRORS.GRAPHQL_PARSE_FAILED.err(error.message, { locatedAs: error }) : ROUTER_ERRORS.GRAPHQL_PARSE_FAILED.err("The query could not be parsed");
+        }
+        parsed.set(query, entry);
+      }
+      return entry;
+    },
+    validate(query, document) {
+      let errors = validated.get(query);
+      if (errors === undefined) {
+        errors = validate(snapshot.apiSchema, document).map((error) => ROUTER_ERRORS.GRAPHQL_VALIDATION_FAILED.err(error.message, { locatedAs: error }));
+        validated.set(query, errors);
+      }
+      return errors;
+    },
     plan(query, document, operationName) {
       const key = `${operationName ?? ""}\n${query}`;
       const cached = subscriptions.get(key);

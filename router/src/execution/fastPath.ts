@@ -1,7 +1,6 @@
-import { getOperationAST, GraphQLError, parse, validate, type DocumentNode, type GraphQLFormattedError } from "../graphql.ts";
+import { getOperationAST, GraphQLError, type DocumentNode, type GraphQLFormattedError } from "../graphql.ts";
 import type { RouterContext } from "../context.ts";
 import type { RouterMetrics } from "../metrics.ts";
-import { LruCache } from "./LruCache.ts";
 import type { QueryExecutor } from "./QueryExecutor.ts";
 import type { JsonObject } from "./executePlanNode.ts";
 import type { SupergraphPlanner, SupergraphSnapshot } from "./SupergraphPlanner.ts";
@@ -12,8 +11,6 @@ export interface FastPathOptions {
   metrics: RouterMetrics;
   /** The same error formatting (masking) Apollo Server applies. */
   formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
-  /** Documents kept per supergraph, parsed and validated. @default 1000 */
-  documentCacheSize?: number;
 }
 
 export interface FastPath {
@@ -54,32 +51,17 @@ const INTROSPECTION = /\b__(schema|type)\b/;
 
 /**
  * The router's own request path for the common case, without Apollo Server's
- * per-request pipeline: documents parsed and validated once per supergraph,
+ * per-request pipeline: documents parsed and validated once per supergraph
+ * (the snapshot keeps them),
  * then the query executor, with Apollo Server's response format and error
  * masking. Anything unusual falls back to Apollo Server, so both paths answer
  * every request the same way.
  */
-export function createFastPath({ executor, planner, metrics, formatError, documentCacheSize = 1000 }: FastPathOptions): FastPath {
-  const documents = new WeakMap<SupergraphSnapshot, LruCache<DocumentNode | false>>();
-
+export function createFastPath({ executor, planner, metrics, formatError }: FastPathOptions): FastPath {
   /** The parsed document when it is valid against the supergraph's API schema; false when it is not (Apollo explains why). */
   const documentFor = (snapshot: SupergraphSnapshot, query: string): DocumentNode | false => {
-    let cache = documents.get(snapshot);
-    if (!cache) {
-      cache = new LruCache(documentCacheSize);
-      documents.set(snapshot, cache);
-    }
-    let document = cache.get(query);
-    if (document === undefined) {
-      try {
-        const parsed = parse(query);
-        document = validate(snapshot.apiSchema, parsed).length === 0 ? parsed : false;
-      } catch {
-        document = false;
-      }
-      cache.set(query, document);
-    }
-    return document;
+    const document = snapshot.parse(query);
+    return document instanceof GraphQLError || snapshot.validate(query, document).length > 0 ? false : document;
   };
 
   return {

@@ -5,8 +5,6 @@ import {
   getVariableValues,
   GraphQLError,
   OperationTypeNode,
-  parse,
-  validate,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
@@ -26,7 +24,6 @@ import { executeSubscriptionEvent } from "./executeSubscriptionEvent.ts";
 import type { JsonObject, SubgraphRequest, SubgraphResponse } from "../execution/executePlanNode.ts";
 import type { SupergraphPlanner, SupergraphSnapshot } from "../execution/SupergraphPlanner.ts";
 import { UpstreamPool, type UpstreamStats } from "./UpstreamPool.ts";
-import { LruCache } from "../execution/LruCache.ts";
 import type { PlannedSubscription } from "../execution/SupergraphPlanner.ts";
 
 export interface SubscriptionServerOptions {
@@ -235,37 +232,6 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     };
   };
 
-  // Ten thousand clients subscribe with a handful of documents: each is parsed
-  // once (by text) and validated once per supergraph, and every subscription
-  // holds the shared document instead of its own copy.
-  const parsed = new LruCache<DocumentNode | GraphQLError>(1000);
-  const parseOnce = (query: string): DocumentNode | GraphQLError => {
-    let entry = parsed.get(query);
-    if (entry === undefined) {
-      try {
-        entry = parse(query);
-      } catch (error) {
-        entry = error instanceof GraphQLError ? ROUTER_ERRORS.GRAPHQL_PARSE_FAILED.err(error.message, { locatedAs: error }) : ROUTER_ERRORS.GRAPHQL_PARSE_FAILED.err("The query could not be parsed");
-      }
-      parsed.set(query, entry);
-    }
-    return entry;
-  };
-  const validations = new WeakMap<SupergraphSnapshot, LruCache<readonly GraphQLError[]>>();
-  const validateOnce = (supergraph: SupergraphSnapshot, query: string, document: DocumentNode): readonly GraphQLError[] => {
-    let cache = validations.get(supergraph);
-    if (!cache) {
-      cache = new LruCache(1000);
-      validations.set(supergraph, cache);
-    }
-    let errors = cache.get(query);
-    if (errors === undefined) {
-      errors = validate(supergraph.apiSchema, document).map((error) => ROUTER_ERRORS.GRAPHQL_VALIDATION_FAILED.err(error.message, { locatedAs: error }));
-      cache.set(query, errors);
-    }
-    return errors;
-  };
-
   // One upstream event is delivered to every client subscription sharing the
   // upstream (same subgraph, primary operation and identity). Clients with the
   // same plan and variables get one execution of `rest` per event, shared:
@@ -296,7 +262,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     request: { query: string; document: DocumentNode; operation: OperationDefinitionNode; operationName: string | undefined; variables: JsonObject },
   ): PreparedOperation | readonly GraphQLError[] => {
     const { query, document, operation, operationName, variables } = request;
-    const invalid = validateOnce(supergraph, query, document);
+    const invalid = supergraph.validate(query, document);
     if (invalid.length > 0) return invalid;
     const coerced = getVariableValues(supergraph.apiSchema, operation.variableDefinitions ?? [], variables);
     if (coerced.errors) return coerced.errors.map((error) => ROUTER_ERRORS.BAD_USER_INPUT.err(error.message, { locatedAs: error }));
@@ -378,13 +344,13 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         const connection = ctx.extra.connection;
         if (!connection) return [new GraphQLError("The connection is not acknowledged", { extensions: { code: RouterErrorCode.InternalServerError } })];
         try {
-          const document = parseOnce(payload.query);
+          const supergraph = planner.current();
+          if (!supergraph) return [ROUTER_ERRORS.SUPERGRAPH_NOT_READY.err("The router has not loaded a supergraph yet")];
+          const document = supergraph.parse(payload.query);
           if (document instanceof GraphQLError) return [document];
           const operationName = payload.operationName ?? undefined;
           const operation = getOperationAST(document, operationName);
           if (!operation) return [ROUTER_ERRORS.GRAPHQL_VALIDATION_FAILED.err("Unable to identify the operation to run")];
-          const supergraph = planner.current();
-          if (!supergraph) return [ROUTER_ERRORS.SUPERGRAPH_NOT_READY.err("The router has not loaded a supergraph yet")];
           const variables = (payload.variables ?? {}) as JsonObject;
           const prepared =
             operation.operation === OperationTypeNode.SUBSCRIPTION
