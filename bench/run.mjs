@@ -12,10 +12,10 @@ import { createServer } from "node:net";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
-import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { PLATFORM_IDENTITY, PLATFORM_QUERIES, SYNTHETIC_QUERIES } from "./lib/queries.mjs";
 import { writeReadmeSection } from "./lib/readme.mjs";
+import { dropRunDatabases } from "./platform/child.mjs";
 import { summarizeProfile } from "./lib/profile.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -259,7 +259,6 @@ const SETS = {
   },
 };
 const RUN_ID = `bench${process.pid}`;
-const rootRequire = createRequire(join(ROOT, "package.json"));
 const SET_ORDER = (process.env.BENCH_SETS ?? "synthetic,platform").split(",").map((s) => s.trim()).filter(Boolean);
 for (const id of SET_ORDER) if (!SETS[id]) throw new Error(`unknown subgraph set ${id}`);
 
@@ -397,25 +396,16 @@ try {
 } finally {
   await Promise.all([...children].map(stop));
   rmSync(tmp, { recursive: true, force: true });
-  await dropRunDatabases();
+  await dropLeftoverDatabases();
 }
 
 /** Belt and braces: drops any database of this run that a killed subgraph process left behind. */
-async function dropRunDatabases() {
+async function dropLeftoverDatabases() {
   if (!SET_ORDER.includes("platform")) return;
-  const { default: pg } = await import(pathToFileURL(rootRequire.resolve("pg")).href);
-  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres" });
   try {
-    await client.connect();
-    const { rows } = await client.query("SELECT datname FROM pg_database WHERE datname LIKE $1", [`test_${RUN_ID}\\_%`]);
-    for (const { datname } of rows) {
-      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-      log(`dropped leftover database ${datname}`);
-    }
+    for (const datname of await dropRunDatabases(RUN_ID)) log(`dropped leftover database ${datname}`);
   } catch (error) {
     console.error(`could not check for leftover databases: ${error}`);
-  } finally {
-    await client.end().catch(() => {});
   }
 }
 
