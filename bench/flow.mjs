@@ -17,6 +17,7 @@
 // (an order not PAID by then counts as missing, default 30000), BENCH_FLOW_TIMEOUT_S
 // (whole run, default 900), BENCH_NATS_URL (default nats://127.0.0.1:4222),
 // BENCH_POOL_SIZE (default 10), BENCH_LOG_LEVEL / BENCH_CHILD_STDERR (the platform's logs).
+import "./lib/no-phone-home.mjs";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { writeReadmeSection } from "./lib/readme.mjs";
 import os from "node:os";

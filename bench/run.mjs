@@ -5,6 +5,7 @@
 // Env: BENCH_DURATION (s per measured run, default 10), BENCH_WARMUP (s, default 3),
 // BENCH_CONNECTIONS (default 50), BENCH_ROUNDS (A B C rounds, default 2),
 // BENCH_GATEWAYS (comma list of router,hive,apollo; default all).
+import "./lib/no-phone-home.mjs";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";

@@ -14,6 +14,7 @@
 // Env: BENCH_SQL_REPEAT (measured runs per request after one warm-up, default 3),
 // BENCH_SQL_SIZES (default 5,20,50), BENCH_SQL_TIMEOUT_S (whole run, default 600),
 // BENCH_POOL_SIZE (default 10), BENCH_LOG_LEVEL / BENCH_CHILD_STDERR (see the child's logs).
+import "./lib/no-phone-home.mjs";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { writeReadmeSection } from "./lib/readme.mjs";
 import os from "node:os";

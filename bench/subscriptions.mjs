@@ -37,6 +37,7 @@
 // Results: bench/results/subscriptions-<YYYY-MM-DD>.json and a markdown table on stdout.
 // Exit status 0 when every subscriber received every event of its product exactly
 // once and in order; 1 otherwise (or on failure); 124 on the global timeout; 130 on a signal.
+import "./lib/no-phone-home.mjs";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";

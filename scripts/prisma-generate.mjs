@@ -12,7 +12,8 @@ for (const name of subgraphs) {
     execFileSync(process.execPath, [cli, "generate"], {
       cwd: `subgraphs/${name}`,
       stdio: "pipe",
-      env: { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
+      // No update checkpoint or notice from the Prisma CLI: nothing leaves loopback.
+      env: { ...process.env, CHECKPOINT_DISABLE: "1", PRISMA_HIDE_UPDATE_MESSAGE: "1", DO_NOT_TRACK: "1" },
     });
   } catch (error) {
     process.stderr.write(`prisma generate failed for ${name}:\n${error.stdout ?? ""}${error.stderr ?? ""}\n`);

@@ -2,6 +2,7 @@
 // way, plus the router signature our kit subgraphs require (per request), for
 // the bench's identity (BENCH_IDENTITY; anonymous when unset).
 // Resolved from the root install, not bench/node_modules.
+import "../lib/no-phone-home.mjs";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";

@@ -1,6 +1,7 @@
 // Hive Gateway config, used as `hive-gateway supergraph <file> -c bench/gateways/hive.config.mjs`:
 // defaults, plus the router signature our kit subgraphs require (per request),
 // for the bench's identity (BENCH_IDENTITY; anonymous when unset).
+import "../lib/no-phone-home.mjs";
 import { defineConfig } from "@graphql-hive/gateway";
 import { benchIdentity, signIdentity } from "../lib/sign.mjs";
 

@@ -2,9 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
 import type { GraphQLFormattedError } from "graphql";
-import { closeServer, ERRORS, handleGraphQLRequest, HttpError, sendError, sendJson, verifyAccessToken, type Identity, type Logger } from "@store/kit";
+import { closeServer, disableDependencyTelemetry, ERRORS, handleGraphQLRequest, HttpError, sendError, sendJson, verifyAccessToken, type Identity, type Logger } from "@store/kit";
 import type { RouterConfig } from "./config.ts";
 import type { RouterContext } from "./context.ts";
 import { createMetrics, type RouterMetrics } from "./metrics.ts";
@@ -83,6 +83,9 @@ export function createRouter({ config, logger }: RouterDeps): Router {
     return source;
   };
 
+  // Before the gateway exists: its constructor starts Apollo's usage telemetry
+  // (cloud metadata probes included) unless this is set.
+  disableDependencyTelemetry();
   const gateway = new ApolloGateway({
     logger: log,
     async supergraphSdl({ update }) {
@@ -129,7 +132,8 @@ export function createRouter({ config, logger }: RouterDeps): Router {
     gateway: withExecutor(gateway, config.QUERY_EXECUTOR === "router" ? executor : undefined),
     includeStacktraceInErrorResponses: false,
     formatError: formatErrors,
-    plugins: [useMetrics(metrics), ApolloServerPluginLandingPageDisabled(), ...(trusted ? [trusted.plugin<RouterContext>()] : [])],
+    // Usage and schema reporting go to Apollo's cloud when APOLLO_KEY is set: never from here.
+    plugins: [useMetrics(metrics), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginSchemaReportingDisabled(), ...(trusted ? [trusted.plugin<RouterContext>()] : [])],
     ...(trusted ? { persistedQueries: { cache: trusted.cache } } : {}),
   });
 

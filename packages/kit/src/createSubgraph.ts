@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin, type GraphQLRequest } from "@apollo/server";
-import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/resolverMap.js";
 import { GraphQLError, type DocumentNode, type FormattedExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
@@ -129,8 +129,9 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
     schema,
     includeStacktraceInErrorResponses: false,
     formatError,
-    // Federated traces (ftv1) are for Apollo Studio, which we do not report to.
-    plugins: [useRequestLogging<TContext>(), ApolloServerPluginInlineTraceDisabled()],
+    // Federated traces (ftv1), usage and schema reports are for Apollo's cloud,
+    // which we never report to (APOLLO_KEY in the environment changes nothing).
+    plugins: [useRequestLogging<TContext>(), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginSchemaReportingDisabled()],
     // The router is the only client; it asks for the SDL through `_service`.
     introspection: true,
   });

@@ -19,3 +19,4 @@ export * from "./service.ts";
 export * from "./runService.ts";
 export * from "./migrate.ts";
 export * from "./net.ts";
+export * from "./telemetry.ts";

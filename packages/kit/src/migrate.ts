@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import { promisify } from "node:util";
+import { NO_PHONE_HOME_ENV } from "./telemetry.ts";
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -11,7 +12,7 @@ export async function migrateDeploy(prismaDir: string, databaseUrl: string): Pro
   try {
     await run(process.execPath, [cli, "migrate", "deploy"], {
       cwd: prismaDir,
-      env: { ...process.env, DATABASE_URL: databaseUrl, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
+      env: { ...process.env, ...NO_PHONE_HOME_ENV, DATABASE_URL: databaseUrl },
       timeout: 120_000,
     });
   } catch (error) {
