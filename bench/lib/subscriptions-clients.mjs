@@ -17,7 +17,7 @@ import { createRequire } from "node:module";
 
 const root = createRequire(new URL("../../package.json", import.meta.url));
 const WebSocket = root("ws");
-const { signIdentity } = await import("./sign.mjs");
+const { signConnection } = await import("./sign.mjs");
 
 const now = () => performance.timeOrigin + performance.now();
 const send = (message) => process.send?.(message);
@@ -37,11 +37,11 @@ const subs = [];
 const tapArrival = new Map(); // "productId:stock" -> t
 const tapLatest = new Map(); // productId -> highest stock seen
 let tapSocket;
-function openTaps({ url, secret, query, productIds }) {
+function openTaps({ url, secret, query, productIds, subgraph = "inventory" }) {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, "graphql-transport-ws", { perMessageDeflate: false });
     tapSocket = ws;
-    ws.on("open", () => ws.send(JSON.stringify({ type: "connection_init", payload: signIdentity(secret, null) })));
+    ws.on("open", () => ws.send(JSON.stringify({ type: "connection_init", payload: signConnection(secret, subgraph, null) })));
     ws.on("message", (data) => {
       const t = now();
       const msg = JSON.parse(data.toString());

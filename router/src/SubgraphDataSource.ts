@@ -1,6 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
-import { IdentityHeader, signIdentityHeaders, type Logger } from "@store/kit";
+import { encodeIdentity, IdentityHeader, signRouterRequest, type Logger } from "@store/kit";
 import type { RouterContext } from "./context.ts";
 import { RouterErrorCode } from "./errors.ts";
 import type { RouterMetrics } from "./metrics.ts";
@@ -26,16 +26,17 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     super({
       url: options.url,
       // Node's fetch keeps connections alive per origin; the timeout is per fetch.
-      fetcher: ((input: string, init: RequestInit) => fetch(input, { ...init, signal: AbortSignal.timeout(options.timeoutMs) })) as never,
+      fetcher: ((input: string, init: RequestInit) => fetch(input, { ...signed(options, init), signal: AbortSignal.timeout(options.timeoutMs) })) as never,
     });
   }
 
+  /** Sets what the signature will vouch for; the fetcher signs it, with the body, once the gateway has serialized it. */
   override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<RouterContext>["willSendRequest"]>>[0]): void {
     const headers = request.http?.headers;
     if (!headers) return;
-    const identity = "identity" in context ? (context.identity ?? null) : null;
-    for (const [key, value] of Object.entries(signIdentityHeaders(this.options.signingSecret, identity))) headers.set(key, value);
+    headers.set(IdentityHeader.Identity, encodeIdentity("identity" in context ? (context.identity ?? null) : null));
     if ("requestId" in context && context.requestId) headers.set(IdentityHeader.RequestId, context.requestId);
+    if ("clientIp" in context && context.clientIp) headers.set(IdentityHeader.ClientIp, context.clientIp);
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
@@ -64,4 +65,27 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
       this.options.metrics.subgraphFetch.observe({ subgraph: this.options.name, outcome }, (performance.now() - started) / 1000);
     }
   }
+}
+
+/**
+ * The request as RemoteGraphQLDataSource is about to send it, signed. Signing
+ * here, not in willSendRequest, covers the body exactly as sent:
+ * RemoteGraphQLDataSource serializes it (JSON.stringify of the request
+ * without `http`, the query moved first) after willSendRequest has run, and
+ * hands the fetcher the resulting string with the headers as a plain object.
+ */
+function signed(options: SubgraphDataSourceOptions, init: RequestInit): RequestInit {
+  if (typeof init.body !== "string") throw new Error("RemoteGraphQLDataSource sent a body that is not a string: it cannot be signed");
+  const headers = { ...(init.headers as Record<string, string>) };
+  const header = (name: string) => headers[name] || undefined;
+  const signature = signRouterRequest(options.signingSecret, {
+    method: init.method ?? "POST",
+    subgraph: options.name,
+    body: init.body,
+    identity: headers[IdentityHeader.Identity] ?? "",
+    traceparent: header(IdentityHeader.Traceparent),
+    clientIp: header(IdentityHeader.ClientIp),
+    requestId: header(IdentityHeader.RequestId),
+  });
+  return { ...init, headers: { ...headers, ...signature } };
 }

@@ -17,7 +17,8 @@ export class HttpError extends Error {
   }
 }
 
-export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+/** The request body's bytes as received (what the router signature covers). */
+export async function readBodyBytes(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -25,7 +26,11 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
     if (size > limit) throw new HttpError(413, "PAYLOAD_TOO_LARGE", `Request body exceeds ${limit} bytes`);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
+}
+
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+  return (await readBodyBytes(req, limit)).toString("utf8");
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -50,16 +55,27 @@ export function saneRequestId(value: unknown): string {
 
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
-  /** Resolves the caller, or answers 401 by throwing HttpError. */
-  authenticate(req: IncomingMessage): Identity | null | Promise<Identity | null>;
+  /**
+   * Resolves the caller, or answers 401 by throwing HttpError. Gets the body's
+   * raw bytes (empty for GET): a router signature covers them.
+   */
+  authenticate(req: IncomingMessage, body: Buffer): Identity | null | Promise<Identity | null>;
   context(args: { req: IncomingMessage; identity: Identity | null; requestId: string }): Promise<TContext>;
   /**
-   * Answers a JSON POST before Apollo Server does, when it can (the router's
-   * fast path): the serialized response (status 200), or undefined to let
-   * Apollo Server answer. Runs after authentication, with the same context.
+   * Largest request body accepted; a larger one answers 413 PAYLOAD_TOO_LARGE.
+   * @default MAX_BODY_BYTES (1 MiB)
    */
-  shortcut?(body: string, context: TContext): Promise<string | undefined>;
+  maxBodyBytes?: number;
+  /**
+   * Answers a JSON POST before Apollo Server does, when it can (the router's
+   * fast path): its status, serialized response and extra headers, or
+   * undefined to let Apollo Server answer. Runs after authentication, with
+   * the same context.
+   */
+  shortcut?(body: string, context: TContext): Promise<{ status: number; body: string; headers?: Record<string, string> } | undefined>;
 }
+
+const EMPTY_BODY = Buffer.alloc(0);
 
 /** `application/json`, with parameters or without; nothing that Apollo Server's CSRF check would treat as simple. */
 const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
@@ -76,15 +92,17 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
 ): Promise<void> {
   const requestId = requestIdOf(req);
   try {
-    const identity = await options.authenticate(req);
-    const raw = req.method === "POST" ? await readBody(req) : "";
+    // Read before authenticating: the router's signature covers the body's bytes.
+    const bytes = req.method === "POST" ? await readBodyBytes(req, options.maxBodyBytes) : EMPTY_BODY;
+    const identity = await options.authenticate(req, bytes);
+    const raw = bytes.toString("utf8");
     let context: Promise<TContext> | undefined;
     const contextOnce = () => (context ??= options.context({ req, identity, requestId }));
     if (options.shortcut && raw && JSON_CONTENT_TYPE.test(req.headers["content-type"] ?? "")) {
       const answer = await options.shortcut(raw, await contextOnce());
       if (answer !== undefined) {
-        res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(answer), [IdentityHeader.RequestId]: requestId });
-        res.end(answer);
+        res.writeHead(answer.status, { ...answer.headers, "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(answer.body), [IdentityHeader.RequestId]: requestId });
+        res.end(answer.body);
         return;
       }
     }
@@ -122,3 +140,7 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
 
 export const routerSignatureRequired = (reason: string) =>
   new HttpError(ERRORS.INVALID_ROUTER_SIGNATURE.httpStatus, ERRORS.INVALID_ROUTER_SIGNATURE.code, `Subgraphs accept only requests signed by the router (${reason})`);
+
+/** The replay guard could not tell whether a signature was used before (its Redis is away): refused, but worth a retry. */
+export const replayGuardUnavailable = () =>
+  new HttpError(ERRORS.SERVICE_OVERLOADED.httpStatus, ERRORS.SERVICE_OVERLOADED.code, "The subgraph cannot check router signatures right now; try again");

@@ -2,6 +2,7 @@ import { Registry, collectDefaultMetrics } from "prom-client";
 import { createInProcessBus, createNatsBus, eventMetrics, type EventBus } from "@store/events";
 import { ConfigError, loadConfig, subgraphConfigSchema } from "./config.ts";
 import { createLogger } from "./logger.ts";
+import { createReplayGuard } from "./replayGuard.ts";
 import { onShutdown } from "./shutdown.ts";
 import type { ServiceDefinition } from "./service.ts";
 
@@ -34,7 +35,16 @@ export async function runService(service: ServiceDefinition, env: Record<string,
   if (!config.NATS_URL) logger.warn("NATS_URL is not set: events stay in this process");
   const instance = await orExitOnConfigError(service.name, () => service.create({ config, env, logger, bus, registry }));
   instance.start();
-  const running = await instance.subgraph.listen({ port: config.PORT, host: config.HOST, routerSigningSecret: config.ROUTER_SIGNING_SECRET });
-  onShutdown([() => bus.close(), () => instance.dispose(), () => instance.subgraph.stop()], { logger });
+  // With REDIS_URL, every instance of this subgraph shares one replay guard.
+  const replayGuard = createReplayGuard({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, logger });
+  const running = await instance.subgraph.listen({
+    port: config.PORT,
+    host: config.HOST,
+    routerSigningSecret: config.ROUTER_SIGNING_SECRET,
+    signatureWindowMs: config.ROUTER_SIGNATURE_WINDOW_MS,
+    replayGuard,
+  });
+  // Run in reverse: the guard closes after the server has drained.
+  onShutdown([() => replayGuard.close(), () => bus.close(), () => instance.dispose(), () => instance.subgraph.stop()], { logger });
   logger.info({ url: running.url }, `${service.name} ready`);
 }

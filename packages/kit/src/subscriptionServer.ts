@@ -19,13 +19,20 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { ErrorCode } from "./errors.ts";
 import { MAX_BODY_BYTES, saneRequestId } from "./http.ts";
-import { IdentityHeader, verifyIdentityHeaders, type Identity } from "./identity.ts";
+import { WEBSOCKET_METHOD, type Identity } from "./identity.ts";
 import type { Logger } from "./logger.ts";
+import { acceptRouterRequest, type ReplayGuard } from "./replayGuard.ts";
 
 export interface SubscriptionServerOptions<TContext> {
   schema: GraphQLSchema;
+  /** This subgraph's name: connectionParams signed for another subgraph are refused. */
+  subgraph: string;
   /** The router's signing secret: connectionParams must carry a valid identity signature. */
   routerSigningSecret: string;
+  /** Remembers accepted connectionParams' signatures: captured params cannot open a second connection. */
+  replayGuard: ReplayGuard;
+  /** How far the params' timestamp may be from this clock. @default DEFAULT_SIGNATURE_WINDOW_MS */
+  signatureWindowMs?: number;
   logger: Logger;
   /**
    * Builds an operation's context. Called when a subscription starts (the
@@ -53,6 +60,9 @@ export interface SubscriptionServer {
    */
   close(graceMs?: number): Promise<void>;
 }
+
+/** RFC 6455 close code 1013: the server cannot take the connection now. */
+const TRY_AGAIN_LATER = 1013;
 
 interface Caller {
   identity: Identity | null;
@@ -111,8 +121,10 @@ async function subscribeWithFreshContexts(args: ExecutionArgs, freshContext: () 
  * subscriptions, sharing the HTTP server's port and path.
  *
  * Trust works as over HTTP, once per connection: connectionParams carry the
- * router's signed identity headers; a missing or bad signature closes the
- * socket with 4403. Every operation on the connection runs as that identity,
+ * router's identity headers signed for one connection to this subgraph
+ * (method WS, empty body, a nonce); a missing, bad or already used signature
+ * closes the socket with 4403. When the replay guard cannot answer, the
+ * socket closes with 1013 (try again later) instead, which the router retries. Every operation on the connection runs as that identity,
  * so the router must not mix callers on one upstream socket.
  */
 export function createSubscriptionServer<TContext>(options: SubscriptionServerOptions<TContext>): SubscriptionServer {
@@ -130,14 +142,22 @@ export function createSubscriptionServer<TContext>(options: SubscriptionServerOp
       schema,
       // Never an internal error's message in a close reason, whatever NODE_ENV says.
       isProd: true,
-      onConnect(ctx) {
-        const headers = paramsAsHeaders(ctx.connectionParams);
-        const verified = verifyIdentityHeaders(routerSigningSecret, headers);
-        if (!verified.ok) {
-          log.warn({ reason: verified.reason, remote: ctx.extra.request.socket.remoteAddress }, "subscription connection refused");
+      async onConnect(ctx) {
+        const accepted = await acceptRouterRequest(routerSigningSecret, options.replayGuard, {
+          method: WEBSOCKET_METHOD,
+          subgraph: options.subgraph,
+          body: "",
+          headers: paramsAsHeaders(ctx.connectionParams),
+          ...(options.signatureWindowMs === undefined ? {} : { windowMs: options.signatureWindowMs }),
+        });
+        if (!accepted.ok) {
+          log.warn({ reason: accepted.reason, remote: ctx.extra.request.socket.remoteAddress }, "subscription connection refused");
+          // 1013 (try again later) is retried by the router; the 4403 that
+          // graphql-ws sends for `false` is final, and a second close is a no-op.
+          if (accepted.unavailable) ctx.extra.socket.close(TRY_AGAIN_LATER, "Replay guard unavailable");
           return false;
         }
-        callers.set(ctx, { identity: verified.identity, requestId: saneRequestId(headers[IdentityHeader.RequestId]) });
+        callers.set(ctx, { identity: accepted.identity, requestId: saneRequestId(accepted.requestId) });
         return true;
       },
       // Parsing and validating here (not inside graphql-ws) turns a bad document

@@ -9,6 +9,7 @@ import {
   IdentityHeader,
   requireUser,
   signConnectionParams,
+  signRouterRequest,
   silentLogger,
   type RequestContextBase,
   type RunningSubgraph,
@@ -140,11 +141,33 @@ describe("subgraph subscriptions over graphql-ws", () => {
 
   it("closes a connection without a valid router signature with 4403", async () => {
     await start();
+    const params = (options: { secret?: string; subgraph?: string; now?: number } = {}) =>
+      signConnectionParams(options.secret ?? TEST_SIGNING_SECRET, { subgraph: options.subgraph ?? "toy", identity: customer() }, options.now === undefined ? {} : { now: options.now });
     const unsigned = connect({ connectionParams: {} });
-    const wrongSecret = connect({ connectionParams: signConnectionParams("not-the-secret", customer()) });
-    const stale = connect({ connectionParams: signConnectionParams(TEST_SIGNING_SECRET, customer(), undefined, Date.now() - 10 * 60_000) });
-    const tampered = connect({ connectionParams: { ...signConnectionParams(TEST_SIGNING_SECRET, null), [IdentityHeader.Identity]: Buffer.from(JSON.stringify({ sub: "x", roles: ["ADMIN"] })).toString("base64url") } });
-    for (const client of [unsigned, wrongSecret, stale, tampered]) expect((await client.closed).code).toBe(4403);
+    const wrongSecret = connect({ connectionParams: params({ secret: "not-the-secret" }) });
+    const stale = connect({ connectionParams: params({ now: Date.now() - 60_000 }) });
+    const otherSubgraph = connect({ connectionParams: params({ subgraph: "orders" }) });
+    const tampered = connect({ connectionParams: { ...params(), [IdentityHeader.Identity]: Buffer.from(JSON.stringify({ sub: "x", roles: ["ADMIN"] })).toString("base64url") } });
+    // An HTTP request's signature does not open a socket: the method is part of what is signed.
+    const httpSigned = connect({ connectionParams: signRouterRequest(TEST_SIGNING_SECRET, { method: "POST", subgraph: "toy", body: "", identity: "" }) });
+    for (const client of [unsigned, wrongSecret, stale, otherSubgraph, tampered, httpSigned]) expect((await client.closed).code).toBe(4403);
+  });
+
+  it("opens one connection per signed connectionParams: captured params cannot open another", async () => {
+    const { bus } = await start();
+    const captured = signConnectionParams(TEST_SIGNING_SECRET, { subgraph: "toy", identity: customer(), requestId: "r1" });
+    const first = connect({ connectionParams: captured });
+    const firstSub = recordSubscription<StockData>(first.client, STOCK, { id: PRODUCT });
+    await waitFor(() => bus.listenerCount() === 1, { what: "the first connection's subscription" });
+    const replay = connect({ connectionParams: captured });
+    expect((await replay.closed).code).toBe(4403);
+    // The first connection is untouched, and freshly signed params still connect.
+    const fresh = connect({ identity: customer() });
+    const freshSub = recordSubscription<StockData>(fresh.client, STOCK, { id: PRODUCT });
+    await waitFor(() => bus.listenerCount() === 2, { what: "the freshly signed connection's subscription" });
+    await bus.publish(stockChanged(7));
+    expect((await firstSub.take(1))[0]?.data?.stock.available).toBe(7);
+    expect((await freshSub.take(1))[0]?.data?.stock.available).toBe(7);
   });
 
   it("reports a subscribe-time refusal as a GraphQL error for that operation only", async () => {

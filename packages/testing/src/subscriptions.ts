@@ -10,6 +10,11 @@ export interface SubgraphClientOptions {
   identity?: Identity | null;
   /** @default TEST_SIGNING_SECRET */
   secret?: string;
+  /**
+   * The subgraph's name, which the signature binds.
+   * @default the name the subgraph reports at /health
+   */
+  subgraph?: string;
   /** Sent as they are instead of signed ones (for refusal tests). */
   connectionParams?: Record<string, unknown>;
 }
@@ -25,7 +30,11 @@ export interface SubgraphClient {
 export function connectSubgraph(url: string, options: SubgraphClientOptions = {}): SubgraphClient {
   let onClosed!: (event: { code: number; reason: string }) => void;
   const closed = new Promise<{ code: number; reason: string }>((resolve) => (onClosed = resolve));
-  const connectionParams = options.connectionParams ?? signConnectionParams(options.secret ?? TEST_SIGNING_SECRET, options.identity ?? null, "test-request");
+  // Signed when the socket opens (a fresh nonce each time), as the router signs.
+  const connectionParams =
+    options.connectionParams ??
+    (async () =>
+      signConnectionParams(options.secret ?? TEST_SIGNING_SECRET, { subgraph: options.subgraph ?? (await subgraphName(url)), identity: options.identity ?? null, requestId: "test-request" }));
   const client = createClient({
     url,
     webSocketImpl: WebSocket,
@@ -44,6 +53,17 @@ export function connectSubgraph(url: string, options: SubgraphClientOptions = {}
       await client.dispose();
     },
   };
+}
+
+/** What a kit subgraph answers at /health: its name, for tests that do not say it. */
+async function subgraphName(url: string): Promise<string> {
+  const health = new URL(url.replace(/^ws/, "http"));
+  health.pathname = "/health";
+  health.search = "";
+  const response = await fetch(health);
+  const body = (await response.json()) as { subgraph?: unknown };
+  if (typeof body.subgraph !== "string") throw new Error(`${health.href} does not name its subgraph; pass \`subgraph\``);
+  return body.subgraph;
 }
 
 export interface RecordedSubscription<TData> {

@@ -2,7 +2,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { createClient, CloseCode, type Client } from "graphql-ws";
 import type { FormattedExecutionResult, GraphQLError, GraphQLFormattedError } from "../graphql.ts";
 import WebSocket from "ws";
-import { IdentityHeader, signIdentityHeaders, type Identity, type Logger } from "@store/kit";
+import { signConnectionParams, type Identity, type Logger } from "@store/kit";
 import { ROUTER_ERRORS } from "../errors.ts";
 import type { RouterMetrics } from "../metrics.ts";
 import { subgraphError, type JsonObject } from "../execution/executePlanNode.ts";
@@ -187,8 +187,9 @@ export class UpstreamPool {
       webSocketImpl: WebSocket,
       lazy: true,
       // Signed afresh on every (re)connect: subgraphs accept a signature's
-      // timestamp only for a few minutes, and a socket may live for days.
-      connectionParams: () => ({ ...signIdentityHeaders(signingSecret, identity), [IdentityHeader.RequestId]: requestId }),
+      // timestamp only within a short window and each signature only once
+      // (one connection), and a socket may live for days.
+      connectionParams: () => signConnectionParams(signingSecret, { subgraph: serviceName, identity, requestId }),
       connectionAckWaitTimeout: connectTimeoutMs,
       keepAlive: keepAliveMs,
       retryAttempts,
