@@ -35,9 +35,21 @@ export const subgraphEnv = {
   HOST: z.string().default("127.0.0.1"),
   DATABASE_URL: postgresUrl,
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /** How long a query waits for a pooled connection before answering SERVICE_OVERLOADED. */
+  DATABASE_POOL_TIMEOUT_MS: z.coerce.number().int().min(1).max(120_000).default(10_000),
+  /** Prisma's transaction `maxWait`. */
+  DATABASE_TRANSACTION_WAIT_MS: z.coerce.number().int().min(1).max(120_000).default(5_000),
+  /** Prisma's interactive transaction `timeout`. */
+  DATABASE_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   ROUTER_SIGNING_SECRET: z.string().min(32, "must be at least 32 characters"),
+  /** How far a router signature's timestamp may be from this clock, in ms; each signature is accepted once within it. */
+  ROUTER_SIGNATURE_WINDOW_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
   NATS_URL: z.string().optional(),
+  /** Shares the replay guard among a subgraph's instances; without it each process remembers signatures itself. */
+  REDIS_URL: z.string().refine((v) => /^rediss?:\/\//.test(v), "must be a redis:// or rediss:// URL").optional(),
+  /** Put before every Redis key, so deployments can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().default("store:"),
 };
 
 /** Builds a subgraph's config schema with its default port and any extra variables. */
@@ -49,7 +61,18 @@ export interface SubgraphConfig {
   HOST: string;
   DATABASE_URL: string;
   DATABASE_POOL_SIZE: number;
+  /** @default 10000 */
+  DATABASE_POOL_TIMEOUT_MS?: number;
+  /** @default 5000 */
+  DATABASE_TRANSACTION_WAIT_MS?: number;
+  /** @default 5000 */
+  DATABASE_TRANSACTION_TIMEOUT_MS?: number;
   LOG_LEVEL: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   ROUTER_SIGNING_SECRET: string;
+  /** @default 30000 */
+  ROUTER_SIGNATURE_WINDOW_MS?: number;
   NATS_URL?: string | undefined;
+  REDIS_URL?: string | undefined;
+  /** @default "store:" */
+  REDIS_KEY_PREFIX?: string;
 }

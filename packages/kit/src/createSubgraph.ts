@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin, type GraphQLRequest } from "@apollo/server";
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
@@ -6,9 +6,13 @@ import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/resolverMap.js";
 import { GraphQLError, type DocumentNode, type FormattedExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { isClientSafe, ErrorCode } from "./errors.ts";
-import { verifyIdentityHeaders, type Identity } from "./identity.ts";
-import { handleGraphQLRequest, routerSignatureRequired, sendError, sendJson } from "./http.ts";
+import type { Identity } from "./identity.ts";
+import { handleGraphQLRequest, replayGuardUnavailable, routerSignatureRequired, sendError, sendJson } from "./http.ts";
+import { acceptRouterRequest, createMemoryReplayGuard, type ReplayGuard } from "./replayGuard.ts";
 import type { Logger } from "./logger.ts";
+import { isOverloadError } from "./prisma.ts";
+import { useRetryAfter, OVERLOAD_RETRY_AFTER_SECONDS } from "./useRetryAfter.ts";
+import { useSafeStrings } from "./useSafeStrings.ts";
 import { createSubscriptionServer, type SubscriptionServer } from "./subscriptionServer.ts";
 import { randomUUID } from "node:crypto";
 import type { Registry } from "prom-client";
@@ -18,6 +22,8 @@ export interface RequestContextBase {
   identity: Identity | null;
   requestId: string;
   logger: Logger;
+  /** The client's address as the router forwarded it (signed): for throttling by client. Absent over WebSocket and in process. */
+  clientIp?: string | undefined;
 }
 
 export interface SubgraphOptions<TContext extends RequestContextBase> {
@@ -46,6 +52,17 @@ export interface ListenOptions {
   host?: string;
   /** Shared secret for the router's identity signature. Requests without a valid one get 401. */
   routerSigningSecret: string;
+  /**
+   * How far a signature's timestamp may be from this clock (ROUTER_SIGNATURE_WINDOW_MS).
+   * @default DEFAULT_SIGNATURE_WINDOW_MS (30 s)
+   */
+  signatureWindowMs?: number;
+  /**
+   * Remembers accepted signatures, so each is accepted once; owned by the
+   * caller (share one Redis guard among a subgraph's instances).
+   * @default an in-memory guard of this listener's own, closed with it
+   */
+  replayGuard?: ReplayGuard;
 }
 
 export interface RunningSubgraph {
@@ -73,7 +90,7 @@ export interface Subgraph<TContext extends RequestContextBase> {
   execute<TData = Record<string, unknown>>(
     query: string | DocumentNode,
     variables?: Record<string, unknown>,
-    options?: { identity?: Identity | null },
+    options?: { identity?: Identity | null; clientIp?: string },
   ): Promise<FormattedExecutionResult<TData>>;
   listen(options: ListenOptions): Promise<RunningSubgraph>;
   /** Stops Apollo Server (and, when listening, WebSocket connections and the HTTP server). */
@@ -89,6 +106,16 @@ function createFormatError(logger: Logger) {
     const code = formatted.extensions?.code;
     if (isClientSafe(code) && code !== ErrorCode.InternalServerError) return formatted;
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    if (isOverloadError(original)) {
+      // Busy, not broken: a client may retry (useRetryAfter turns a refused request into 503 + Retry-After).
+      logger.warn({ err: original, path: formatted.path }, "database overloaded");
+      return {
+        message: "The service is overloaded; try again shortly",
+        ...(formatted.path ? { path: formatted.path } : {}),
+        ...(formatted.locations ? { locations: formatted.locations } : {}),
+        extensions: { code: ErrorCode.ServiceOverloaded, retryAfterSeconds: OVERLOAD_RETRY_AFTER_SECONDS },
+      };
+    }
     logger.error({ err: original, path: formatted.path }, "unexpected error in resolver");
     return {
       message: "Internal server error",
@@ -131,7 +158,7 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
     formatError,
     // Federated traces (ftv1), usage and schema reports are for Apollo's cloud,
     // which we never report to (APOLLO_KEY in the environment changes nothing).
-    plugins: [useRequestLogging<TContext>(), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginSchemaReportingDisabled()],
+    plugins: [useRequestLogging<TContext>(), useSafeStrings<TContext>(), useRetryAfter<TContext>(), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginSchemaReportingDisabled()],
     // The router is the only client; it asks for the SDL through `_service`.
     introspection: true,
   });
@@ -140,8 +167,9 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
   let http: Server | undefined;
   let sockets: SubscriptionServer | undefined;
 
-  const contextFor = (identity: Identity | null, requestId: string) =>
-    options.createContext({ identity, requestId, logger: logger.child({ requestId }) });
+  const contextFor = (identity: Identity | null, requestId: string, clientIp?: string) =>
+    options.createContext({ identity, requestId, logger: logger.child({ requestId }), ...(clientIp ? { clientIp } : {}) });
+  let ownGuard: ReplayGuard | undefined;
 
   const closeListening = async () => {
     // WebSockets first: node's server.close() waits for upgraded sockets too.
@@ -149,6 +177,8 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
     sockets = undefined;
     if (http) await closeServer(http);
     http = undefined;
+    await ownGuard?.close();
+    ownGuard = undefined;
   };
 
   return {
@@ -156,17 +186,20 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
     schema,
     apollo,
     subscriptions,
-    async execute<TData>(query: string | DocumentNode, variables?: Record<string, unknown>, opts: { identity?: Identity | null } = {}) {
+    async execute<TData>(query: string | DocumentNode, variables?: Record<string, unknown>, opts: { identity?: Identity | null; clientIp?: string } = {}) {
       await ensureStarted();
       const request: Omit<GraphQLRequest, "query"> & { query?: string | DocumentNode } = { query, variables };
       const response = await apollo.executeOperation<TData>(request as never, {
-        contextValue: contextFor(opts.identity ?? null, randomUUID()),
+        contextValue: contextFor(opts.identity ?? null, randomUUID(), opts.clientIp),
       });
       if (response.body.kind !== "single") throw new Error("incremental delivery is not used by subgraphs");
       return response.body.singleResult as FormattedExecutionResult<TData>;
     },
-    async listen({ port, host = "127.0.0.1", routerSigningSecret }) {
+    async listen({ port, host = "127.0.0.1", routerSigningSecret, signatureWindowMs, replayGuard }) {
       await ensureStarted();
+      const guard = replayGuard ?? (ownGuard = createMemoryReplayGuard());
+      // What a request's signature vouched for besides the identity, for its context.
+      const clientIps = new WeakMap<IncomingMessage, string>();
       const server = createServer((req, res) => {
         const path = (req.url ?? "/").split("?")[0];
         if (path === "/health") return sendJson(res, 200, { status: "ok", subgraph: options.name });
@@ -197,12 +230,23 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
         if (path !== "/graphql" && path !== "/") return sendError(res, 404, "NOT_FOUND", `No route for ${path}`);
         handleGraphQLRequest(req, res, {
           apollo,
-          authenticate(request) {
-            const verified = verifyIdentityHeaders(routerSigningSecret, request.headers);
-            if (!verified.ok) throw routerSignatureRequired(verified.reason);
-            return verified.identity;
+          async authenticate(request, body) {
+            const accepted = await acceptRouterRequest(routerSigningSecret, guard, {
+              method: request.method ?? "GET",
+              subgraph: options.name,
+              body,
+              headers: request.headers,
+              ...(signatureWindowMs === undefined ? {} : { windowMs: signatureWindowMs }),
+            });
+            if (!accepted.ok) {
+              // debug: a replayed request could otherwise flood the logs.
+              logger.debug({ reason: accepted.reason, remote: request.socket.remoteAddress }, "request refused: router signature");
+              throw accepted.unavailable ? replayGuardUnavailable() : routerSignatureRequired(accepted.reason);
+            }
+            if (accepted.clientIp) clientIps.set(request, accepted.clientIp);
+            return accepted.identity;
           },
-          context: async ({ identity, requestId }) => contextFor(identity, requestId),
+          context: async ({ req: request, identity, requestId }) => contextFor(identity, requestId, clientIps.get(request)),
         }).catch((error: unknown) => {
           logger.error({ err: error }, "request failed");
           if (!res.headersSent) sendError(res, 500, ErrorCode.InternalServerError, "Internal server error");
@@ -210,7 +254,16 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
         });
       });
       const ws = subscriptions
-        ? createSubscriptionServer({ schema, routerSigningSecret, logger, formatError, context: (identity, requestId) => contextFor(identity, requestId) })
+        ? createSubscriptionServer({
+            schema,
+            subgraph: options.name,
+            routerSigningSecret,
+            replayGuard: guard,
+            ...(signatureWindowMs === undefined ? {} : { signatureWindowMs }),
+            logger,
+            formatError,
+            context: (identity, requestId) => contextFor(identity, requestId),
+          })
         : undefined;
       server.on("upgrade", (req, socket, head: Buffer) => {
         const path = (req.url ?? "/").split("?")[0];

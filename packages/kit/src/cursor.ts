@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ERRORS } from "./errors.ts";
+import { findUnsafeStrings } from "./useSafeStrings.ts";
 
 /**
  * Opaque Relay cursors: base64url of a small JSON value. Clients must not
@@ -11,7 +12,10 @@ export function encodeCursor(value: unknown): string {
 
 export function decodeCursor<T extends z.ZodType>(schema: T, cursor: string, argument = "after"): z.output<T> {
   try {
-    return schema.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    // A cursor's values go into SQL: one made up with a NUL in it must not reach the driver.
+    if (findUnsafeStrings(value, argument).length > 0) throw new Error("unsafe string in cursor");
+    return schema.parse(value);
   } catch {
     throw ERRORS.BAD_USER_INPUT.err(`${argument} is not a valid cursor`, { issues: [{ field: argument, message: "not a valid cursor" }] });
   }

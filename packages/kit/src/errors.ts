@@ -16,6 +16,13 @@ export const ErrorCode = {
   InvalidRouterSignature: "INVALID_ROUTER_SIGNATURE",
   /** A subscriber fell further behind its events than its queue holds; it missed events and must subscribe again. */
   SubscriptionOverflow: "SUBSCRIPTION_OVERFLOW",
+  /**
+   * The service cannot take the request right now (a dependency it must consult is away, or its
+   * database pool is exhausted); try again after `extensions.retryAfterSeconds` / `Retry-After`.
+   */
+  ServiceOverloaded: "SERVICE_OVERLOADED",
+  /** Too many attempts (sign-in throttling); try again after `extensions.retryAfterSeconds` / `Retry-After`. */
+  RateLimited: "RATE_LIMITED",
   InternalServerError: "INTERNAL_SERVER_ERROR",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -46,6 +53,8 @@ export const ERRORS = {
   INSUFFICIENT_STOCK: entry(ErrorCode.InsufficientStock, 409),
   INVALID_ROUTER_SIGNATURE: entry(ErrorCode.InvalidRouterSignature, 401),
   SUBSCRIPTION_OVERFLOW: entry(ErrorCode.SubscriptionOverflow, 503),
+  SERVICE_OVERLOADED: entry(ErrorCode.ServiceOverloaded, 503),
+  RATE_LIMITED: entry(ErrorCode.RateLimited, 429),
   INTERNAL_SERVER_ERROR: entry(ErrorCode.InternalServerError, 500),
 } as const satisfies Record<ErrorCode, CatalogueEntry>;
 

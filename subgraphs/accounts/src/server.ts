@@ -3,6 +3,7 @@ import { createContext } from "./context.ts";
 import type { AccountsPrisma } from "./db.ts";
 import type { AccountsEvents } from "./events.ts";
 import { resolvers } from "./resolvers/index.ts";
+import { createSignInThrottle, type SignInThrottle } from "./signInThrottle.ts";
 
 export interface AccountsSubgraphDeps {
   prisma: AccountsPrisma;
@@ -12,19 +13,21 @@ export interface AccountsSubgraphDeps {
   jwtSecret: string;
   /** Served at /metrics when given. */
   registry?: ServiceCreateOptions["registry"];
+  /** @default createSignInThrottle(): in this process's memory, default limits */
+  signInThrottle?: SignInThrottle;
 }
 
 export const typeDefs = loadTypeDefs(new URL("../schema.graphql", import.meta.url));
 
 /** Builds the accounts subgraph; never listens (see index.ts). */
-export function createAccountsSubgraph({ prisma, logger, events, jwtSecret, registry }: AccountsSubgraphDeps) {
+export function createAccountsSubgraph({ prisma, logger, events, jwtSecret, registry, signInThrottle = createSignInThrottle() }: AccountsSubgraphDeps) {
   return createSubgraph({
     name: "accounts",
     typeDefs,
     resolvers: resolvers as never,
     logger,
     registry,
-    createContext: (base) => createContext(prisma, events, jwtSecret, base),
+    createContext: (base) => createContext(prisma, events, jwtSecret, signInThrottle, base),
     ready: async () => {
       await prisma.$queryRaw`SELECT 1`;
     },

@@ -1,18 +1,17 @@
-import { createPgAdapter } from "@store/kit";
+import { createPgAdapter, transactionOptions, type DatabaseOptions } from "@store/kit";
 import { PrismaClient } from "./generated/prisma/client.ts";
 
 export type CartPrisma = PrismaClient<"query">;
 
-export interface CreateCartPrismaOptions {
+export interface CreateCartPrismaOptions extends DatabaseOptions {
   url: string;
-  /** @default 10 */
-  poolSize?: number;
 }
 
 /** Query events are always emitted: tests count them, and they cost nothing unheard. */
-export function createCartPrisma({ url, poolSize }: CreateCartPrismaOptions): CartPrisma {
+export function createCartPrisma({ url, ...database }: CreateCartPrismaOptions): CartPrisma {
   return new PrismaClient({
-    adapter: createPgAdapter({ connectionString: url, poolSize }),
+    adapter: createPgAdapter({ connectionString: url, ...database }),
+    transactionOptions: transactionOptions(database),
     log: [{ emit: "event", level: "query" }],
   });
 }

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import type { ServiceDefinition } from "@store/kit";
+import { databaseOptions, type ServiceDefinition } from "@store/kit";
 import { createCartPrisma } from "./db.ts";
 import { createCartEvents, subscribeCart } from "./events.ts";
 import { seedCart } from "./seed.ts";
@@ -10,7 +10,7 @@ export const cartService: ServiceDefinition = {
   defaultPort: 4004,
   prismaDir: fileURLToPath(new URL("..", import.meta.url)),
   async create({ config, logger, bus, registry }) {
-    const prisma = createCartPrisma({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+    const prisma = createCartPrisma({ url: config.DATABASE_URL, ...databaseOptions(config) });
     const events = createCartEvents({ prisma, bus, logger, registry });
     // Subscribed here, before anyone calls start(): the platform starts relays
     // only once every service has subscribed, so no event goes out unheard.

@@ -1,18 +1,17 @@
-import { createPgAdapter } from "@store/kit";
+import { createPgAdapter, transactionOptions, type DatabaseOptions } from "@store/kit";
 import { PrismaClient } from "./generated/prisma/client.ts";
 
 export type CatalogPrisma = PrismaClient<"query">;
 
-export interface CreateCatalogPrismaOptions {
+export interface CreateCatalogPrismaOptions extends DatabaseOptions {
   url: string;
-  /** @default 10 */
-  poolSize?: number;
 }
 
 /** Query events are always emitted: tests count them, and they cost nothing unheard. */
-export function createCatalogPrisma({ url, poolSize }: CreateCatalogPrismaOptions): CatalogPrisma {
+export function createCatalogPrisma({ url, ...database }: CreateCatalogPrismaOptions): CatalogPrisma {
   return new PrismaClient({
-    adapter: createPgAdapter({ connectionString: url, poolSize }),
+    adapter: createPgAdapter({ connectionString: url, ...database }),
+    transactionOptions: transactionOptions(database),
     log: [{ emit: "event", level: "query" }],
   });
 }

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import type { ServiceDefinition } from "@store/kit";
+import { databaseOptions, type ServiceDefinition } from "@store/kit";
 import { createCatalogPrisma } from "./db.ts";
 import { createCatalogEvents } from "./events.ts";
 import { seedCatalog } from "./seed.ts";
@@ -10,7 +10,7 @@ export const catalogService: ServiceDefinition = {
   defaultPort: 4002,
   prismaDir: fileURLToPath(new URL("..", import.meta.url)),
   async create({ config, logger, bus, registry }) {
-    const prisma = createCatalogPrisma({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+    const prisma = createCatalogPrisma({ url: config.DATABASE_URL, ...databaseOptions(config) });
     const events = createCatalogEvents({ prisma, bus, logger, registry });
     return {
       subgraph: createCatalogSubgraph({ prisma, logger, events, registry }),

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import type { ServiceDefinition } from "@store/kit";
+import { databaseOptions, type ServiceDefinition } from "@store/kit";
 import { createInventoryPrisma } from "./db.ts";
 import { createInventoryEvents, subscribeInventory } from "./events.ts";
 import { seedInventory } from "./seed.ts";
@@ -10,7 +10,7 @@ export const inventoryService: ServiceDefinition = {
   defaultPort: 4003,
   prismaDir: fileURLToPath(new URL("..", import.meta.url)),
   async create({ config, logger, bus, registry }) {
-    const prisma = createInventoryPrisma({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+    const prisma = createInventoryPrisma({ url: config.DATABASE_URL, ...databaseOptions(config) });
     const events = createInventoryEvents({ prisma, bus, logger, registry });
     await subscribeInventory(events, { logger });
     return {

@@ -1,18 +1,17 @@
-import { createPgAdapter } from "@store/kit";
+import { createPgAdapter, transactionOptions, type DatabaseOptions } from "@store/kit";
 import { PrismaClient } from "./generated/prisma/client.ts";
 
 export type OrdersPrisma = PrismaClient<"query">;
 
-export interface CreateOrdersPrismaOptions {
+export interface CreateOrdersPrismaOptions extends DatabaseOptions {
   url: string;
-  /** @default 10 */
-  poolSize?: number;
 }
 
 /** Query events are always emitted: tests count them, and they cost nothing unheard. */
-export function createOrdersPrisma({ url, poolSize }: CreateOrdersPrismaOptions): OrdersPrisma {
+export function createOrdersPrisma({ url, ...database }: CreateOrdersPrismaOptions): OrdersPrisma {
   return new PrismaClient({
-    adapter: createPgAdapter({ connectionString: url, poolSize }),
+    adapter: createPgAdapter({ connectionString: url, ...database }),
+    transactionOptions: transactionOptions(database),
     log: [{ emit: "event", level: "query" }],
   });
 }

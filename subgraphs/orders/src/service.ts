@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import type { ServiceDefinition } from "@store/kit";
+import { databaseOptions, type ServiceDefinition } from "@store/kit";
 import { createOrdersPrisma } from "./db.ts";
 import { createOrdersEvents, subscribeOrders } from "./events.ts";
 import { seedOrders } from "./seed.ts";
@@ -10,7 +10,7 @@ export const ordersService: ServiceDefinition = {
   defaultPort: 4005,
   prismaDir: fileURLToPath(new URL("..", import.meta.url)),
   async create({ config, logger, bus, registry }) {
-    const prisma = createOrdersPrisma({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+    const prisma = createOrdersPrisma({ url: config.DATABASE_URL, ...databaseOptions(config) });
     const events = createOrdersEvents({ prisma, bus, logger, registry });
     // Subscribed now, relay started in start(): the platform subscribes every
     // service before any relay publishes, so no event goes out unheard.

@@ -1,4 +1,4 @@
-import { createPgAdapter } from "@store/kit";
+import { createPgAdapter, transactionOptions, type DatabaseOptions } from "@store/kit";
 import { PrismaClient, type Prisma } from "./generated/prisma/client.ts";
 
 export type PaymentsPrisma = PrismaClient<"query">;
@@ -10,16 +10,15 @@ export type PaymentsPrisma = PrismaClient<"query">;
  */
 export type PaymentsTx = Prisma.TransactionClient;
 
-export interface CreatePaymentsPrismaOptions {
+export interface CreatePaymentsPrismaOptions extends DatabaseOptions {
   url: string;
-  /** @default 10 */
-  poolSize?: number;
 }
 
 /** Query events are always emitted: tests count them, and they cost nothing unheard. */
-export function createPaymentsPrisma({ url, poolSize }: CreatePaymentsPrismaOptions): PaymentsPrisma {
+export function createPaymentsPrisma({ url, ...database }: CreatePaymentsPrismaOptions): PaymentsPrisma {
   return new PrismaClient({
-    adapter: createPgAdapter({ connectionString: url, poolSize }),
+    adapter: createPgAdapter({ connectionString: url, ...database }),
+    transactionOptions: transactionOptions(database),
     log: [{ emit: "event", level: "query" }],
   });
 }

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import type { ServiceDefinition } from "@store/kit";
+import { databaseOptions, type ServiceDefinition } from "@store/kit";
 import { createPaymentsPrisma } from "./db.ts";
 import { createPaymentsEvents, subscribePayments } from "./events.ts";
 import { createCardProcessor } from "./processor.ts";
@@ -11,7 +11,7 @@ export const paymentsService: ServiceDefinition = {
   defaultPort: 4006,
   prismaDir: fileURLToPath(new URL("..", import.meta.url)),
   async create({ config, logger, bus, registry }) {
-    const prisma = createPaymentsPrisma({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+    const prisma = createPaymentsPrisma({ url: config.DATABASE_URL, ...databaseOptions(config) });
     const events = createPaymentsEvents({ prisma, bus, logger, registry });
     // One processor per process: the simulated one keeps its idempotency memory
     // (captured payment ids, tok_flaky's first failure) in the instance, so every

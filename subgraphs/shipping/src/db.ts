@@ -1,4 +1,4 @@
-import { createPgAdapter } from "@store/kit";
+import { createPgAdapter, transactionOptions, type DatabaseOptions } from "@store/kit";
 import { PrismaClient, type Prisma } from "./generated/prisma/client.ts";
 
 export type ShippingPrisma = PrismaClient<"query">;
@@ -10,16 +10,15 @@ export type ShippingPrisma = PrismaClient<"query">;
  */
 export type ShippingTx = Prisma.TransactionClient;
 
-export interface CreateShippingPrismaOptions {
+export interface CreateShippingPrismaOptions extends DatabaseOptions {
   url: string;
-  /** @default 10 */
-  poolSize?: number;
 }
 
 /** Query events are always emitted: tests count them, and they cost nothing unheard. */
-export function createShippingPrisma({ url, poolSize }: CreateShippingPrismaOptions): ShippingPrisma {
+export function createShippingPrisma({ url, ...database }: CreateShippingPrismaOptions): ShippingPrisma {
   return new PrismaClient({
-    adapter: createPgAdapter({ connectionString: url, poolSize }),
+    adapter: createPgAdapter({ connectionString: url, ...database }),
+    transactionOptions: transactionOptions(database),
     log: [{ emit: "event", level: "query" }],
   });
 }

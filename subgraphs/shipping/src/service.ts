@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import type { ServiceDefinition } from "@store/kit";
+import { databaseOptions, type ServiceDefinition } from "@store/kit";
 import { createShippingPrisma } from "./db.ts";
 import { createShippingEvents, subscribeShipping } from "./events.ts";
 import { seedShipping } from "./seed.ts";
@@ -10,7 +10,7 @@ export const shippingService: ServiceDefinition = {
   defaultPort: 4007,
   prismaDir: fileURLToPath(new URL("..", import.meta.url)),
   async create({ config, logger, bus, registry }) {
-    const prisma = createShippingPrisma({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+    const prisma = createShippingPrisma({ url: config.DATABASE_URL, ...databaseOptions(config) });
     const events = createShippingEvents({ prisma, bus, logger, registry });
     // Subscribed before start(): the runner starts relays only once every
     // service has its consumers, so no PaymentCaptured goes by unheard.

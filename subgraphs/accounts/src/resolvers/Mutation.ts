@@ -76,12 +76,23 @@ export const Mutation: MutationResolvers = {
     return authPayload(user, issueToken);
   },
 
-  async signIn(_, { input }, { prisma, issueToken }) {
+  async signIn(_, { input }, { prisma, issueToken, signInThrottle, clientIp }) {
     const data = parseInput(signInInput, input);
-    const user = await prisma.user.findUnique({ where: { email: data.email } });
-    // Unknown emails are checked against a dummy hash so that both failures take one scrypt run.
-    const matches = await verifyPassword(data.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+    // Before any SQL or hashing: a blocked account or address costs us one store lookup.
+    const attempt = await signInThrottle.begin(data.email, clientIp);
+    let user: User | null;
+    let matches: boolean;
+    try {
+      user = await prisma.user.findUnique({ where: { email: data.email } });
+      // Unknown emails are checked against a dummy hash so that both failures take one scrypt run.
+      matches = await verifyPassword(data.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+    } catch (error) {
+      await attempt.abandoned();
+      throw error;
+    }
+    // A wrong password stays counted: begin() counted it already.
     if (!user || !matches) throw ERRORS.INVALID_CREDENTIALS.err("The email or password is incorrect");
+    await attempt.succeeded();
     return authPayload(user, issueToken);
   },
 

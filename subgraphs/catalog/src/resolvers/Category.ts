@@ -1,6 +1,5 @@
 import type { CategoryResolvers } from "../generated/graphql.ts";
-import { listProducts } from "./products.ts";
 
 export const Category: CategoryResolvers = {
-  products: (category, args, { prisma }) => listProducts(prisma, { ...args, filter: null }, { categoryId: category.id }),
+  products: (category, args, { loaders }) => loaders.categoryProducts(category.id, args),
 };
