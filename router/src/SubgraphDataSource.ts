@@ -47,6 +47,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
       if (response.errors?.length) outcome = "graphql_error";
       return response;
     } catch (error) {
+      // A subgraph that refused the request with a GraphQL answer (400 bad
+      // input, 429 throttled, 503 overloaded): its errors and codes pass
+      // through, as with the router's own executor.
+      const answered = graphQLAnswerOf(error);
+      if (answered) {
+        outcome = "http_error";
+        return answered;
+      }
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || /aborted|timeout/i.test(error.message));
       outcome = timedOut ? "timeout" : "unavailable";
       const requestId = "requestId" in options.context ? options.context.requestId : undefined;
@@ -88,4 +96,13 @@ function signed(options: SubgraphDataSourceOptions, init: RequestInit): RequestI
     requestId: header(IdentityHeader.RequestId),
   });
   return { ...init, headers: { ...headers, ...signature } };
+}
+
+/** The GraphQL response inside RemoteGraphQLDataSource's error for a non-2xx answer, when there is one. */
+function graphQLAnswerOf(error: unknown): GatewayGraphQLResponse | undefined {
+  const body = (error as { extensions?: { response?: { body?: unknown } } } | null)?.extensions?.response?.body;
+  if (typeof body !== "object" || body === null) return undefined;
+  const { data, errors } = body as { data?: unknown; errors?: unknown };
+  if (!Array.isArray(errors) || errors.length === 0) return undefined;
+  return { errors, ...(typeof data === "object" && !Array.isArray(data) ? { data: data as GatewayGraphQLResponse["data"] } : {}) } as GatewayGraphQLResponse;
 }

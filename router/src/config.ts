@@ -40,6 +40,76 @@ export const routerConfigSchema = z
     TRUSTED_DOCUMENTS: z.enum(["off", "require"]).default("off"),
     OPERATIONS_DIR: z.string().default("operations"),
     /**
+     * Largest request body (HTTP) and WebSocket message, in bytes; a larger
+     * body answers 413 PAYLOAD_TOO_LARGE, a larger message closes the socket with 1009.
+     * @default 1048576 (1 MiB)
+     */
+    ROUTER_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    /**
+     * Lexical tokens per document; the parser stops past it. At most 5000:
+     * graphql-js parses by recursion, and about 6000 tokens of nesting overflow its stack.
+     * @default 2000
+     */
+    ROUTER_MAX_TOKENS: z.coerce.number().int().min(10).max(5000).default(2000),
+    /** Field nesting, fragments expanded (GraphiQL's introspection query is 15 deep). @default 15 */
+    ROUTER_MAX_DEPTH: z.coerce.number().int().min(1).default(15),
+    /** Aliased fields per operation, fragments expanded. @default 30 */
+    ROUTER_MAX_ALIASES: z.coerce.number().int().min(0).default(30),
+    /** Fields selected on the root type. @default 20 */
+    ROUTER_MAX_ROOT_FIELDS: z.coerce.number().int().min(1).default(20),
+    /** Directives on any one field, fragment or operation. @default 5 */
+    ROUTER_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(5),
+    /** Fields per operation after fragment expansion. @default 1500 */
+    ROUTER_MAX_SELECTIONS: z.coerce.number().int().min(1).default(1500),
+    /**
+     * Demand-control cost per operation: a field of object type costs 1, a
+     * leaf 0, a mutation's root field 10 (ROUTER_COST_WEIGHTS overrides them),
+     * and a list field multiplies the cost below it by its `first`/`last`
+     * argument (or its connection field's), else by ROUTER_COST_DEFAULT_LIST_SIZE.
+     * Introspection costs nothing.
+     * @default 5000
+     */
+    ROUTER_MAX_COST: z.coerce.number().int().min(1).default(5000),
+    /** Size assumed for a list without a `first`/`last` argument. @default 10 */
+    ROUTER_COST_DEFAULT_LIST_SIZE: z.coerce.number().int().min(0).default(10),
+    /** Field weights as JSON, e.g. `{"Query.products": 5, "Product.reviews": 2}`. @default {} */
+    ROUTER_COST_WEIGHTS: z
+      .string()
+      .default("{}")
+      .transform((text, ctx) => {
+        try {
+          return z.record(z.string().regex(/^[_A-Za-z]\w*\.[_A-Za-z]\w*$/, "keys are Type.field"), z.number().min(0)).parse(JSON.parse(text));
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: `must be a JSON object of "Type.field": weight (${(error as Error).message.split("\n")[0]})` });
+          return z.NEVER;
+        }
+      }),
+    /**
+     * Overall deadline of one request. When it passes (or the client goes
+     * away) the subgraph fetches in flight are aborted and the client gets
+     * REQUEST_TIMEOUT with the data that was fetched in time.
+     * @default 30000
+     */
+    ROUTER_REQUEST_TIMEOUT_MS: positiveMs.default(30_000),
+    /**
+     * Introspection and field suggestions ("Did you mean …?") in error
+     * messages. Unset: on, except with NODE_ENV=production.
+     */
+    ROUTER_INTROSPECTION: z.stringbool().optional(),
+    /**
+     * Port of the Prometheus endpoint when it is served apart from the
+     * GraphQL port (always with NODE_ENV=production; else only when set).
+     * @default 9464 in production, unset otherwise (served at /metrics on PORT)
+     */
+    METRICS_PORT: port.optional(),
+    /** Address the metrics port listens on. @default 127.0.0.1 */
+    METRICS_HOST: z.string().default("127.0.0.1"),
+    /** When set, /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    /** Approximate bytes each of the router's document and plan caches may hold. @default 33554432 (32 MiB) */
+    ROUTER_CACHE_BYTES: z.coerce.number().int().min(1024 * 1024).default(32 * 1024 * 1024),
+    NODE_ENV: z.string().optional(),
+    /**
      * Subscriptions one WebSocket connection may hold at once; one more gets a
      * SUBSCRIPTION_LIMIT_EXCEEDED error (the connection stays open).
      * @default 100
@@ -75,6 +145,52 @@ export const routerConfigSchema = z
      * @default 10000
      */
     SUBSCRIPTION_UPSTREAM_KEEPALIVE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+    /**
+     * Per-client rate limits: each user (or, anonymous, each IP) may run so
+     * many operations of each type per RATE_LIMIT_DURATION_S; one more gets
+     * RATE_LIMITED (HTTP 429 with Retry-After). "false" turns them off.
+     * @default true
+     */
+    ROUTER_RATE_LIMIT: z.stringbool().default(true),
+    /**
+     * The rate-limit window, in seconds.
+     * @default 60
+     */
+    RATE_LIMIT_DURATION_S: z.coerce.number().int().min(1).max(86_400).default(60),
+    /**
+     * Queries per client per window; 0: unlimited.
+     * @default 1200
+     */
+    RATE_LIMIT_QUERY_POINTS: z.coerce.number().int().min(0).default(1200),
+    /**
+     * Mutations per client per window; 0: unlimited.
+     * @default 300
+     */
+    RATE_LIMIT_MUTATION_POINTS: z.coerce.number().int().min(0).default(300),
+    /**
+     * Subscriptions a client may start per window (over WebSocket); 0: unlimited.
+     * @default 300
+     */
+    RATE_LIMIT_SUBSCRIPTION_POINTS: z.coerce.number().int().min(0).default(300),
+    /**
+     * Redis (redis:// or rediss://) in which every router instance counts rate
+     * limits, so the budget is shared. Unset, each instance counts in memory.
+     * While Redis is unreachable, instances count in memory.
+     * @default undefined
+     */
+    REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
+    /**
+     * Prefix of the rate-limit keys in Redis, so deployments can share one.
+     * @default "store:ratelimit"
+     */
+    RATE_LIMIT_KEY_PREFIX: z.string().min(1).default("store:ratelimit"),
+    /**
+     * The router sits behind a reverse proxy: an anonymous client's IP is the
+     * right-most X-Forwarded-For hop that is not a private or loopback
+     * address. Off, it is the socket's peer and X-Forwarded-For is ignored.
+     * @default false
+     */
+    ROUTER_TRUST_PROXY: z.stringbool().default(false),
   });
 
 export type RouterConfig = z.output<typeof routerConfigSchema> & {

@@ -4,4 +4,10 @@ export interface RouterContext {
   identity: Identity | null;
   requestId: string;
   logger: Logger;
+  /** Whose budget the request spends (rate limits): the user, else the client's address. */
+  clientKey?: `user:${string}` | `ip:${string}`;
+  /** The client's address as the router sees it (forwarded to subgraphs, signed). */
+  clientIp?: string;
+  /** Aborted when the request's deadline passes or its client goes away: fetches in flight stop. */
+  signal?: AbortSignal;
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloGateway } from "@apollo/gateway";
@@ -10,12 +11,15 @@ import type { RouterContext } from "./context.ts";
 import { createMetrics, type RouterMetrics } from "./metrics.ts";
 import { SubgraphDataSource } from "./SubgraphDataSource.ts";
 import { createTrustedDocuments } from "./trustedDocuments.ts";
-import { RouterErrorCode } from "./errors.ts";
+import { ROUTER_ERRORS, RouterErrorCode } from "./errors.ts";
 import { serveGraphiQL, serveGraphiQLAsset, wantsGraphiQL } from "./graphiql.ts";
 import { fileSupergraphSource, urlSupergraphSource, type SupergraphSource } from "./supergraphSource.ts";
 import { SupergraphPlanner } from "./execution/SupergraphPlanner.ts";
 import { QueryExecutor, withExecutor } from "./execution/QueryExecutor.ts";
-import { createFastPath } from "./execution/fastPath.ts";
+import { createFastPath, type FastAnswer } from "./execution/fastPath.ts";
+import { createOperationLimits, type OperationLimits } from "./limits/operationLimits.ts";
+import { useOperationGuard } from "./plugins/useOperationGuard.ts";
+import { clientAddressOf, clientKeyOf, createRateLimiter, rateLimitedError, rateLimitOptionsFromConfig, useRateLimit, type RateLimiter } from "./plugins/useRateLimit.ts";
 import { createSubscriptionServer, type SubscriptionStats } from "./subscriptions/createSubscriptionServer.ts";
 
 export interface RouterDeps {
@@ -33,9 +37,29 @@ export interface Router {
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
-/** Codes the router passes through to clients; anything else is masked. */
-function formatError(logger: Logger, metrics: RouterMetrics) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+// graphql-js 16 says "more that N tokens"; a later version may fix the typo.
+const TOKEN_LIMIT = /Document contains more tha[nt] (\d+) tokens/;
+
+/**
+ * Codes the router passes through to clients; anything else is masked. Also
+ * gives Apollo Server's answers the router's own words: its parser's token
+ * limit as OPERATION_LIMIT_EXCEEDED, a parser stack overflow as a plain parse
+ * error, and (with introspection off) no "Did you mean" suggestions.
+ */
+function formatError(logger: Logger, metrics: RouterMetrics, limits: OperationLimits, suggestions: boolean) {
+  return (given: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    let formatted = given;
+    if (formatted.extensions?.code === "GRAPHQL_PARSE_FAILED") {
+      const tokens = TOKEN_LIMIT.exec(formatted.message);
+      if (tokens) {
+        const source = error instanceof Error && "source" in error ? (error as { source?: { body?: string } }).source?.body : undefined;
+        formatted = source ? limits.tooManyTokens(source).toJSON() : ROUTER_ERRORS.OPERATION_LIMIT_EXCEEDED.err(`The document has more tokens than the limit of ${tokens[1]}`, { extensions: { limit: "tokens", maximum: Number(tokens[1]) } }).toJSON();
+      } else if (/call stack/i.test(formatted.message)) {
+        formatted = { message: "Syntax Error: the document is nested too deeply to parse", extensions: { code: "GRAPHQL_PARSE_FAILED" } };
+      }
+    }
+    if (!suggestions && formatted.message.includes("Did you mean")) formatted = { ...formatted, message: formatted.message.replace(SUGGESTION, "") };
     const code = String(formatted.extensions?.code ?? "INTERNAL_SERVER_ERROR");
     const subgraph = typeof formatted.extensions?.serviceName === "string" ? formatted.extensions.serviceName : "";
     metrics.errors.inc({ code, subgraph });
@@ -65,6 +89,20 @@ function useMetrics(metrics: RouterMetrics): ApolloServerPlugin<RouterContext> {
 export function createRouter({ config, logger }: RouterDeps): Router {
   const metrics = createMetrics();
   const log = logger.child({ component: "router" });
+  const production = (config.NODE_ENV ?? process.env.NODE_ENV) === "production";
+  const introspection = config.ROUTER_INTROSPECTION ?? !production;
+  const limits = createOperationLimits({
+    maxTokens: config.ROUTER_MAX_TOKENS,
+    maxDepth: config.ROUTER_MAX_DEPTH,
+    maxAliases: config.ROUTER_MAX_ALIASES,
+    maxRootFields: config.ROUTER_MAX_ROOT_FIELDS,
+    maxDirectives: config.ROUTER_MAX_DIRECTIVES,
+    maxSelections: config.ROUTER_MAX_SELECTIONS,
+    maxCost: config.ROUTER_MAX_COST,
+    defaultListSize: config.ROUTER_COST_DEFAULT_LIST_SIZE,
+    weights: config.ROUTER_COST_WEIGHTS,
+  });
+  const limiter: RateLimiter = createRateLimiter(rateLimitOptionsFromConfig(config), log);
   const source: SupergraphSource = config.SUPERGRAPH_URL
     ? urlSupergraphSource(config.SUPERGRAPH_URL, log, config.SUPERGRAPH_POLL_INTERVAL_MS)
     : fileSupergraphSource(config.SUPERGRAPH_PATH, log);
@@ -111,7 +149,7 @@ export function createRouter({ config, logger }: RouterDeps): Router {
   // The router plans and runs operations itself (the gateway refuses to run
   // subscription plans at all), on the supergraph the gateway accepted last:
   // this listener runs on the first load and on every successful reload.
-  const planner = new SupergraphPlanner({ urlOverrides: config.subgraphUrls, logger: log });
+  const planner = new SupergraphPlanner({ urlOverrides: config.subgraphUrls, logger: log, limits, cacheBytes: config.ROUTER_CACHE_BYTES });
   const executor = new QueryExecutor({ planner, signingSecret: config.ROUTER_SIGNING_SECRET, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, deduplicate: config.SUBGRAPH_DEDUPLICATE, metrics, logger: log });
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
     try {
@@ -123,7 +161,7 @@ export function createRouter({ config, logger }: RouterDeps): Router {
 
   const trusted = config.TRUSTED_DOCUMENTS === "require" ? createTrustedDocuments(config.OPERATIONS_DIR) : undefined;
   if (trusted) log.info({ operations: trusted.size }, "trusted documents: only registered operations run");
-  const formatErrors = formatError(log, metrics);
+  const formatErrors = formatError(log, metrics, limits, introspection);
   const apollo = new ApolloServer<RouterContext>({
     // Our own shutdown (kit onShutdown / the platform) stops Apollo Server. Its own
     // signal handlers would call stop() a second time, concurrently, and
@@ -132,8 +170,12 @@ export function createRouter({ config, logger }: RouterDeps): Router {
     gateway: withExecutor(gateway, config.QUERY_EXECUTOR === "router" ? executor : undefined),
     includeStacktraceInErrorResponses: false,
     formatError: formatErrors,
+    introspection,
+    hideSchemaDetailsFromClientErrors: !introspection,
+    // The same token limit as the fast path's parser.
+    parseOptions: { maxTokens: config.ROUTER_MAX_TOKENS },
     // Usage and schema reporting go to Apollo's cloud when APOLLO_KEY is set: never from here.
-    plugins: [useMetrics(metrics), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginSchemaReportingDisabled(), ...(trusted ? [trusted.plugin<RouterContext>()] : [])],
+    plugins: [useOperationGuard<RouterContext>(limits), useRateLimit<RouterContext>(limiter, (context) => context.clientKey), useMetrics(metrics), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginSchemaReportingDisabled(), ...(trusted ? [trusted.plugin<RouterContext>()] : [])],
     ...(trusted ? { persistedQueries: { cache: trusted.cache } } : {}),
   });
 
@@ -141,7 +183,7 @@ export function createRouter({ config, logger }: RouterDeps): Router {
     planner,
     jwtSecret: config.JWT_SECRET,
     signingSecret: config.ROUTER_SIGNING_SECRET,
-    fetchSubgraph: (name, url, request, context) => executor.client(name, url).send(request, executor.headersFor(context)),
+    fetchSubgraph: (name, url, request, context) => executor.client(name, url).send(request, executor.signerFor(context)),
     async executeOperation(request, context) {
       const response = await apollo.executeOperation({ query: request.query, operationName: request.operationName, variables: request.variables }, { contextValue: context });
       // Incremental delivery is not enabled, so every response is single.
@@ -149,6 +191,13 @@ export function createRouter({ config, logger }: RouterDeps): Router {
     },
     logger: log,
     metrics,
+    maxPayloadBytes: config.ROUTER_MAX_BODY_BYTES,
+    clientKeyOf: (request, identity) => clientKeyOf(request, identity, config.ROUTER_TRUST_PROXY),
+    async consume(context, operationType) {
+      if (!context.clientKey) return undefined;
+      const decision = await limiter.consume(context.clientKey, operationType);
+      return decision.ok ? undefined : rateLimitedError(decision);
+    },
     maxSubscriptionsPerConnection: config.SUBSCRIPTIONS_MAX_PER_CONNECTION,
     maxSubscriptionsPerRouter: config.SUBSCRIPTIONS_MAX_PER_ROUTER,
     clientQueueMax: config.SUBSCRIPTION_CLIENT_QUEUE_MAX,
@@ -160,7 +209,14 @@ export function createRouter({ config, logger }: RouterDeps): Router {
 
   // The common request (a JSON POST of a valid query or mutation) skips Apollo
   // Server's pipeline; trusted documents keep every request on Apollo Server.
-  const fastPath = config.QUERY_EXECUTOR === "router" && !trusted ? createFastPath({ executor, planner, metrics, formatError: formatErrors }) : undefined;
+  const admit = async (operationType: "query" | "mutation", context: RouterContext): Promise<FastAnswer | undefined> => {
+    if (!context.clientKey) return undefined;
+    const decision = await limiter.consume(context.clientKey, operationType);
+    if (decision.ok) return undefined;
+    const error = rateLimitedError(decision);
+    return { status: 429, body: JSON.stringify({ errors: [formatErrors(error.toJSON(), error)] }), headers: { "retry-after": String(decision.retryAfterSeconds) } };
+  };
+  const fastPath = config.QUERY_EXECUTOR === "router" && !trusted ? createFastPath({ executor, planner, metrics, formatError: formatErrors, admit }) : undefined;
 
   const corsOrigins = new Set(config.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean));
   const applyCors = (req: IncomingMessage, res: ServerResponse): boolean => {
@@ -190,27 +246,60 @@ export function createRouter({ config, logger }: RouterDeps): Router {
   };
 
   let server: Server | undefined;
+  let metricsServer: Server | undefined;
   let started = false;
+
+  // In production the metrics are not on the public port: METRICS_PORT
+  // (default 9464, loopback) serves them apart; elsewhere /metrics on PORT
+  // unless METRICS_PORT is set. METRICS_TOKEN protects either.
+  const metricsPort = config.METRICS_PORT ?? (production ? 9464 : undefined);
+  const serveMetrics = (req: IncomingMessage, res: ServerResponse) => {
+    if (config.METRICS_TOKEN && req.headers.authorization !== `Bearer ${config.METRICS_TOKEN}`) {
+      return sendError(res, 401, ERRORS.UNAUTHENTICATED.code, "The metrics endpoint requires its bearer token");
+    }
+    metrics.registry.metrics().then(
+      (body) => {
+        res.writeHead(200, { "content-type": metrics.registry.contentType });
+        res.end(body);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, "metrics collection failed");
+        sendError(res, 500, "INTERNAL_SERVER_ERROR", "metrics collection failed");
+      },
+    );
+  };
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/health") return sendJson(res, 200, { status: "ok" });
     if (path === "/ready") return sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "starting" });
-    if (path === "/metrics") {
-      void metrics.registry.metrics().then((body) => {
-        res.writeHead(200, { "content-type": metrics.registry.contentType });
-        res.end(body);
-      });
-      return;
-    }
+    if (path === "/metrics" && metricsPort === undefined) return serveMetrics(req, res);
     if (path?.startsWith("/graphiql/") && serveGraphiQLAsset(path, res)) return;
     if (path !== "/graphql" && path !== "/") return sendError(res, 404, "NOT_FOUND", `No route for ${path}`);
     if (applyCors(req, res)) return;
     if (wantsGraphiQL(req)) return serveGraphiQL(res);
+    // The request's deadline, and its client's disconnect: either aborts the
+    // subgraph fetches still in flight (one timer per request).
+    const deadline = new AbortController();
+    // One listener per subgraph fetch in flight (removed when it ends); a wide plan has more than ten.
+    setMaxListeners(0, deadline.signal);
+    const timer = setTimeout(() => deadline.abort(new Error("request deadline")), config.ROUTER_REQUEST_TIMEOUT_MS);
+    res.once("close", () => {
+      clearTimeout(timer);
+      if (!res.writableFinished) deadline.abort(new Error("client disconnected"));
+    });
     handleGraphQLRequest(req, res, {
       apollo,
       authenticate,
-      context: async ({ identity, requestId }) => ({ identity, requestId, logger: log.child({ requestId }) }),
+      maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
+      context: async ({ identity, requestId }) => ({
+        identity,
+        requestId,
+        logger: log.child({ requestId }),
+        clientKey: clientKeyOf(req, identity, config.ROUTER_TRUST_PROXY),
+        clientIp: clientAddressOf(req, config.ROUTER_TRUST_PROXY),
+        signal: deadline.signal,
+      }),
       ...(fastPath ? { shortcut: (body: string, context: RouterContext) => fastPath.run(body, context) } : {}),
     }).catch((error: unknown) => {
       log.error({ err: error }, "request failed");
@@ -234,6 +323,15 @@ export function createRouter({ config, logger }: RouterDeps): Router {
         http.listen(config.PORT, config.HOST, () => resolve());
       });
       server = http;
+      if (metricsPort !== undefined) {
+        const served = createServer((req, res) => ((req.url ?? "/").split("?")[0] === "/metrics" ? serveMetrics(req, res) : sendError(res, 404, "NOT_FOUND", "Only /metrics is served here")));
+        await new Promise<void>((resolve, reject) => {
+          served.once("error", reject);
+          served.listen(metricsPort, config.METRICS_HOST, () => resolve());
+        });
+        metricsServer = served;
+        log.info({ url: `http://${config.METRICS_HOST}:${(served.address() as AddressInfo).port}/metrics` }, "metrics listening");
+      }
       const port = (http.address() as AddressInfo).port;
       const url = `http://${config.HOST}:${port}/graphql`;
       log.info({ url }, "router listening");
@@ -246,9 +344,12 @@ export function createRouter({ config, logger }: RouterDeps): Router {
       if (server) await subscriptions.stop();
       if (server) await closeServer(server);
       server = undefined;
+      if (metricsServer) await closeServer(metricsServer);
+      metricsServer = undefined;
       if (started) await apollo.stop();
       started = false;
       await executor.close();
+      await limiter.close();
     },
   };
 }

@@ -19,6 +19,20 @@ export const RouterErrorCode = {
   /** The document is not valid against the API schema. Same code as over HTTP. */
   ValidationFailed: "GRAPHQL_VALIDATION_FAILED",
   BadUserInput: ErrorCode.BadUserInput,
+  /**
+   * The operation exceeds one of the router's operation limits (tokens, depth,
+   * aliases, root fields, directives, selections, cost); `extensions.limit`
+   * names it, `maximum` and `measured` give the figures. HTTP 400.
+   */
+  OperationLimitExceeded: "OPERATION_LIMIT_EXCEEDED",
+  /**
+   * The document is valid but names no operation the router can run: an
+   * unknown `operationName`, a name that is a fragment's, or several
+   * operations and no name. HTTP 400 (Apollo Server's code).
+   */
+  OperationResolutionFailure: "OPERATION_RESOLUTION_FAILURE",
+  /** The request ran past ROUTER_REQUEST_TIMEOUT_MS; the data that was fetched in time is returned. HTTP 504 */
+  RequestTimeout: "REQUEST_TIMEOUT",
   /** The supergraph cannot plan this operation. */
   QueryPlanningFailed: "QUERY_PLANNING_FAILED",
   /** No supergraph is loaded yet (the router is starting). */
@@ -29,6 +43,12 @@ export const RouterErrorCode = {
   SubscriptionLimitExceeded: "SUBSCRIPTION_LIMIT_EXCEEDED",
   /** The owning subgraph's subscription stream was lost and could not be re-established. */
   SubscriptionSourceLost: "SUBSCRIPTION_SOURCE_LOST",
+  /**
+   * The client (its user, or its IP when anonymous) used up its budget of
+   * operations of this type for the current window; `extensions.retryAfterSeconds`
+   * says when to retry, `limit` gives the budget. HTTP 429 with `Retry-After`.
+   */
+  RateLimited: "RATE_LIMITED",
   InternalServerError: ErrorCode.InternalServerError,
 } as const;
 export type RouterErrorCode = (typeof RouterErrorCode)[keyof typeof RouterErrorCode];
@@ -64,11 +84,15 @@ export const ROUTER_ERRORS = {
   GRAPHQL_PARSE_FAILED: entry(RouterErrorCode.ParseFailed),
   GRAPHQL_VALIDATION_FAILED: entry(RouterErrorCode.ValidationFailed),
   BAD_USER_INPUT: entry(RouterErrorCode.BadUserInput),
+  OPERATION_LIMIT_EXCEEDED: entry(RouterErrorCode.OperationLimitExceeded),
+  OPERATION_RESOLUTION_FAILURE: entry(RouterErrorCode.OperationResolutionFailure),
+  REQUEST_TIMEOUT: entry(RouterErrorCode.RequestTimeout),
   QUERY_PLANNING_FAILED: entry(RouterErrorCode.QueryPlanningFailed),
   SUPERGRAPH_NOT_READY: entry(RouterErrorCode.SupergraphNotReady),
   OPERATION_NOT_SUPPORTED: entry(RouterErrorCode.OperationNotSupported),
   SUBSCRIPTION_LIMIT_EXCEEDED: entry(RouterErrorCode.SubscriptionLimitExceeded),
   SUBSCRIPTION_SOURCE_LOST: entry(RouterErrorCode.SubscriptionSourceLost),
+  RATE_LIMITED: entry(RouterErrorCode.RateLimited),
   INTERNAL_SERVER_ERROR: entry(RouterErrorCode.InternalServerError),
 } as const satisfies Record<string, RouterCatalogueEntry>;
 

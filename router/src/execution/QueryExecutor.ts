@@ -1,11 +1,11 @@
 import type { GatewayExecutionResult, GatewayExecutor, GatewayInterface } from "@apollo/server-gateway-interface";
-import { IdentityHeader, signIdentityHeaders, type Logger } from "@store/kit";
+import { encodeIdentity, signRouterRequest, type Logger } from "@store/kit";
 import { GraphQLError, type DocumentNode } from "../graphql.ts";
 import type { RouterContext } from "../context.ts";
-import { ROUTER_ERRORS } from "../errors.ts";
+import { ROUTER_ERRORS, RouterErrorCode } from "../errors.ts";
 import type { RouterMetrics } from "../metrics.ts";
 import { executePlanNode, type JsonObject, type SubgraphRequest, type SubgraphResponse } from "./executePlanNode.ts";
-import { SubgraphClient } from "./SubgraphClient.ts";
+import { SubgraphClient, type SignRequest } from "./SubgraphClient.ts";
 import type { SupergraphPlanner } from "./SupergraphPlanner.ts";
 
 export interface QueryExecutorOptions {
@@ -51,18 +51,25 @@ export class QueryExecutor {
     return client;
   }
 
-  /** Headers every subgraph request of one client request carries: its signed identity and request id. */
-  headersFor(context: RouterContext): Record<string, string> {
-    const headers = signIdentityHeaders(this.options.signingSecret, context.identity);
-    if (context.requestId) headers[IdentityHeader.RequestId] = context.requestId;
-    return headers;
+  /**
+   * Signs the subgraph requests of one client request: its identity, request
+   * id and client address, each exchange bound to its subgraph and body with a
+   * nonce and timestamp of its own (a subscription's entity fetches are signed
+   * per event, long after the subscription started).
+   */
+  signerFor(context: RouterContext): SignRequest {
+    const { signingSecret } = this.options;
+    const identity = encodeIdentity(context.identity);
+    const requestId = context.requestId || undefined;
+    const clientIp = context.clientIp;
+    return (subgraph, body) => signRouterRequest(signingSecret, { method: "POST", subgraph, body, identity, requestId, clientIp });
   }
 
   /** Sends one operation to a subgraph, through its pooled client; `shareAs` as in SubgraphClient.send. */
-  fetch(urls: ReadonlyMap<string, string>, serviceName: string, request: SubgraphRequest, headers: Readonly<Record<string, string>>, shareAs?: string): Promise<SubgraphResponse> {
+  fetch(urls: ReadonlyMap<string, string>, serviceName: string, request: SubgraphRequest, sign: SignRequest, shareAs?: string, signal?: AbortSignal): Promise<SubgraphResponse> {
     const url = urls.get(serviceName);
     if (!url) return Promise.resolve({ errors: [{ message: `The supergraph has no routing URL for subgraph ${serviceName}`, extensions: { code: ROUTER_ERRORS.QUERY_PLANNING_FAILED.code } }] });
-    return this.client(serviceName, url).send(request, headers, shareAs);
+    return this.client(serviceName, url).send(request, sign, shareAs, signal);
   }
 
   async execute(request: ExecutionRequest): Promise<GatewayExecutionResult> {
@@ -78,16 +85,16 @@ export class QueryExecutor {
     const data: JsonObject = {};
     const errors: GraphQLError[] = [];
     if (plan.node) {
-      const headers = this.headersFor(request.context);
+      const sign = this.signerFor(request.context);
       // Fetches of a query may be shared with identical ones in flight for the
-      // same identity (the signed identity header names it); a mutation's never.
-      const shareAs = this.options.deduplicate && plan.operation.rootKind === "query" ? (headers[IdentityHeader.Identity] ?? "") : undefined;
+      // same identity (the identity header names it); a mutation's never.
+      const shareAs = this.options.deduplicate && plan.operation.rootKind === "query" ? encodeIdentity(request.context.identity) : undefined;
       await executePlanNode(
         {
           supergraphSchema: snapshot.supergraphSchema,
           variables: request.variables,
           variableDefinitions: plan.operation.variableDefinitions,
-          fetch: (serviceName, subgraphRequest) => this.fetch(snapshot.subgraphUrls, serviceName, subgraphRequest, headers, shareAs),
+          fetch: (serviceName, subgraphRequest) => this.fetch(snapshot.subgraphUrls, serviceName, subgraphRequest, sign, shareAs, request.context.signal),
           errors,
           logger: request.context.logger,
         },
@@ -102,6 +109,11 @@ export class QueryExecutor {
     } catch (error) {
       // Data a subgraph sent that contradicts the schema (a list where an object belongs).
       return { errors: [error instanceof GraphQLError ? error : new GraphQLError((error as Error).message)] };
+    }
+    if (request.context.signal?.aborted) {
+      // One error for the request, in place of one per fetch it cut short; the data fetched in time stays.
+      const kept = errors.filter((error) => error.extensions.code !== RouterErrorCode.RequestTimeout);
+      return { errors: [...kept, ROUTER_ERRORS.REQUEST_TIMEOUT.err("The request ran past its deadline; the data fetched in time is returned")], data: shaped.data };
     }
     // As @apollo/gateway: value-completion errors are reported only when every
     // fetch succeeded (a failed fetch already explains the missing fields), and

@@ -1,4 +1,5 @@
 import { Pool } from "undici";
+import { createBoundedCache } from "./createBoundedCache.ts";
 import type { Logger } from "@store/kit";
 import { RouterErrorCode } from "../errors.ts";
 import type { RouterMetrics } from "../metrics.ts";
@@ -17,6 +18,23 @@ export interface SubgraphClientOptions {
   connections?: number;
 }
 
+/**
+ * Signs one exchange: the headers (signed identity, request id, nonce,
+ * signature) for exactly this body sent to this subgraph. Called once per
+ * exchange actually sent, with the bytes sent.
+ */
+export type SignRequest = (subgraph: string, body: string) => Readonly<Record<string, string>>;
+
+/** An exchange shared by identical fetches in flight, and who still waits for it. */
+interface SharedExchange {
+  exchange: Promise<Exchange>;
+  controller: AbortController;
+  /** Callers with a deadline still waiting. */
+  waiting: number;
+  /** A caller without a deadline waits too: never aborted. */
+  forever?: boolean;
+}
+
 /** One HTTP exchange's raw answer, or the GraphQL error that stands for its failure. */
 type Exchange = { status: number; text: string } | { error: SubgraphResponse };
 
@@ -31,7 +49,7 @@ export class SubgraphClient {
   private readonly pool: Pool;
   private readonly path: string;
   /** Shared exchanges in flight, by caller identity and request body. */
-  private readonly inFlight = new Map<string, Promise<Exchange>>();
+  private readonly inFlight = new Map<string, SharedExchange>();
 
   constructor(private readonly options: SubgraphClientOptions) {
     const url = new URL(options.url);
@@ -40,28 +58,44 @@ export class SubgraphClient {
   }
 
   /**
-   * Sends one operation; `headers` carry the signed identity and request id.
-   * With `shareAs` (the caller's identity, for read-only operations), an
-   * identical request already in flight for the same identity is not sent
+   * Sends one operation, signed by `sign` over the body it sends. With
+   * `shareAs` (the caller's identity, for read-only operations), an identical
+   * request already in flight for the same identity is not sent (nor signed)
    * again: both callers get its answer, each parsed into its own objects.
    */
-  async send(request: SubgraphRequest, headers: Readonly<Record<string, string>>, shareAs?: string): Promise<SubgraphResponse> {
+  async send(request: SubgraphRequest, sign: SignRequest, shareAs?: string, signal?: AbortSignal): Promise<SubgraphResponse> {
+    if (signal?.aborted) return aborted(this.options.name);
     const body = requestBody(request);
     let exchange: Promise<Exchange>;
     if (shareAs === undefined) {
-      exchange = this.exchange(body, headers);
+      // Not shared: the caller's deadline or disconnect aborts the exchange itself.
+      exchange = this.exchange(body, sign(this.options.name, body), signal);
     } else {
       const key = `${shareAs}\n${body}`;
-      const inFlight = this.inFlight.get(key);
-      if (inFlight) {
+      let shared = this.inFlight.get(key);
+      if (shared) {
         this.options.metrics.subgraphFetchesShared.inc({ subgraph: this.options.name });
-        exchange = inFlight;
       } else {
-        exchange = this.exchange(body, headers).finally(() => this.inFlight.delete(key));
-        this.inFlight.set(key, exchange);
+        const controller = new AbortController();
+        const entry: SharedExchange = { exchange: undefined as unknown as Promise<Exchange>, controller, waiting: 0 };
+        entry.exchange = this.exchange(body, sign(this.options.name, body), controller.signal).finally(() => this.inFlight.delete(key));
+        this.inFlight.set(key, entry);
+        shared = entry;
+      }
+      exchange = shared.exchange;
+      // Aborted when every caller waiting for it has stopped waiting (a caller
+      // without a deadline waits for good); until then it runs on for the others.
+      if (signal) {
+        const entry = shared;
+        entry.waiting += 1;
+        const stopWaiting = () => --entry.waiting === 0 && !entry.forever && entry.controller.abort();
+        signal.addEventListener("abort", stopWaiting, { once: true });
+        void entry.exchange.then(() => signal.removeEventListener("abort", stopWaiting));
+      } else {
+        shared.forever = true;
       }
     }
-    const result = await exchange;
+    const result = signal && shareAs !== undefined ? await untilAborted(exchange, signal, this.options.name) : await exchange;
     if ("error" in result) return result.error;
     const parsed = parseGraphQLResponse(result.text);
     if (!parsed) {
@@ -72,7 +106,7 @@ export class SubgraphClient {
   }
 
   /** One HTTP exchange with the subgraph: its raw answer, or the GraphQL error that stands for a failure. */
-  private async exchange(body: string, headers: Readonly<Record<string, string>>): Promise<Exchange> {
+  private async exchange(body: string, headers: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<Exchange> {
     const { name, timeoutMs, metrics, logger } = this.options;
     const started = performance.now();
     let outcome = "ok";
@@ -86,6 +120,7 @@ export class SubgraphClient {
         // timeout, and no gap while it streams may exceed it.
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
+        ...(signal ? { signal } : {}),
       });
       const text = await response.body.text();
       // Parsed by each caller; for the metric, a glance: an error status, or a body with errors.
@@ -93,6 +128,10 @@ export class SubgraphClient {
       else if (text.includes('"errors"')) outcome = "graphql_error";
       return { status: response.statusCode, text };
     } catch (error) {
+      if (signal?.aborted) {
+        outcome = "aborted";
+        return { error: aborted(name) };
+      }
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "HeadersTimeoutError" || error.name === "BodyTimeoutError" || /timeout/i.test(error.message));
       outcome = timedOut ? "timeout" : "unavailable";
       logger.warn({ subgraph: name, err: error }, "subgraph fetch failed");
@@ -111,19 +150,39 @@ export class SubgraphClient {
   }
 }
 
-/** `{"query":…,"operationName":…,"variables":` per fetch operation, kept: the operation text is escaped once, not per request. */
-const bodyPrefixes = new Map<string, string>();
+/**
+ * `{"query":…,"operationName":…,"variables":` per fetch operation, kept: the
+ * operation text is escaped once, not per request. Bounded by count and bytes
+ * like the plans the operations come from.
+ */
+const bodyPrefixes = createBoundedCache<{ prefix: string }>({ max: 5000, maxBytes: 16 * 1024 * 1024, sizeOf: (key, value) => 2 * (key.length + value.prefix.length) });
 
 function requestBody(request: SubgraphRequest): string {
   const key = `${request.operationName ?? ""}\n${request.query}`;
-  let prefix = bodyPrefixes.get(key);
+  let prefix = bodyPrefixes.get(key)?.prefix;
   if (prefix === undefined) {
     prefix = `{"query":${JSON.stringify(request.query)},${request.operationName === undefined ? "" : `"operationName":${JSON.stringify(request.operationName)},`}"variables":`;
-    // Bounded by the plans the router holds; cleared wholesale if it ever outgrows them.
-    if (bodyPrefixes.size >= 5000) bodyPrefixes.clear();
-    bodyPrefixes.set(key, prefix);
+    bodyPrefixes.set(key, { prefix });
   }
   return `${prefix}${JSON.stringify(request.variables)}}`;
+}
+
+/** The answer for a fetch its request no longer waits for (the deadline passed, or the client went away). */
+function aborted(name: string): SubgraphResponse {
+  return { errors: [{ message: `The request's deadline passed before subgraph ${name} answered`, extensions: { code: RouterErrorCode.RequestTimeout } }] };
+}
+
+/** `exchange`, or the aborted answer as soon as `signal` fires, whichever comes first. */
+function untilAborted(exchange: Promise<Exchange>, signal: AbortSignal, name: string): Promise<Exchange> {
+  if (signal.aborted) return Promise.resolve({ error: aborted(name) });
+  return new Promise((resolve) => {
+    const onAbort = () => resolve({ error: aborted(name) });
+    signal.addEventListener("abort", onAbort, { once: true });
+    void exchange.then((result) => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(result);
+    });
+  });
 }
 
 function unavailable(message: string): SubgraphResponse {

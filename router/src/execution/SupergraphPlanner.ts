@@ -1,10 +1,23 @@
 import { operationFromDocument, Supergraph, type Operation, type Schema } from "@apollo/federation-internals";
 import { QueryPlanner, type FetchNode, type PlanNode } from "@apollo/query-planner";
-import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from "../graphql.ts";
+import { getVariableValues, GraphQLError, Kind, parse, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from "../graphql.ts";
 import type { Logger } from "@store/kit";
 import { ROUTER_ERRORS } from "../errors.ts";
 import { compileShaper, type ResponseShaper } from "./shapeResponse.ts";
-import { LruCache } from "./LruCache.ts";
+import { BYTES_PER_DOCUMENT_CHAR, createBoundedCache } from "./createBoundedCache.ts";
+import type { OperationLimits } from "../limits/operationLimits.ts";
+
+/** An operation ready to plan: parsed, within the limits, valid, its variables coerced. */
+export interface PreparedRequest {
+  readonly document: DocumentNode;
+  readonly operation: OperationDefinitionNode;
+}
+
+/** Why a request cannot run, as the client is told: catalogue errors and the HTTP status (always 4xx). */
+export interface RefusedRequest {
+  readonly status: number;
+  readonly errors: readonly GraphQLError[];
+}
 
 /** A subscription's query plan, ready to run: what the planner gives plus what running it needs. */
 export interface PlannedSubscription {
@@ -41,6 +54,14 @@ export interface SupergraphSnapshot {
   parse(query: string): DocumentNode | GraphQLError;
   /** Validation errors (GRAPHQL_VALIDATION_FAILED) of `query`'s document against `apiSchema`, kept per text; empty when valid. */
   validate(query: string, document: DocumentNode): readonly GraphQLError[];
+  /**
+   * Everything a request goes through before planning, in order: parse (with
+   * the token limit), pick the operation, the operation limits, validation
+   * against `apiSchema`, and variables coerced against the operation's
+   * definitions. Same for HTTP and WebSocket. Parsing, validation and the
+   * variable-independent measures are kept per document text.
+   */
+  prepare(query: string, operationName: string | undefined, variables: Readonly<Record<string, unknown>>): PreparedRequest | RefusedRequest;
   /** Plans a subscription; throws a catalogue GraphQLError when it cannot. Plans are cached per document text. */
   plan(query: string, document: DocumentNode, operationName: string | undefined): PlannedSubscription;
   /**
@@ -55,12 +76,20 @@ export interface SupergraphPlannerOptions {
   /** SUBGRAPH_<NAME>_URL overrides, keyed by lower-case subgraph name. */
   urlOverrides: Readonly<Record<string, string>>;
   logger: Logger;
+  /** The operation limits every request is held to before it is planned. */
+  limits: OperationLimits;
   /**
    * Plans kept per supergraph and kind (least recently used are dropped).
    * Planning is the expensive step, and clients send the same few documents.
    * @default 500
    */
   planCacheSize?: number;
+  /**
+   * Approximate bytes each of the caches (parsed documents, validation
+   * results, operation plans, subscription plans) may hold.
+   * @default 32 MiB
+   */
+  cacheBytes?: number;
 }
 
 /**
@@ -86,19 +115,22 @@ export class SupergraphPlanner {
     const apiSchema = supergraph.apiSchema();
     const subgraphUrls = new Map<string, string>();
     for (const { name, url } of supergraph.subgraphsMetadata()) subgraphUrls.set(name, this.options.urlOverrides[name.toLowerCase()] ?? url);
-    this.snapshot = createSnapshot(supergraph, apiSchema, subgraphUrls, this.options.planCacheSize ?? 500, this.options.logger);
+    this.snapshot = createSnapshot(supergraph, apiSchema, subgraphUrls, { max: this.options.planCacheSize ?? 500, bytes: this.options.cacheBytes ?? 32 * 1024 * 1024 }, this.options.logger, this.options.limits);
   }
 }
 
-function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<string, string>, cacheSize: number, logger: Logger): SupergraphSnapshot {
+function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<string, string>, cacheSize: { max: number; bytes: number }, logger: Logger, limits: OperationLimits): SupergraphSnapshot {
   // Building a QueryPlanner walks the whole supergraph: done on first use.
   let planner: QueryPlanner | undefined;
-  const subscriptions = new LruCache<PlannedSubscription>(cacheSize);
-  const operations = new LruCache<PlannedOperation>(cacheSize);
+  // Keys hold the document text; what is kept per key grows with it.
+  const perText = (key: string) => key.length * (2 + BYTES_PER_DOCUMENT_CHAR);
+  const cache = <V extends object>() => createBoundedCache<V>({ max: cacheSize.max, maxBytes: cacheSize.bytes, sizeOf: perText });
+  const subscriptions = cache<PlannedSubscription>();
+  const operations = cache<PlannedOperation>();
   // Clients send a handful of documents, over and over (10,000 subscribers of
   // one query hold one parsed document): parsed and validated once each.
-  const parsed = new LruCache<DocumentNode | GraphQLError>(cacheSize);
-  const validated = new LruCache<readonly GraphQLError[]>(cacheSize);
+  const parsed = cache<DocumentNode | GraphQLError>();
+  const validated = cache<readonly GraphQLError[]>();
 
   const buildPlan = (document: DocumentNode, operationName: string | undefined): { operation: Operation; node: ReturnType<QueryPlanner["buildQueryPlan"]>["node"] } => {
     try {
@@ -120,9 +152,9 @@ function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<s
       let entry = parsed.get(query);
       if (entry === undefined) {
         try {
-          entry = parse(query);
+          entry = parse(query, { maxTokens: limits.options.maxTokens });
         } catch (error) {
-          entry = error instanceof GraphQLError ? ROUTER_ERRORS.GRAPHQL_PARSE_FAILED.err(error.message, { locatedAs: error }) : ROUTER_ERRORS.GRAPHQL_PARSE_FAILED.err("The query could not be parsed");
+          entry = parseFailure(error, query, limits);
         }
         parsed.set(query, entry);
       }
@@ -135,6 +167,19 @@ function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<s
         validated.set(query, errors);
       }
       return errors;
+    },
+    prepare(query, operationName, variables) {
+      const document = snapshot.parse(query);
+      if (document instanceof GraphQLError) return { status: 400, errors: [document] };
+      const operation = selectOperation(document, operationName);
+      if (operation instanceof GraphQLError) return { status: 400, errors: [operation] };
+      const exceeded = limits.check(snapshot.apiSchema, document, operation, variables);
+      if (exceeded) return { status: 400, errors: [exceeded] };
+      const invalid = snapshot.validate(query, document);
+      if (invalid.length > 0) return { status: 400, errors: invalid };
+      const coerced = coerceVariables(snapshot.apiSchema, operation, variables);
+      if (coerced) return { status: 400, errors: coerced };
+      return { document, operation };
     },
     plan(query, document, operationName) {
       const key = `${operationName ?? ""}\n${query}`;
@@ -158,4 +203,46 @@ function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<s
     },
   };
   return snapshot;
+}
+
+/** A parse failure as the client sees it: the token limit, a syntax error, or a document nested beyond the parser's stack. */
+function parseFailure(error: unknown, query: string, limits: OperationLimits): GraphQLError {
+  if (error instanceof GraphQLError) {
+    if (/Document contains more tha[nt] \d+ tokens/.test(error.message)) return limits.tooManyTokens(query);
+    return ROUTER_ERRORS.GRAPHQL_PARSE_FAILED.err(error.message, { locatedAs: error });
+  }
+  // graphql-js parses by recursive descent: thousands of nested selections or
+  // lists overflow the stack (RangeError). Never shown as it is.
+  return ROUTER_ERRORS.GRAPHQL_PARSE_FAILED.err(error instanceof RangeError ? "Syntax Error: the document is nested too deeply to parse" : "Syntax Error: the document could not be parsed");
+}
+
+/**
+ * The operation a request names, or the 400 that explains why there is none:
+ * an unknown name, a fragment's name, several operations and no name.
+ */
+export function selectOperation(document: DocumentNode, operationName: string | undefined): OperationDefinitionNode | GraphQLError {
+  const operations: OperationDefinitionNode[] = [];
+  for (const definition of document.definitions) if (definition.kind === Kind.OPERATION_DEFINITION) operations.push(definition);
+  if (operationName === undefined) {
+    if (operations.length === 1) return operations[0]!;
+    return ROUTER_ERRORS.OPERATION_RESOLUTION_FAILURE.err(operations.length === 0 ? "The document contains no operation to run" : "Must provide operation name if query contains multiple operations");
+  }
+  const named = operations.filter((operation) => operation.name?.value === operationName);
+  if (named.length === 1) return named[0]!;
+  if (named.length > 1) return ROUTER_ERRORS.OPERATION_RESOLUTION_FAILURE.err(`The document contains several operations named "${operationName}"`);
+  const fragment = document.definitions.some((definition) => definition.kind === Kind.FRAGMENT_DEFINITION && definition.name.value === operationName);
+  return ROUTER_ERRORS.OPERATION_RESOLUTION_FAILURE.err(fragment ? `"${operationName}" is a fragment, not an operation` : `Unknown operation named "${operationName}"`);
+}
+
+/** Variable values checked against the operation's definitions (BAD_USER_INPUT naming the variable), or undefined when they fit. */
+export function coerceVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): GraphQLError[] | undefined {
+  try {
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables as Record<string, unknown>, { maxErrors: 10 });
+    if (!coerced.errors) return undefined;
+    // graphql-js's messages name the variable ('Variable "$first" got invalid value …').
+    return coerced.errors.map((error) => ROUTER_ERRORS.BAD_USER_INPUT.err(error.message, { locatedAs: error }));
+  } catch (error) {
+    if (error instanceof RangeError) return [ROUTER_ERRORS.BAD_USER_INPUT.err("Variable values are nested too deeply")];
+    throw error;
+  }
 }

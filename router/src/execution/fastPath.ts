@@ -1,9 +1,10 @@
-import { getOperationAST, GraphQLError, type DocumentNode, type GraphQLFormattedError } from "../graphql.ts";
+import { GraphQLError, type GraphQLFormattedError } from "../graphql.ts";
 import type { RouterContext } from "../context.ts";
+import { ROUTER_ERRORS } from "../errors.ts";
 import type { RouterMetrics } from "../metrics.ts";
 import type { QueryExecutor } from "./QueryExecutor.ts";
 import type { JsonObject } from "./executePlanNode.ts";
-import type { SupergraphPlanner, SupergraphSnapshot } from "./SupergraphPlanner.ts";
+import type { SupergraphPlanner } from "./SupergraphPlanner.ts";
 
 export interface FastPathOptions {
   executor: QueryExecutor;
@@ -11,17 +12,30 @@ export interface FastPathOptions {
   metrics: RouterMetrics;
   /** The same error formatting (masking) Apollo Server applies. */
   formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
+  /**
+   * Called once the operation's type is known, before anything is planned:
+   * a refusal (rate limits) is answered as it is, with its status and headers.
+   */
+  admit?(operationType: "query" | "mutation", context: RouterContext): Promise<FastAnswer | undefined>;
+}
+
+/** A complete HTTP answer: status, serialized GraphQL response, extra headers. */
+export interface FastAnswer {
+  status: number;
+  body: string;
+  headers?: Record<string, string>;
 }
 
 export interface FastPath {
   /**
-   * Runs a JSON POST body when it is the common case: a valid query or
-   * mutation, no persisted-query or other extensions, no introspection.
-   * Returns the serialized response, or undefined to hand the request to
-   * Apollo Server, which answers everything else (GET, APQ, trusted
-   * documents, syntax and validation errors, introspection policy) itself.
+   * Runs a JSON POST body when it is a plain GraphQL request (query,
+   * operationName, variables; no extensions) that is not introspection:
+   * every such request is answered here, errors included (4xx with a
+   * documented code). Returns undefined to hand the request to Apollo
+   * Server, which answers everything else (GET, APQ, trusted documents,
+   * introspection) with the same limits through the router's guard plugin.
    */
-  run(body: string, context: RouterContext): Promise<string | undefined>;
+  run(body: string, context: RouterContext): Promise<FastAnswer | undefined>;
 }
 
 interface ParsedRequest {
@@ -50,19 +64,18 @@ function plainRequest(body: string): ParsedRequest | undefined {
 const INTROSPECTION = /\b__(schema|type)\b/;
 
 /**
- * The router's own request path for the common case, without Apollo Server's
- * per-request pipeline: documents parsed and validated once per supergraph
- * (the snapshot keeps them),
- * then the query executor, with Apollo Server's response format and error
- * masking. Anything unusual falls back to Apollo Server, so both paths answer
- * every request the same way.
+ * The router's own request path for JSON POSTs, without Apollo Server's
+ * per-request pipeline: documents parsed, measured against the operation
+ * limits and validated once per supergraph (the snapshot keeps them),
+ * variables coerced, then the query executor, with Apollo Server's response
+ * format and error masking.
  */
-export function createFastPath({ executor, planner, metrics, formatError }: FastPathOptions): FastPath {
-  /** The parsed document when it is valid against the supergraph's API schema; false when it is not (Apollo explains why). */
-  const documentFor = (snapshot: SupergraphSnapshot, query: string): DocumentNode | false => {
-    const document = snapshot.parse(query);
-    return document instanceof GraphQLError || snapshot.validate(query, document).length > 0 ? false : document;
-  };
+export function createFastPath({ executor, planner, metrics, formatError, admit }: FastPathOptions): FastPath {
+  const refuse = (status: number, errors: readonly GraphQLError[], headers?: Record<string, string>): FastAnswer => ({
+    status,
+    body: JSON.stringify({ errors: errors.map((error) => formatError(toFormatted(error), error)) }),
+    ...(headers ? { headers } : {}),
+  });
 
   return {
     async run(body, context) {
@@ -70,10 +83,17 @@ export function createFastPath({ executor, planner, metrics, formatError }: Fast
       if (!request || INTROSPECTION.test(request.query)) return undefined;
       const snapshot = planner.current();
       if (!snapshot) return undefined;
-      const document = documentFor(snapshot, request.query);
-      if (!document) return undefined;
-      const operation = getOperationAST(document, request.operationName);
-      if (!operation || operation.operation === "subscription") return undefined;
+      const prepared = snapshot.prepare(request.query, request.operationName, request.variables);
+      if ("errors" in prepared) {
+        metrics.requests.inc({ operation_type: "unknown", status: "error" });
+        return refuse(prepared.status, prepared.errors);
+      }
+      const { document, operation } = prepared;
+      if (operation.operation === "subscription") {
+        return refuse(400, [ROUTER_ERRORS.OPERATION_NOT_SUPPORTED.err("Subscriptions are served over WebSocket (graphql-transport-ws) on this endpoint, not over HTTP")]);
+      }
+      const refused = await admit?.(operation.operation, context);
+      if (refused) return refused;
 
       const started = performance.now();
       const result = await executor.execute({ documentKey: request.query, document, operationName: request.operationName, variables: request.variables, context });
@@ -81,13 +101,39 @@ export function createFastPath({ executor, planner, metrics, formatError }: Fast
       metrics.requests.inc({ operation_type: operation.operation, status: errors?.length ? "error" : "ok" });
       metrics.requestDuration.observe({ operation_type: operation.operation }, (performance.now() - started) / 1000);
       // Apollo Server's field order: errors, data, extensions.
-      return JSON.stringify({ errors, data: result.data, extensions: result.extensions });
+      return { ...statusOf(result.data, errors), body: JSON.stringify({ errors, data: result.data, extensions: result.extensions }) };
     },
   };
 }
 
 /** A GraphQLError as Apollo Server formats it before its formatError hook: a code is always present. */
-function toFormatted(error: GraphQLError): GraphQLFormattedError {
+export function toFormatted(error: GraphQLError): GraphQLFormattedError {
   const formatted = error.toJSON();
   return formatted.extensions?.code ? formatted : { ...formatted, extensions: { ...formatted.extensions, code: "INTERNAL_SERVER_ERROR" } };
+}
+
+const RETRYABLE: Readonly<Record<string, number>> = { SERVICE_OVERLOADED: 503, RATE_LIMITED: 429 };
+
+/**
+ * 200, except when no data came back and every error is a subgraph's
+ * retryable refusal (overloaded, throttled): then the subgraph's status
+ * passes through, 503 or 429, with `Retry-After`. With data, the header
+ * still tells the client when the failed part may be tried again.
+ */
+function statusOf(data: unknown, errors: readonly GraphQLFormattedError[] | undefined): { status: number; headers?: Record<string, string> } {
+  let retryAfter = 0;
+  let status = 0;
+  for (const error of errors ?? []) {
+    const code = String(error.extensions?.code);
+    const retryable = RETRYABLE[code];
+    if (retryable === undefined) {
+      status = 200;
+      continue;
+    }
+    if (status !== 200) status = Math.max(status, retryable);
+    const seconds = Number(error.extensions?.retryAfterSeconds);
+    retryAfter = Math.max(retryAfter, Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : 1);
+  }
+  const headers = retryAfter > 0 ? { "retry-after": String(retryAfter) } : undefined;
+  return { status: data == null && status > 200 ? status : 200, ...(headers ? { headers } : {}) };
 }

@@ -41,7 +41,21 @@ type Selection =
   | { kind: "field"; key: string; inherited: boolean; shape: Shape; skip: Condition | undefined }
   | { kind: "typename"; key: string; inherited: boolean; skip: Condition | undefined }
   | { kind: "introspection"; key: string; inherited: boolean; document: DocumentNode; skip: Condition | undefined }
-  | { kind: "fragment"; typeCondition: GraphQLCompositeType | undefined; abstract: boolean; selections: Selection[]; skip: Condition | undefined };
+  | {
+      kind: "fragment";
+      typeCondition: GraphQLCompositeType | undefined;
+      abstract: boolean;
+      selections: Selection[];
+      skip: Condition | undefined;
+      /**
+       * A named fragment spread more than once in the document: its
+       * selections (compiled once, shared by every spread) are applied to an
+       * object at most once per response. Applying them again would change
+       * nothing, and nested spreads (`F1 { ...F0 ...F0 }` up to F21) would
+       * otherwise cost 2^21 passes over one object.
+       */
+      once: boolean;
+    };
 
 export interface ShapedResponse {
   data: JsonObject | null;
@@ -107,6 +121,18 @@ export function compileShaper(schema: GraphQLSchema, document: DocumentNode, ope
     return (variables) => checks.some((check) => check(variables));
   };
 
+  // How often each named fragment is spread in the document; each is compiled once.
+  const spreads = new Map<string, number>();
+  const countSpreads = (selectionSet: SelectionSetNode): void => {
+    for (const node of selectionSet.selections) {
+      if (node.kind === Kind.FRAGMENT_SPREAD) spreads.set(node.name.value, (spreads.get(node.name.value) ?? 0) + 1);
+      else if (node.selectionSet) countSpreads(node.selectionSet);
+    }
+  };
+  countSpreads(operation.selectionSet);
+  for (const fragment of fragments.values()) countSpreads(fragment.selectionSet);
+  const compiledFragments = new Map<string, Selection[]>();
+
   const compile = (selectionSet: SelectionSetNode, parentType: GraphQLCompositeType): Selection[] => {
     const out: Selection[] = [];
     for (const node of selectionSet.selections) {
@@ -130,7 +156,20 @@ export function compileShaper(schema: GraphQLSchema, document: DocumentNode, ope
         if (!fragment) throw new GraphQLError(`Unknown fragment "${node.kind === Kind.FRAGMENT_SPREAD ? node.name.value : ""}".`);
         const typeCondition = fragment.typeCondition ? schema.getType(fragment.typeCondition.name.value) : undefined;
         if (typeCondition !== undefined && !isCompositeType(typeCondition)) throw new GraphQLError(`Fragment cannot condition on non composite type "${typeCondition.name}".`);
-        out.push({ kind: "fragment", typeCondition, abstract: typeCondition !== undefined && isAbstractType(typeCondition), skip: condition(node.directives), selections: compile(fragment.selectionSet, typeCondition ?? parentType) });
+        const abstract = typeCondition !== undefined && isAbstractType(typeCondition);
+        const skip = condition(node.directives);
+        if (node.kind === Kind.INLINE_FRAGMENT) {
+          out.push({ kind: "fragment", typeCondition, abstract, skip, selections: compile(fragment.selectionSet, typeCondition ?? parentType), once: false });
+          continue;
+        }
+        // A named fragment always has a type condition: its compiled selections do not depend on where it is spread.
+        const name = node.name.value;
+        let selections = compiledFragments.get(name);
+        if (!selections) {
+          selections = compile(fragment.selectionSet, typeCondition ?? parentType);
+          compiledFragments.set(name, selections);
+        }
+        out.push({ kind: "fragment", typeCondition, abstract, skip, selections, once: (spreads.get(name) ?? 0) > 1 });
       }
     }
     return out;
@@ -141,7 +180,7 @@ export function compileShaper(schema: GraphQLSchema, document: DocumentNode, ope
 
   return {
     shape(input, clientVariables) {
-      const state: ShapeState = { schema, types, variables: hasDefaults ? { ...defaults, ...clientVariables } : clientVariables, errors: [] };
+      const state: ShapeState = { schema, types, variables: hasDefaults ? { ...defaults, ...clientVariables } : clientVariables, errors: [], applied: undefined };
       const data: JsonObject = {};
       const bubbled = applySelections(input, selections, data, state, [], rootType);
       return { data: bubbled ? null : data, errors: state.errors };
@@ -189,6 +228,8 @@ interface ShapeState {
   readonly types: ReadonlyMap<string, TypeFacts>;
   readonly variables: Variables;
   readonly errors: GraphQLError[];
+  /** Shared fragment selections already applied, per output object (made on first use). */
+  applied: WeakMap<JsonObject, Set<Selection[]>> | undefined;
 }
 
 /** A one-field query for an introspection field, run against the API schema when a response needs it. */
@@ -256,6 +297,13 @@ function applySelections(input: JsonObject, selections: readonly Selection[], ou
         const typename = input.__typename;
         if (typename !== undefined && typeof typename !== "string") throw new GraphQLError(`Got unexpected value for __typename: ${String(typename)}`);
         if (!typeConditionApplies(state, selection, typename, parentType)) continue;
+        if (selection.once) {
+          state.applied ??= new WeakMap();
+          let applied = state.applied.get(output);
+          if (!applied) state.applied.set(output, (applied = new Set()));
+          if (applied.has(selection.selections)) continue;
+          applied.add(selection.selections);
+        }
         if (applySelections(input, selection.selections, output, state, path, selection.typeCondition ?? parentType)) return true;
         continue;
       }

@@ -1,8 +1,6 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import {
-  getOperationAST,
-  getVariableValues,
   GraphQLError,
   OperationTypeNode,
   type DocumentNode,
@@ -38,6 +36,16 @@ export interface SubscriptionServerOptions {
   executeOperation(request: { query: string; operationName: string | undefined; variables: JsonObject | undefined }, context: RouterContext): Promise<FormattedExecutionResult>;
   logger: Logger;
   metrics: RouterMetrics;
+  /**
+   * Largest message a client may send, in bytes: the HTTP body limit. A
+   * larger one closes the socket with 1009 (message too big).
+   * @default 1048576
+   */
+  maxPayloadBytes?: number;
+  /** Whose budget the connection's operations spend (rate limits): the user, else the client's address. */
+  clientKeyOf?(request: IncomingMessage, identity: Identity | null): RouterContext["clientKey"];
+  /** Spends one operation of the client's budget; a RATE_LIMITED error when it is spent. */
+  consume?(context: RouterContext, operationType: "query" | "mutation" | "subscription"): Promise<GraphQLError | undefined>;
   /** @default 100 */
   maxSubscriptionsPerConnection?: number;
   /** @default 10000 */
@@ -89,7 +97,7 @@ type SocketContext = Context<ConnectionParams, Extra & Partial<{ connection: Cli
 /** What onSubscribe hands to graphql-ws's subscribe/execute, through ExecutionArgs.contextValue. */
 type PreparedOperation =
   | { kind: "subscription"; start(): ClientSubscription }
-  | { kind: "operation"; query: string; variables: JsonObject | undefined; context: RouterContext };
+  | { kind: "operation"; type: "query" | "mutation"; query: string; variables: JsonObject | undefined; context: RouterContext };
 
 /** One client socket: who it is, its subscriptions and its share of the outgoing queue. */
 class ClientConnection implements OutgoingQueue {
@@ -103,6 +111,7 @@ class ClientConnection implements OutgoingQueue {
   constructor(
     readonly socket: WebSocket,
     readonly identity: Identity | null,
+    readonly clientKey: RouterContext["clientKey"],
     readonly requestId: string,
     readonly log: Logger,
     private readonly queueMax: number,
@@ -200,7 +209,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   });
   // Without a shared origin check: the token travels in connectionParams,
   // not in a cookie, so a cross-site page cannot borrow a user's session.
-  const wss = new WebSocketServer({ noServer: true });
+  // maxPayload: ws closes the socket with 1009 before buffering a larger message.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 1024 * 1024 });
   let admitted = 0;
   let stopping = false;
 
@@ -261,11 +271,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     supergraph: SupergraphSnapshot,
     request: { query: string; document: DocumentNode; operation: OperationDefinitionNode; operationName: string | undefined; variables: JsonObject },
   ): PreparedOperation | readonly GraphQLError[] => {
-    const { query, document, operation, operationName, variables } = request;
-    const invalid = supergraph.validate(query, document);
-    if (invalid.length > 0) return invalid;
-    const coerced = getVariableValues(supergraph.apiSchema, operation.variableDefinitions ?? [], variables);
-    if (coerced.errors) return coerced.errors.map((error) => ROUTER_ERRORS.BAD_USER_INPUT.err(error.message, { locatedAs: error }));
+    // Parsed, within the limits, valid and with coerced variables (SupergraphSnapshot.prepare).
+    const { query, document, operationName, variables } = request;
     let plan;
     try {
       plan = supergraph.plan(query, document, operationName);
@@ -278,7 +285,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     if (release instanceof GraphQLError) return [release];
 
     const { identity, requestId } = connection;
-    const context: RouterContext = { identity, requestId, logger: connection.log };
+    const context: RouterContext = { identity, requestId, logger: connection.log, ...(connection.clientKey ? { clientKey: connection.clientKey } : {}) };
     const variablesKey = JSON.stringify(variables);
     const primaryVariables: JsonObject = {};
     for (const name of plan.primary.variableUsages ?? []) if (variables[name] !== undefined) primaryVariables[name] = variables[name];
@@ -333,29 +340,36 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
           expiresAt = expiryOf(token);
         }
         const requestId = requestIdOf(ctx.extra.request);
-        const connection = new ClientConnection(ctx.extra.socket, identity, requestId, log.child({ requestId }), queueMax, (reason) => metrics.wsDisconnects.inc({ reason }));
+        const connection = new ClientConnection(ctx.extra.socket, identity, options.clientKeyOf?.(ctx.extra.request, identity), requestId, log.child({ requestId }), queueMax, (reason) => metrics.wsDisconnects.inc({ reason }));
         if (expiresAt !== undefined) connection.expireAt(expiresAt);
         ctx.extra.connection = connection;
         return true;
       },
-      // Synchronous on purpose: the limit check and the admission cannot
+      // The rate limit is spent first (asynchronously); from there on,
+      // synchronous on purpose: the limit check and the admission cannot
       // interleave with another Subscribe message on the same socket.
-      onSubscribe(ctx, _id, payload) {
+      async onSubscribe(ctx, _id, payload) {
         const connection = ctx.extra.connection;
         if (!connection) return [new GraphQLError("The connection is not acknowledged", { extensions: { code: RouterErrorCode.InternalServerError } })];
         try {
           const supergraph = planner.current();
           if (!supergraph) return [ROUTER_ERRORS.SUPERGRAPH_NOT_READY.err("The router has not loaded a supergraph yet")];
-          const document = supergraph.parse(payload.query);
-          if (document instanceof GraphQLError) return [document];
           const operationName = payload.operationName ?? undefined;
-          const operation = getOperationAST(document, operationName);
-          if (!operation) return [ROUTER_ERRORS.GRAPHQL_VALIDATION_FAILED.err("Unable to identify the operation to run")];
           const variables = (payload.variables ?? {}) as JsonObject;
+          // The same checks, limits and error codes as over HTTP.
+          const ready = supergraph.prepare(payload.query, operationName, variables);
+          if ("errors" in ready) return ready.errors;
+          const { document, operation } = ready;
+          const context: RouterContext = { identity: connection.identity, requestId: connection.requestId, logger: connection.log, ...(connection.clientKey ? { clientKey: connection.clientKey } : {}) };
+          // Queries and mutations spend theirs in Apollo Server's plugin, as over HTTP.
+          if (operation.operation === OperationTypeNode.SUBSCRIPTION) {
+            const refused = await options.consume?.(context, "subscription");
+            if (refused) return [refused];
+          }
           const prepared =
             operation.operation === OperationTypeNode.SUBSCRIPTION
               ? prepareSubscription(connection, supergraph, { query: payload.query, document, operation, operationName, variables })
-              : ({ kind: "operation", query: payload.query, variables: payload.variables ?? undefined, context: { identity: connection.identity, requestId: connection.requestId, logger: connection.log } } satisfies PreparedOperation);
+              : ({ kind: "operation", type: operation.operation === OperationTypeNode.MUTATION ? "mutation" : "query", query: payload.query, variables: payload.variables ?? undefined, context } satisfies PreparedOperation);
           if (Array.isArray(prepared)) return prepared as readonly GraphQLError[];
           const args: ExecutionArgs = { schema: supergraph.apiSchema, document, operationName, variableValues: variables, contextValue: prepared };
           return args;
@@ -368,6 +382,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       subscribe: (args) => (args.contextValue as Extract<PreparedOperation, { kind: "subscription" }>).start(),
       execute: async (args) => {
         const prepared = args.contextValue as Extract<PreparedOperation, { kind: "operation" }>;
+        // Rate limits, like the operation limits, apply again in Apollo Server's plugins.
         // Already formatted (masked) by Apollo Server; onNext passes it through as is.
         return (await options.executeOperation({ query: prepared.query, operationName: args.operationName ?? undefined, variables: prepared.variables }, prepared.context)) as ExecutionResult;
       },

@@ -1,0 +1,45 @@
+import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
+import type { GraphQLError } from "../graphql.ts";
+import { ROUTER_ERRORS } from "../errors.ts";
+import type { OperationLimits } from "../limits/operationLimits.ts";
+import { coerceVariables, selectOperation } from "../execution/SupergraphPlanner.ts";
+
+/** An error Apollo Server answers with HTTP 400 (it reads and removes `extensions.http`; over WebSocket it is ignored). */
+function badRequest(error: GraphQLError): GraphQLError {
+  error.extensions.http = { status: 400 };
+  return error;
+}
+
+/**
+ * Apollo Server plugin for the requests that do not take the router's fast
+ * path (GET, persisted queries, trusted documents, introspection, and
+ * queries over WebSocket): the same checks as `SupergraphSnapshot.prepare`,
+ * once Apollo Server has parsed (with the token limit) and validated the
+ * document: an operation it could not pick, a subscription over HTTP, the
+ * operation limits, variables that do not fit their definitions. Each is a
+ * 400 with its code, and nothing is planned or fetched.
+ */
+export function useOperationGuard<TContext extends BaseContext>(limits: OperationLimits): ApolloServerPlugin<TContext> {
+  const refuse = badRequest;
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operation, request, schema }) {
+          if (!operation) {
+            const picked = selectOperation(document, request.operationName ?? undefined);
+            throw refuse(picked instanceof Error ? picked : ROUTER_ERRORS.OPERATION_RESOLUTION_FAILURE.err("The operation to run could not be determined"));
+          }
+          // Over WebSocket, subscriptions never reach Apollo Server.
+          if (operation.operation === "subscription") {
+            throw refuse(ROUTER_ERRORS.OPERATION_NOT_SUPPORTED.err("Subscriptions are served over WebSocket (graphql-transport-ws) on this endpoint, not over HTTP"));
+          }
+          const variables = request.variables ?? {};
+          const exceeded = limits.check(schema, document, operation, variables);
+          if (exceeded) throw refuse(exceeded);
+          const invalid = coerceVariables(schema, operation, variables);
+          if (invalid?.[0]) throw refuse(invalid[0]);
+        },
+      };
+    },
+  };
+}
