@@ -1,11 +1,11 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin, type GraphQLRequest } from "@apollo/server";
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/resolverMap.js";
 import { GraphQLError, type DocumentNode, type FormattedExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
-import { isClientSafe, ErrorCode } from "./errors.ts";
+import { isClientSafe, ErrorCode, ERRORS } from "./errors.ts";
 import type { Identity } from "./identity.ts";
 import { handleGraphQLRequest, replayGuardUnavailable, routerSignatureRequired, sendError, sendJson } from "./http.ts";
 import { acceptRouterRequest, createMemoryReplayGuard, type ReplayGuard } from "./replayGuard.ts";
@@ -14,6 +14,7 @@ import { isOverloadError } from "./prisma.ts";
 import { useRetryAfter, OVERLOAD_RETRY_AFTER_SECONDS } from "./useRetryAfter.ts";
 import { useSafeStrings } from "./useSafeStrings.ts";
 import { createSubscriptionServer, type SubscriptionServer } from "./subscriptionServer.ts";
+import { runWithRequestSignal } from "./requestSignal.ts";
 import { randomUUID } from "node:crypto";
 import type { Registry } from "prom-client";
 
@@ -24,6 +25,12 @@ export interface RequestContextBase {
   logger: Logger;
   /** The client's address as the router forwarded it (signed): for throttling by client. Absent over WebSocket and in process. */
   clientIp?: string | undefined;
+  /**
+   * Aborted when the router gives up on the request (its deadline passed or
+   * its client left, and it closed the connection): long work should stop.
+   * Entities are not resolved any more once it is aborted.
+   */
+  signal?: AbortSignal;
 }
 
 export interface SubgraphOptions<TContext extends RequestContextBase> {
@@ -145,7 +152,7 @@ function useRequestLogging<TContext extends RequestContextBase>(): ApolloServerP
 export function createSubgraph<TContext extends RequestContextBase>(options: SubgraphOptions<TContext>): Subgraph<TContext> {
   const logger = options.logger.child({ component: "subgraph" });
   // buildSubgraphSchema keeps a Subscription field's `subscribe` (an AsyncIterable source) next to its `resolve`.
-  const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as never }]);
+  const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: stopResolvingWhenAborted(options.resolvers) as never }]);
   const subscriptions = options.subscriptions ?? Boolean(schema.getSubscriptionType());
   const formatError = createFormatError(logger);
   const apollo = new ApolloServer<TContext>({
@@ -167,8 +174,8 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
   let http: Server | undefined;
   let sockets: SubscriptionServer | undefined;
 
-  const contextFor = (identity: Identity | null, requestId: string, clientIp?: string) =>
-    options.createContext({ identity, requestId, logger: logger.child({ requestId }), ...(clientIp ? { clientIp } : {}) });
+  const contextFor = (identity: Identity | null, requestId: string, clientIp?: string, signal?: AbortSignal) =>
+    options.createContext({ identity, requestId, logger: logger.child({ requestId }), ...(clientIp ? { clientIp } : {}), ...(signal ? { signal } : {}) });
   let ownGuard: ReplayGuard | undefined;
 
   const closeListening = async () => {
@@ -228,7 +235,10 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
           return;
         }
         if (path !== "/graphql" && path !== "/") return sendError(res, 404, "NOT_FOUND", `No route for ${path}`);
-        handleGraphQLRequest(req, res, {
+        // Aborted when the router closes the connection before the answer is
+        // sent; resolvers and loaders see it (context.signal, requestSignal()).
+        const signal = abortedWith(res);
+        runWithRequestSignal(signal, () => handleGraphQLRequest(req, res, {
           apollo,
           async authenticate(request, body) {
             const accepted = await acceptRouterRequest(routerSigningSecret, guard, {
@@ -246,12 +256,12 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
             if (accepted.clientIp) clientIps.set(request, accepted.clientIp);
             return accepted.identity;
           },
-          context: async ({ req: request, identity, requestId }) => contextFor(identity, requestId, clientIps.get(request)),
+          context: async ({ req: request, identity, requestId }) => contextFor(identity, requestId, clientIps.get(request), signal),
         }).catch((error: unknown) => {
           logger.error({ err: error }, "request failed");
           if (!res.headersSent) sendError(res, 500, ErrorCode.InternalServerError, "Internal server error");
           else res.destroy();
-        });
+        }));
       });
       const ws = subscriptions
         ? createSubscriptionServer({
@@ -328,4 +338,37 @@ export function closeServer(server: Server, graceMs = 5_000): Promise<void> {
     // Idle keep-alive sockets would hold close() open for their whole timeout.
     server.closeIdleConnections();
   });
+}
+
+/** A signal aborted when `res` closes before the answer was sent: the router closed the connection. */
+function abortedWith(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort(ERRORS.REQUEST_TIMEOUT.err("The router gave up on this request"));
+  });
+  return controller.signal;
+}
+
+/**
+ * The resolvers with every `__resolveReference` refusing to start once the
+ * request is aborted: an `_entities` fetch of hundreds of representations
+ * stops where it is when the router has given up on it.
+ */
+function stopResolvingWhenAborted<TContext extends RequestContextBase>(resolvers: GraphQLResolverMap<TContext>): GraphQLResolverMap<TContext> {
+  const wrapped: Record<string, unknown> = {};
+  for (const [typeName, fields] of Object.entries(resolvers)) {
+    const resolveReference = (fields as { __resolveReference?: unknown }).__resolveReference;
+    if (typeof resolveReference !== "function") {
+      wrapped[typeName] = fields;
+      continue;
+    }
+    wrapped[typeName] = {
+      ...(fields as object),
+      __resolveReference(reference: unknown, context: TContext, info: unknown) {
+        if (context.signal?.aborted) throw ERRORS.REQUEST_TIMEOUT.err("The router gave up on this request");
+        return (resolveReference as (...args: unknown[]) => unknown)(reference, context, info);
+      },
+    };
+  }
+  return wrapped as GraphQLResolverMap<TContext>;
 }

@@ -16,6 +16,8 @@ export const ErrorCode = {
   InvalidRouterSignature: "INVALID_ROUTER_SIGNATURE",
   /** A subscriber fell further behind its events than its queue holds; it missed events and must subscribe again. */
   SubscriptionOverflow: "SUBSCRIPTION_OVERFLOW",
+  /** The router gave up on the request (its deadline passed, or its client left): the subgraph stops resolving. */
+  RequestTimeout: "REQUEST_TIMEOUT",
   /**
    * The service cannot take the request right now (a dependency it must consult is away, or its
    * database pool is exhausted); try again after `extensions.retryAfterSeconds` / `Retry-After`.
@@ -53,6 +55,7 @@ export const ERRORS = {
   INSUFFICIENT_STOCK: entry(ErrorCode.InsufficientStock, 409),
   INVALID_ROUTER_SIGNATURE: entry(ErrorCode.InvalidRouterSignature, 401),
   SUBSCRIPTION_OVERFLOW: entry(ErrorCode.SubscriptionOverflow, 503),
+  REQUEST_TIMEOUT: entry(ErrorCode.RequestTimeout, 504),
   SERVICE_OVERLOADED: entry(ErrorCode.ServiceOverloaded, 503),
   RATE_LIMITED: entry(ErrorCode.RateLimited, 429),
   INTERNAL_SERVER_ERROR: entry(ErrorCode.InternalServerError, 500),

@@ -23,3 +23,4 @@ export * from "./net.ts";
 export * from "./telemetry.ts";
 export * from "./useRetryAfter.ts";
 export * from "./useSafeStrings.ts";
+export * from "./requestSignal.ts";
