@@ -97,7 +97,7 @@ type SocketContext = Context<ConnectionParams, Extra & Partial<{ connection: Cli
 /** What onSubscribe hands to graphql-ws's subscribe/execute, through ExecutionArgs.contextValue. */
 type PreparedOperation =
   | { kind: "subscription"; start(): ClientSubscription }
-  | { kind: "operation"; type: "query" | "mutation"; query: string; variables: JsonObject | undefined; context: RouterContext };
+  | { kind: "operation"; query: string; variables: JsonObject | undefined; context: RouterContext };
 
 /** One client socket: who it is, its subscriptions and its share of the outgoing queue. */
 class ClientConnection implements OutgoingQueue {
@@ -369,7 +369,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
           const prepared =
             operation.operation === OperationTypeNode.SUBSCRIPTION
               ? prepareSubscription(connection, supergraph, { query: payload.query, document, operation, operationName, variables })
-              : ({ kind: "operation", type: operation.operation === OperationTypeNode.MUTATION ? "mutation" : "query", query: payload.query, variables: payload.variables ?? undefined, context } satisfies PreparedOperation);
+              : ({ kind: "operation", query: payload.query, variables: payload.variables ?? undefined, context } satisfies PreparedOperation);
           if (Array.isArray(prepared)) return prepared as readonly GraphQLError[];
           const args: ExecutionArgs = { schema: supergraph.apiSchema, document, operationName, variableValues: variables, contextValue: prepared };
           return args;
@@ -382,7 +382,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       subscribe: (args) => (args.contextValue as Extract<PreparedOperation, { kind: "subscription" }>).start(),
       execute: async (args) => {
         const prepared = args.contextValue as Extract<PreparedOperation, { kind: "operation" }>;
-        // Rate limits, like the operation limits, apply again in Apollo Server's plugins.
+        // Apollo Server's plugins spend the client's rate limit (the operation
+        // limits, checked in onSubscribe, are checked there once more).
         // Already formatted (masked) by Apollo Server; onNext passes it through as is.
         return (await options.executeOperation({ query: prepared.query, operationName: args.operationName ?? undefined, variables: prepared.variables }, prepared.context)) as ExecutionResult;
       },
