@@ -1,11 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningSubgraph } from "@store/kit";
+import { freePort, type RunningSubgraph } from "@store/kit";
 import { composeBookshop, createBooksSubgraph, createReviewsSubgraph } from "./fixtures/bookshop.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -37,16 +36,6 @@ export function outsideConnects(log: string): string[] {
   }
   return outside;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 describe("outsideConnects", () => {
   it("keeps loopback and local sockets, reports everything else", () => {
