@@ -25,7 +25,7 @@ function interpolate(env: Record<string, string> = {}): Record<string, string> {
 
 describe("docker-compose.yml", () => {
   it("runs PostgreSQL, NATS with JetStream, every subgraph and the router", () => {
-    expect(Object.keys(compose.services).sort()).toEqual(["nats", "postgres", "router", ...allServices.map((s) => s.name)].sort());
+    expect(Object.keys(compose.services).sort()).toEqual(["nats", "postgres", "redis", "router", ...allServices.map((s) => s.name)].sort());
     expect(compose.services.nats?.command).toContain("-js");
     const init = readFileSync(`${root}docker/postgres-init.sql`, "utf8");
     for (const service of allServices) expect(init).toContain(`CREATE DATABASE ${service.name};`);
@@ -40,8 +40,9 @@ describe("docker-compose.yml", () => {
       expect(config.HOST).toBe("0.0.0.0");
       expect(new URL(config.DATABASE_URL).pathname).toBe(`/${service.name}`);
       expect(env.NATS_URL).toBe("nats://nats:4222");
+      expect(env.REDIS_URL).toBe("redis://redis:6379");
       expect(definition.command).toEqual(["npm", "run", "start:subgraph", "--", service.name, "--migrate"]);
-      expect(definition.depends_on).toMatchObject({ postgres: { condition: "service_healthy" }, nats: { condition: "service_healthy" } });
+      expect(definition.depends_on).toMatchObject({ postgres: { condition: "service_healthy" }, nats: { condition: "service_healthy" }, redis: { condition: "service_healthy" } });
       expect(definition.healthcheck?.test.join(" ")).toContain(`127.0.0.1:${service.defaultPort}/ready`);
       // Every variable set must be one the process reads.
       const known = new Set([...Object.keys(subgraphConfigSchema(service.defaultPort, {}).shape), "JWT_SECRET"]);
@@ -65,6 +66,7 @@ describe("docker-compose.yml", () => {
     }
     // The router and accounts must share the JWT secret, and all must share the signing secret.
     expect(env.JWT_SECRET).toBe(interpolate(compose.services.accounts!.environment).JWT_SECRET);
+    expect(config.REDIS_URL).toBe("redis://redis:6379");
     for (const service of allServices) expect(interpolate(compose.services[service.name]!.environment).ROUTER_SIGNING_SECRET).toBe(env.ROUTER_SIGNING_SECRET);
   });
 });
