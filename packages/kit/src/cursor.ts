@@ -10,6 +10,16 @@ export function encodeCursor(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString("base64url");
 }
 
+/**
+ * An ISO date-time a cursor may carry: one PostgreSQL's timestamp can hold.
+ * JavaScript and zod know a year 0; PostgreSQL refuses it (and years past
+ * 9999 in this format), which would surface as an internal error.
+ */
+export const cursorTimestamp = z.iso.datetime().refine((text) => {
+  const year = new Date(text).getUTCFullYear();
+  return year >= 1 && year <= 9999;
+}, "outside PostgreSQL's timestamp range");
+
 export function decodeCursor<T extends z.ZodType>(schema: T, cursor: string, argument = "after"): z.output<T> {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));

@@ -133,7 +133,12 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
       res.end();
     }
   } catch (error) {
-    if (error instanceof HttpError) return sendError(res, error.status, error.code, error.message);
+    if (error instanceof HttpError) {
+      // The rest of a refused body is never read: the connection cannot carry
+      // another request, so it closes after this answer (not left hanging).
+      if (error.status === 413) res.setHeader("connection", "close");
+      return sendError(res, error.status, error.code, error.message);
+    }
     throw error;
   }
 }

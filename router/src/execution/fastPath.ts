@@ -57,7 +57,7 @@ function plainRequest(body: string): ParsedRequest | undefined {
   if (typeof query !== "string" || Object.keys(rest).length > 0) return undefined;
   if (operationName !== undefined && operationName !== null && typeof operationName !== "string") return undefined;
   if (variables !== undefined && variables !== null && (typeof variables !== "object" || Array.isArray(variables))) return undefined;
-  if (extensions !== undefined && (typeof extensions !== "object" || extensions === null || Object.keys(extensions).length > 0)) return undefined;
+  if (extensions !== undefined && (typeof extensions !== "object" || extensions === null || Array.isArray(extensions) || Object.keys(extensions).length > 0)) return undefined;
   return { query, operationName: operationName ?? undefined, variables: (variables ?? {}) as JsonObject };
 }
 

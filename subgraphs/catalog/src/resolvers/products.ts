@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createBatchLoader, decodeCursor, encodeCursor, fields, parseInput, toConnection, type Connection } from "@store/kit";
+import { createBatchLoader, cursorTimestamp, decodeCursor, encodeCursor, fields, parseInput, toConnection, type Connection } from "@store/kit";
 import { Prisma, type Product } from "../generated/prisma/client.ts";
 import type { CatalogPrisma } from "../db.ts";
 import type { ProductFilter, ProductSort } from "../generated/graphql.ts";
@@ -30,10 +30,7 @@ const cursorValue = {
   // PostgreSQL `integer`.
   priceCents: z.number().int().min(-2_147_483_648).max(2_147_483_647),
   // As sortValue writes it; PostgreSQL knows no year 0, JavaScript does.
-  createdAt: z.iso
-    .datetime()
-    .transform((text) => new Date(text))
-    .refine((date) => !Number.isNaN(date.getTime()) && date.getUTCFullYear() >= 1 && date.getUTCFullYear() <= 9999),
+  createdAt: cursorTimestamp.transform((text) => new Date(text)),
 } satisfies Record<SortColumn, z.ZodType>;
 
 function cursorSchemaFor(column: SortColumn) {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { decodeCursor, encodeCursor, parseInput, fields, toConnection, type Connection } from "@store/kit";
+import { cursorTimestamp, decodeCursor, encodeCursor, parseInput, fields, toConnection, type Connection } from "@store/kit";
 import type { Order, Prisma } from "../generated/prisma/client.ts";
 import type { OrdersPrisma } from "../db.ts";
 
@@ -8,7 +8,7 @@ const listArgs = z.object({
   after: z.string().max(512).nullish(),
 });
 
-const cursorSchema = z.object({ v: z.iso.datetime(), id: z.uuid() });
+const cursorSchema = z.object({ v: cursorTimestamp, id: z.uuid() });
 
 export interface ListOrdersArgs {
   first?: number | null;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { decodeCursor, encodeCursor, fields, parseInput, toConnection, type Connection } from "@store/kit";
+import { cursorTimestamp, decodeCursor, encodeCursor, fields, parseInput, toConnection, type Connection } from "@store/kit";
 import type { Prisma, Shipment } from "../generated/prisma/client.ts";
 import type { ShippingPrisma } from "../db.ts";
 import type { ShipmentStatus } from "../generated/graphql.ts";
@@ -10,7 +10,7 @@ const listArgs = z.object({
   after: z.string().max(512).nullish(),
 });
 
-const cursorSchema = z.object({ createdAt: z.iso.datetime(), id: z.uuid() });
+const cursorSchema = z.object({ createdAt: cursorTimestamp, id: z.uuid() });
 
 export interface ListShipmentsArgs {
   status?: ShipmentStatus | null;
