@@ -18,7 +18,7 @@ import { SupergraphPlanner } from "./execution/SupergraphPlanner.ts";
 import { QueryExecutor, withExecutor } from "./execution/QueryExecutor.ts";
 import { createFastPath, type FastAnswer } from "./execution/fastPath.ts";
 import { createOperationLimits, type OperationLimits } from "./limits/operationLimits.ts";
-import { useOperationGuard } from "./plugins/useOperationGuard.ts";
+import { operationLimitsRule, useOperationGuard } from "./plugins/useOperationGuard.ts";
 import { clientAddressOf, clientKeyOf, createRateLimiter, rateLimitedError, rateLimitOptionsFromConfig, useRateLimit, type RateLimiter } from "./plugins/useRateLimit.ts";
 import { createSubscriptionServer, type SubscriptionStats } from "./subscriptions/createSubscriptionServer.ts";
 
@@ -58,6 +58,10 @@ function formatError(logger: Logger, metrics: RouterMetrics, limits: OperationLi
       } else if (/call stack/i.test(formatted.message)) {
         formatted = { message: "Syntax Error: the document is nested too deeply to parse", extensions: { code: "GRAPHQL_PARSE_FAILED" } };
       }
+    }
+    // operationLimitsRule's error, which Apollo Server's validation gave its own code.
+    if (formatted.extensions?.code === "GRAPHQL_VALIDATION_FAILED" && typeof formatted.extensions.limit === "string") {
+      formatted = { ...formatted, extensions: { ...formatted.extensions, code: ROUTER_ERRORS.OPERATION_LIMIT_EXCEEDED.code } };
     }
     if (!suggestions && formatted.message.includes("Did you mean")) formatted = { ...formatted, message: formatted.message.replace(SUGGESTION, "") };
     const code = String(formatted.extensions?.code ?? "INTERNAL_SERVER_ERROR");
@@ -174,6 +178,7 @@ export function createRouter({ config, logger }: RouterDeps): Router {
     hideSchemaDetailsFromClientErrors: !introspection,
     // The same token limit as the fast path's parser.
     parseOptions: { maxTokens: config.ROUTER_MAX_TOKENS },
+    validationRules: [operationLimitsRule(limits)],
     // Usage and schema reporting go to Apollo's cloud when APOLLO_KEY is set: never from here.
     plugins: [useOperationGuard<RouterContext>(limits), useRateLimit<RouterContext>(limiter, (context) => context.clientKey), useMetrics(metrics), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginSchemaReportingDisabled(), ...(trusted ? [trusted.plugin<RouterContext>()] : [])],
     ...(trusted ? { persistedQueries: { cache: trusted.cache } } : {}),

@@ -15,6 +15,7 @@ import { createRequire } from "node:module";
 const graphql = createRequire(import.meta.url)("graphql") as typeof import("graphql");
 
 export const {
+  BREAK,
   GraphQLError,
   Kind,
   Lexer,
@@ -46,6 +47,7 @@ export type {
   FieldNode,
   FragmentDefinitionNode,
   GraphQLField,
+  ValidationRule,
   ValueNode,
   VariableDefinitionNode,
   GraphQLCompositeType,

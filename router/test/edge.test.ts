@@ -79,6 +79,18 @@ describe("client mistakes are 4xx with documented codes", () => {
     }
   });
 
+  it("refuses a document over a limit before Apollo Server's validation too (GET), with the same code and figures", async () => {
+    const deep = `{ books { ${"reviews { ".repeat(20)} stars ${"} ".repeat(20)} } }`;
+    const flood = `{ books { title ${"@skip(if: false) ".repeat(8)} } }`;
+    for (const [query, limit, measured] of [[deep, "depth", 22], [flood, "directives", 8]] as const) {
+      const response = await fetch(`${edge.url}?query=${encodeURIComponent(query)}`, { headers: { "apollo-require-preflight": "true" } });
+      const body = (await response.json()) as { errors: { extensions: Record<string, unknown> }[] };
+      expect(response.status).toBe(400);
+      expect(body.errors[0]?.extensions).toMatchObject({ code: "OPERATION_LIMIT_EXCEEDED", limit, measured });
+      expect((await edge.post({ query })).body.errors?.[0]?.extensions).toMatchObject({ code: "OPERATION_LIMIT_EXCEEDED", limit, measured });
+    }
+  });
+
   it("answers a body over the size limit with 413 PAYLOAD_TOO_LARGE", async () => {
     const { status, body } = await edge.post({ query: `{ books { title } } # ${"x".repeat(1024 * 1024)}` });
     expect(status).toBe(413);

@@ -107,9 +107,12 @@ describe("router on a supergraph that is not ours", () => {
   });
 
   it("bounds a slow subgraph by its timeout, keeping the other subgraph's data", async () => {
+    // The timeout is 2 s; the field takes 5 s. undici's timers are coarse
+    // (up to about 1 s late) and a loaded machine adds more: what matters is
+    // that the router does not wait for the field.
     const started = Date.now();
-    const { body } = await post({ query: "{ books { title slowNote(ms: 2500) } }" });
-    expect(Date.now() - started).toBeLessThan(2400);
+    const { body } = await post({ query: "{ books { title slowNote(ms: 5000) } }" });
+    expect(Date.now() - started).toBeLessThan(4500);
     expect(body.data.books.map((b: { title: string }) => b.title)).toHaveLength(2);
     expect(body.data.books[0].slowNote).toBeNull();
     expect(body.errors?.[0]?.extensions).toMatchObject({ serviceName: "reviews", code: "SUBGRAPH_TIMEOUT" });

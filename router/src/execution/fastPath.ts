@@ -54,7 +54,8 @@ function plainRequest(body: string): ParsedRequest | undefined {
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
   const { query, operationName, variables, extensions, ...rest } = value as Record<string, unknown>;
-  if (typeof query !== "string" || Object.keys(rest).length > 0) return undefined;
+  // An empty query is Apollo Server's to refuse (BAD_REQUEST), as on every other path.
+  if (typeof query !== "string" || query === "" || Object.keys(rest).length > 0) return undefined;
   if (operationName !== undefined && operationName !== null && typeof operationName !== "string") return undefined;
   if (variables !== undefined && variables !== null && (typeof variables !== "object" || Array.isArray(variables))) return undefined;
   if (extensions !== undefined && (typeof extensions !== "object" || extensions === null || Array.isArray(extensions) || Object.keys(extensions).length > 0)) return undefined;

@@ -39,7 +39,7 @@ export interface OperationLimits {
    * error (`extensions.limit`, `maximum`, `measured`), or undefined.
    * Measures that do not depend on variables are kept per document.
    */
-  check(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): GraphQLError | undefined;
+  check(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>, options?: { cost?: boolean }): GraphQLError | undefined;
   /** The error for a document the parser stopped reading at `maxTokens`, with its real token count. */
   tooManyTokens(query: string): GraphQLError;
 }
@@ -62,9 +62,10 @@ export function createOperationLimits(options: OperationLimitsOptions): Operatio
 
   return {
     options,
-    check(schema, document, operation, variables) {
+    check(schema, document, operation, variables, { cost = true } = {}) {
       const measures = measuresOf(schema, document, operation, variables);
       for (const [limit, measure, option, words] of CHECKS) {
+        if (limit === "cost" && !cost) continue;
         const maximum = options[option] as number;
         const value = measures[measure] as number;
         if (value > maximum) return exceeded(limit, maximum, value, `The operation ${words} the limit of ${maximum} (${limit}: ${value})`);

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
-import type { GraphQLError } from "../graphql.ts";
+import { BREAK, Kind, type GraphQLError, type ValidationRule } from "../graphql.ts";
 import { ROUTER_ERRORS } from "../errors.ts";
 import type { OperationLimits } from "../limits/operationLimits.ts";
 import { coerceVariables, selectOperation } from "../execution/SupergraphPlanner.ts";
@@ -42,4 +42,31 @@ export function useOperationGuard<TContext extends BaseContext>(limits: Operatio
       };
     },
   };
+}
+
+/**
+ * The operation limits as a validation rule, for Apollo Server's validation:
+ * it reports on entering the document, before any other rule reports (and
+ * stops measuring), so a document over a limit gets OPERATION_LIMIT_EXCEEDED
+ * first on Apollo Server's path as on the fast path. Apollo Server gives
+ * every validation error its own code; the router's formatError puts this
+ * one's back (`extensions.limit` marks it). The cost waits for the request's
+ * variables, in the guard plugin above.
+ */
+export function operationLimitsRule(limits: OperationLimits): ValidationRule {
+  return (context) => ({
+    Document: {
+      enter(document) {
+        for (const definition of document.definitions) {
+          if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+          const exceeded = limits.check(context.getSchema(), document, definition, {}, { cost: false });
+          if (exceeded) {
+            context.reportError(exceeded);
+            return BREAK;
+          }
+        }
+        return undefined;
+      },
+    },
+  });
 }
