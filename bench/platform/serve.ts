@@ -2,7 +2,9 @@
  * The platform as a child process for bench/flow.mjs:
  *   node --import tsx bench/platform/serve.ts
  * Env: BENCH_EVENTS (nats | in-process, default nats), BENCH_NATS_URL, BENCH_NAMESPACE,
- * BENCH_POOL_SIZE, BENCH_LOG_LEVEL; TEST_RUN_ID names the databases (test_<run>_bench_<service>_<hex>).
+ * BENCH_POOL_SIZE, BENCH_LOG_LEVEL; TEST_RUN_ID names the databases (test_<run>_bench_<service>_<hex>);
+ * BENCH_COUNT_FETCHES=1 counts the requests each subgraph serves (bench/lib/fetchCounter.mjs) and
+ * adds `statsUrl` to the ready line.
  *
  * Protocol on stdout: one JSON line `{"bench":"ready",...}` once the router answers, then
  * `{"bench":"stopped","problems":[...]}` after cleanup. It stops (platform, databases,
@@ -10,6 +12,7 @@
  */
 import { DEMO_ADMIN_PASSWORD, demoProducts, demoUsers } from "@store/demo-data";
 import { startBenchPlatform, type BenchEvents, type BenchPlatform } from "./platform.ts";
+import { countSubgraphFetches } from "../lib/fetchCounter.mjs";
 
 const say = (message: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ bench: message.type, ...message })}\n`);
 
@@ -48,11 +51,18 @@ try {
   // A signal during the start: stop() is cleaning up and will exit.
   if (stopping) await new Promise(() => {});
   const { platform } = bench;
+  let statsUrl: string | undefined;
+  if (process.env.BENCH_COUNT_FETCHES === "1") {
+    // Subgraph servers only: the platform's own router listens here too.
+    const subgraphOfPort = new Map(Object.entries(platform.subgraphUrls).map(([name, url]) => [Number(new URL(url).port), name]));
+    statsUrl = await countSubgraphFetches((port: number | undefined) => (port === undefined ? undefined : subgraphOfPort.get(port))).listen();
+  }
   say({
     type: "ready",
     startupMs: Math.round(performance.now() - started),
     routerUrl: platform.routerUrl,
     subgraphUrls: platform.subgraphUrls,
+    statsUrl,
     databaseNames: bench.databaseNames,
     events,
     poolSize: process.env.BENCH_POOL_SIZE ? Number(process.env.BENCH_POOL_SIZE) : 10,
