@@ -1,4 +1,5 @@
 import type { Identity, Logger } from "@store/kit";
+import type { RequestDeadline } from "./execution/RequestDeadline.ts";
 
 export interface RouterContext {
   identity: Identity | null;
@@ -9,5 +10,5 @@ export interface RouterContext {
   /** The client's address as the router sees it (forwarded to subgraphs, signed). */
   clientIp?: string;
   /** Aborted when the request's deadline passes or its client goes away: fetches in flight stop. */
-  signal?: AbortSignal;
+  signal?: RequestDeadline;
 }

@@ -1,4 +1,3 @@
-import { setMaxListeners } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloGateway } from "@apollo/gateway";
@@ -19,7 +18,8 @@ import { QueryExecutor, withExecutor } from "./execution/QueryExecutor.ts";
 import { createFastPath, type FastAnswer } from "./execution/fastPath.ts";
 import { createOperationLimits, type OperationLimits } from "./limits/operationLimits.ts";
 import { operationLimitsRule, useOperationGuard } from "./plugins/useOperationGuard.ts";
-import { clientAddressOf, clientKeyOf, createRateLimiter, rateLimitedError, rateLimitOptionsFromConfig, useRateLimit, type RateLimiter } from "./plugins/useRateLimit.ts";
+import { RequestDeadline } from "./execution/RequestDeadline.ts";
+import { clientAddressOf, clientKeyFor, clientKeyOf, createRateLimiter, rateLimitedError, rateLimitOptionsFromConfig, useRateLimit, type RateLimiter } from "./plugins/useRateLimit.ts";
 import { createSubscriptionServer, type SubscriptionStats } from "./subscriptions/createSubscriptionServer.ts";
 
 export interface RouterDeps {
@@ -285,9 +285,7 @@ export function createRouter({ config, logger }: RouterDeps): Router {
     if (wantsGraphiQL(req)) return serveGraphiQL(res);
     // The request's deadline, and its client's disconnect: either aborts the
     // subgraph fetches still in flight (one timer per request).
-    const deadline = new AbortController();
-    // One listener per subgraph fetch in flight (removed when it ends); a wide plan has more than ten.
-    setMaxListeners(0, deadline.signal);
+    const deadline = new RequestDeadline();
     const timer = setTimeout(() => deadline.abort(new Error("request deadline")), config.ROUTER_REQUEST_TIMEOUT_MS);
     res.once("close", () => {
       clearTimeout(timer);
@@ -297,14 +295,10 @@ export function createRouter({ config, logger }: RouterDeps): Router {
       apollo,
       authenticate,
       maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
-      context: async ({ identity, requestId }) => ({
-        identity,
-        requestId,
-        logger: log.child({ requestId }),
-        clientKey: clientKeyOf(req, identity, config.ROUTER_TRUST_PROXY),
-        clientIp: clientAddressOf(req, config.ROUTER_TRUST_PROXY),
-        signal: deadline.signal,
-      }),
+      context: async ({ identity, requestId }) => {
+        const clientIp = clientAddressOf(req, config.ROUTER_TRUST_PROXY);
+        return { identity, requestId, logger: log.child({ requestId }), clientKey: clientKeyFor(clientIp, identity), clientIp, signal: deadline };
+      },
       ...(fastPath ? { shortcut: (body: string, context: RouterContext) => fastPath.run(body, context) } : {}),
     }).catch((error: unknown) => {
       log.error({ err: error }, "request failed");

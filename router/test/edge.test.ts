@@ -100,11 +100,13 @@ describe("client mistakes are 4xx with documented codes", () => {
 
 describe("deadlines", () => {
   it("aborts the subgraph fetches still in flight when the request's deadline passes, and keeps the data fetched in time", async () => {
-    const edge = await startRouter({ ROUTER_REQUEST_TIMEOUT_MS: "400", SUBGRAPH_TIMEOUT_MS: "10000" });
+    const edge = await startRouter({ ROUTER_REQUEST_TIMEOUT_MS: "1500", SUBGRAPH_TIMEOUT_MS: "20000" });
+    // Builds the query planner first: on a loaded machine that alone can take a good part of the deadline.
+    expect((await edge.post({ query: "{ books { title } }" })).status).toBe(200);
     const before = reviewsAborted;
     const started = Date.now();
-    const { status, body } = await edge.post({ query: "{ books { title slowNote(ms: 5000) } }" });
-    expect(Date.now() - started).toBeLessThan(4000);
+    const { status, body } = await edge.post({ query: "{ books { title slowNote(ms: 10000) } }" });
+    expect(Date.now() - started).toBeLessThan(8000);
     expect(status).toBe(200);
     expect(body.data.books.map((b: { title: string }) => b.title)).toEqual(["The Left Hand of Darkness", "Kindred"]);
     expect(body.errors).toEqual([expect.objectContaining({ extensions: { code: "REQUEST_TIMEOUT" } })]);

@@ -5,6 +5,7 @@ import type { RouterContext } from "../context.ts";
 import { ROUTER_ERRORS, RouterErrorCode } from "../errors.ts";
 import type { RouterMetrics } from "../metrics.ts";
 import { executePlanNode, type JsonObject, type SubgraphRequest, type SubgraphResponse } from "./executePlanNode.ts";
+import type { AbortWatch } from "./RequestDeadline.ts";
 import { SubgraphClient, type SignRequest } from "./SubgraphClient.ts";
 import type { SupergraphPlanner } from "./SupergraphPlanner.ts";
 
@@ -66,7 +67,7 @@ export class QueryExecutor {
   }
 
   /** Sends one operation to a subgraph, through its pooled client; `shareAs` as in SubgraphClient.send. */
-  fetch(urls: ReadonlyMap<string, string>, serviceName: string, request: SubgraphRequest, sign: SignRequest, shareAs?: string, signal?: AbortSignal): Promise<SubgraphResponse> {
+  fetch(urls: ReadonlyMap<string, string>, serviceName: string, request: SubgraphRequest, sign: SignRequest, shareAs?: string, signal?: AbortWatch): Promise<SubgraphResponse> {
     const url = urls.get(serviceName);
     if (!url) return Promise.resolve({ errors: [{ message: `The supergraph has no routing URL for subgraph ${serviceName}`, extensions: { code: ROUTER_ERRORS.QUERY_PLANNING_FAILED.code } }] });
     return this.client(serviceName, url).send(request, sign, shareAs, signal);

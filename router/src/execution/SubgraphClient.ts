@@ -1,5 +1,6 @@
 import { Pool } from "undici";
 import { createBoundedCache } from "./createBoundedCache.ts";
+import { RequestDeadline, type AbortWatch } from "./RequestDeadline.ts";
 import type { Logger } from "@store/kit";
 import { RouterErrorCode } from "../errors.ts";
 import type { RouterMetrics } from "../metrics.ts";
@@ -28,7 +29,7 @@ export type SignRequest = (subgraph: string, body: string) => Readonly<Record<st
 /** An exchange shared by identical fetches in flight, and who still waits for it. */
 interface SharedExchange {
   exchange: Promise<Exchange>;
-  controller: AbortController;
+  controller: RequestDeadline;
   /** Callers with a deadline still waiting. */
   waiting: number;
   /** A caller without a deadline waits too: never aborted. */
@@ -63,7 +64,7 @@ export class SubgraphClient {
    * request already in flight for the same identity is not sent (nor signed)
    * again: both callers get its answer, each parsed into its own objects.
    */
-  async send(request: SubgraphRequest, sign: SignRequest, shareAs?: string, signal?: AbortSignal): Promise<SubgraphResponse> {
+  async send(request: SubgraphRequest, sign: SignRequest, shareAs?: string, signal?: AbortWatch): Promise<SubgraphResponse> {
     if (signal?.aborted) return aborted(this.options.name);
     const body = requestBody(request);
     let exchange: Promise<Exchange>;
@@ -76,9 +77,9 @@ export class SubgraphClient {
       if (shared) {
         this.options.metrics.subgraphFetchesShared.inc({ subgraph: this.options.name });
       } else {
-        const controller = new AbortController();
+        const controller = new RequestDeadline();
         const entry: SharedExchange = { exchange: undefined as unknown as Promise<Exchange>, controller, waiting: 0 };
-        entry.exchange = this.exchange(body, sign(this.options.name, body), controller.signal).finally(() => this.inFlight.delete(key));
+        entry.exchange = this.exchange(body, sign(this.options.name, body), controller).finally(() => this.inFlight.delete(key));
         this.inFlight.set(key, entry);
         shared = entry;
       }
@@ -88,8 +89,8 @@ export class SubgraphClient {
       if (signal) {
         const entry = shared;
         entry.waiting += 1;
-        const stopWaiting = () => --entry.waiting === 0 && !entry.forever && entry.controller.abort();
-        signal.addEventListener("abort", stopWaiting, { once: true });
+        const stopWaiting = () => --entry.waiting === 0 && !entry.forever && entry.controller.abort(new Error("every caller stopped waiting"));
+        signal.addEventListener("abort", stopWaiting);
         void entry.exchange.then(() => signal.removeEventListener("abort", stopWaiting));
       } else {
         shared.forever = true;
@@ -106,7 +107,7 @@ export class SubgraphClient {
   }
 
   /** One HTTP exchange with the subgraph: its raw answer, or the GraphQL error that stands for a failure. */
-  private async exchange(body: string, headers: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<Exchange> {
+  private async exchange(body: string, headers: Readonly<Record<string, string>>, signal?: AbortWatch): Promise<Exchange> {
     const { name, timeoutMs, metrics, logger } = this.options;
     const started = performance.now();
     let outcome = "ok";
@@ -120,7 +121,7 @@ export class SubgraphClient {
         // timeout, and no gap while it streams may exceed it.
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        ...(signal ? { signal } : {}),
+        ...(signal ? { signal: signal as AbortSignal } : {}),
       });
       const text = await response.body.text();
       // Parsed by each caller; for the metric, a glance: an error status, or a body with errors.
@@ -173,11 +174,11 @@ function aborted(name: string): SubgraphResponse {
 }
 
 /** `exchange`, or the aborted answer as soon as `signal` fires, whichever comes first. */
-function untilAborted(exchange: Promise<Exchange>, signal: AbortSignal, name: string): Promise<Exchange> {
+function untilAborted(exchange: Promise<Exchange>, signal: AbortWatch, name: string): Promise<Exchange> {
   if (signal.aborted) return Promise.resolve({ error: aborted(name) });
   return new Promise((resolve) => {
     const onAbort = () => resolve({ error: aborted(name) });
-    signal.addEventListener("abort", onAbort, { once: true });
+    signal.addEventListener("abort", onAbort);
     void exchange.then((result) => {
       signal.removeEventListener("abort", onAbort);
       resolve(result);

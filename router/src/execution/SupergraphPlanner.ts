@@ -236,6 +236,8 @@ export function selectOperation(document: DocumentNode, operationName: string | 
 
 /** Variable values checked against the operation's definitions (BAD_USER_INPUT naming the variable), or undefined when they fit. */
 export function coerceVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): GraphQLError[] | undefined {
+  // Nothing to check (values of undeclared variables are never forwarded).
+  if (!operation.variableDefinitions?.length) return undefined;
   try {
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables as Record<string, unknown>, { maxErrors: 10 });
     if (!coerced.errors) return undefined;

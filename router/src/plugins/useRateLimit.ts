@@ -239,8 +239,12 @@ export function clientAddressOf(req: IncomingMessage, trustProxy: boolean): stri
  * single subscriber usually holds whole and could otherwise rotate through.
  */
 export function clientKeyOf(req: IncomingMessage, identity: Identity | null, trustProxy: boolean): ClientKey {
+  return identity ? `user:${identity.userId}` : clientKeyFor(clientAddressOf(req, trustProxy), identity);
+}
+
+/** `clientKeyOf` for an address already worked out (`clientAddressOf`). */
+export function clientKeyFor(address: string, identity: Identity | null): ClientKey {
   if (identity) return `user:${identity.userId}`;
-  const address = clientAddressOf(req, trustProxy);
   return `ip:${isIP(address) === 6 && !isPrivate(address) ? prefix64(address) : address}`;
 }
 
