@@ -1,5 +1,6 @@
 import { expect } from "vitest";
-import pg from "pg";
+import type pg from "pg";
+import { connectTestClient } from "@store/testing";
 import { DEMO_ADMIN_PASSWORD } from "@store/demo-data";
 import { operation, request } from "./harness.ts";
 
@@ -77,8 +78,7 @@ export function sagaClient(url: string) {
 export async function sql<T extends pg.QueryResultRow>(databaseUrl: string, text: string, values: unknown[] = []): Promise<T[]> {
   const url = new URL(databaseUrl);
   url.searchParams.delete("connection_limit");
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
+  const client = await connectTestClient(url.toString());
   try {
     return (await client.query<T>(text, values)).rows;
   } finally {

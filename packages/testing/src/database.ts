@@ -116,3 +116,27 @@ async function createOnPglite(prismaDir: string): Promise<TestDatabase> {
   }
   return { url, kind: "pglite", drop };
 }
+
+/** PostgreSQL's "too many connections" (53300) and "the database system is starting up" (57P03). */
+const BUSY_CODES = new Set(["53300", "57P03"]);
+
+/**
+ * A connected pg client for a test's own look into a database. Beside
+ * another test run on one PostgreSQL (max_connections 100) every slot can be
+ * taken for a moment: waits for one, up to `timeoutMs`, instead of failing.
+ */
+export async function connectTestClient(connectionString: string, timeoutMs = 60_000): Promise<pg.Client> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    const client = new pg.Client({ connectionString });
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.end().catch(() => {});
+      const code = (error as { code?: string }).code;
+      if (!code || !BUSY_CODES.has(code) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * attempt)));
+    }
+  }
+}

@@ -1,4 +1,4 @@
-import pg from "pg";
+import { connectTestClient } from "@store/testing";
 
 /**
  * Columns the platform updates by itself while nothing else happens: the
@@ -17,24 +17,22 @@ export type RowSnapshot = Record<string, string>;
  */
 export async function snapshotRows(databaseUrls: Record<string, string>): Promise<RowSnapshot> {
   const snapshot: RowSnapshot = {};
-  await Promise.all(
-    Object.entries(databaseUrls).map(async ([service, url]) => {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        const tables = await client.query<{ name: string }>(
-          "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_prisma_migrations' ORDER BY 1",
-        );
-        for (const { name } of tables.rows) {
-          const row = `(to_jsonb(t) - ${BOOKKEEPING_COLUMNS.map((c) => client.escapeLiteral(c)).join(" - ")})::text`;
-          const result = await client.query<{ n: number; sum: string }>(`SELECT count(*)::int AS n, md5(coalesce(string_agg(${row}, ',' ORDER BY ${row}), '')) AS sum FROM ${client.escapeIdentifier(name)} t`);
-          snapshot[`${service}.${name}`] = `${result.rows[0]!.n}:${result.rows[0]!.sum}`;
-        }
-      } finally {
-        await client.end();
+  // One database at a time: one connection, not seven, beside the platform's pools.
+  for (const [service, url] of Object.entries(databaseUrls)) {
+    const client = await connectTestClient(url);
+    try {
+      const tables = await client.query<{ name: string }>(
+        "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_prisma_migrations' ORDER BY 1",
+      );
+      for (const { name } of tables.rows) {
+        const row = `(to_jsonb(t) - ${BOOKKEEPING_COLUMNS.map((c) => client.escapeLiteral(c)).join(" - ")})::text`;
+        const result = await client.query<{ n: number; sum: string }>(`SELECT count(*)::int AS n, md5(coalesce(string_agg(${row}, ',' ORDER BY ${row}), '')) AS sum FROM ${client.escapeIdentifier(name)} t`);
+        snapshot[`${service}.${name}`] = `${result.rows[0]!.n}:${result.rows[0]!.sum}`;
       }
-    }),
-  );
+    } finally {
+      await client.end();
+    }
+  }
   return snapshot;
 }
 
@@ -51,8 +49,7 @@ export function changedTables(before: RowSnapshot, after: RowSnapshot): Record<s
 export async function unpublishedEvents(databaseUrls: Record<string, string>): Promise<number> {
   let total = 0;
   for (const url of Object.values(databaseUrls)) {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
+    const client = await connectTestClient(url);
     try {
       const exists = await client.query("SELECT 1 FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'OutboxEvent'");
       if (exists.rowCount) total += (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM "OutboxEvent" WHERE "publishedAt" IS NULL')).rows[0]!.n;
