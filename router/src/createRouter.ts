@@ -15,7 +15,7 @@ import { serveGraphiQL, serveGraphiQLAsset, wantsGraphiQL } from "./graphiql.ts"
 import { fileSupergraphSource, urlSupergraphSource, type SupergraphSource } from "./supergraphSource.ts";
 import { SupergraphPlanner } from "./execution/SupergraphPlanner.ts";
 import { QueryExecutor, withExecutor } from "./execution/QueryExecutor.ts";
-import { createFastPath, type FastAnswer } from "./execution/fastPath.ts";
+import { createFastPath } from "./execution/fastPath.ts";
 import { createOperationLimits, type OperationLimits } from "./limits/operationLimits.ts";
 import { operationLimitsRule, useOperationGuard } from "./plugins/useOperationGuard.ts";
 import { RequestDeadline } from "./execution/RequestDeadline.ts";
@@ -107,6 +107,12 @@ export function createRouter({ config, logger }: RouterDeps): Router {
     weights: config.ROUTER_COST_WEIGHTS,
   });
   const limiter: RateLimiter = createRateLimiter(rateLimitOptionsFromConfig(config), log);
+  /** Spends one operation of the client's budget (fast path, WebSocket subscribe); RATE_LIMITED when it is spent. */
+  const spendBudget = async (context: RouterContext, operationType: "query" | "mutation" | "subscription") => {
+    if (!context.clientKey) return undefined;
+    const decision = await limiter.consume(context.clientKey, operationType);
+    return decision.ok ? undefined : rateLimitedError(decision);
+  };
   const source: SupergraphSource = config.SUPERGRAPH_URL
     ? urlSupergraphSource(config.SUPERGRAPH_URL, log, config.SUPERGRAPH_POLL_INTERVAL_MS)
     : fileSupergraphSource(config.SUPERGRAPH_PATH, log);
@@ -198,11 +204,7 @@ export function createRouter({ config, logger }: RouterDeps): Router {
     metrics,
     maxPayloadBytes: config.ROUTER_MAX_BODY_BYTES,
     clientKeyOf: (request, identity) => clientKeyOf(request, identity, config.ROUTER_TRUST_PROXY),
-    async consume(context, operationType) {
-      if (!context.clientKey) return undefined;
-      const decision = await limiter.consume(context.clientKey, operationType);
-      return decision.ok ? undefined : rateLimitedError(decision);
-    },
+    consume: (context, operationType) => spendBudget(context, operationType),
     maxSubscriptionsPerConnection: config.SUBSCRIPTIONS_MAX_PER_CONNECTION,
     maxSubscriptionsPerRouter: config.SUBSCRIPTIONS_MAX_PER_ROUTER,
     clientQueueMax: config.SUBSCRIPTION_CLIENT_QUEUE_MAX,
@@ -214,14 +216,7 @@ export function createRouter({ config, logger }: RouterDeps): Router {
 
   // The common request (a JSON POST of a valid query or mutation) skips Apollo
   // Server's pipeline; trusted documents keep every request on Apollo Server.
-  const admit = async (operationType: "query" | "mutation", context: RouterContext): Promise<FastAnswer | undefined> => {
-    if (!context.clientKey) return undefined;
-    const decision = await limiter.consume(context.clientKey, operationType);
-    if (decision.ok) return undefined;
-    const error = rateLimitedError(decision);
-    return { status: 429, body: JSON.stringify({ errors: [formatErrors(error.toJSON(), error)] }), headers: { "retry-after": String(decision.retryAfterSeconds) } };
-  };
-  const fastPath = config.QUERY_EXECUTOR === "router" && !trusted ? createFastPath({ executor, planner, metrics, formatError: formatErrors, admit }) : undefined;
+  const fastPath = config.QUERY_EXECUTOR === "router" && !trusted ? createFastPath({ executor, planner, metrics, formatError: formatErrors, admit: spendBudget }) : undefined;
 
   const corsOrigins = new Set(config.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean));
   const applyCors = (req: IncomingMessage, res: ServerResponse): boolean => {

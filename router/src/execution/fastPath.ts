@@ -14,9 +14,9 @@ export interface FastPathOptions {
   formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
   /**
    * Called once the operation's type is known, before anything is planned:
-   * a refusal (rate limits) is answered as it is, with its status and headers.
+   * a RATE_LIMITED error is answered 429 with `Retry-After`.
    */
-  admit?(operationType: "query" | "mutation", context: RouterContext): Promise<FastAnswer | undefined>;
+  admit?(context: RouterContext, operationType: "query" | "mutation"): Promise<GraphQLError | undefined>;
 }
 
 /** A complete HTTP answer: status, serialized GraphQL response, extra headers. */
@@ -93,8 +93,8 @@ export function createFastPath({ executor, planner, metrics, formatError, admit 
       if (operation.operation === "subscription") {
         return refuse(400, [ROUTER_ERRORS.OPERATION_NOT_SUPPORTED.err("Subscriptions are served over WebSocket (graphql-transport-ws) on this endpoint, not over HTTP")]);
       }
-      const refused = await admit?.(operation.operation, context);
-      if (refused) return refused;
+      const refused = await admit?.(context, operation.operation);
+      if (refused) return refuse(429, [refused], { "retry-after": String(refused.extensions.retryAfterSeconds) });
 
       const started = performance.now();
       const result = await executor.execute({ documentKey: request.query, document, operationName: request.operationName, variables: request.variables, context });

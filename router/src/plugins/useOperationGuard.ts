@@ -20,24 +20,23 @@ function badRequest(error: GraphQLError): GraphQLError {
  * 400 with its code, and nothing is planned or fetched.
  */
 export function useOperationGuard<TContext extends BaseContext>(limits: OperationLimits): ApolloServerPlugin<TContext> {
-  const refuse = badRequest;
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, operation, request, schema }) {
           if (!operation) {
             const picked = selectOperation(document, request.operationName ?? undefined);
-            throw refuse(picked instanceof Error ? picked : ROUTER_ERRORS.OPERATION_RESOLUTION_FAILURE.err("The operation to run could not be determined"));
+            throw badRequest(picked instanceof Error ? picked : ROUTER_ERRORS.OPERATION_RESOLUTION_FAILURE.err("The operation to run could not be determined"));
           }
           // Over WebSocket, subscriptions never reach Apollo Server.
           if (operation.operation === "subscription") {
-            throw refuse(ROUTER_ERRORS.OPERATION_NOT_SUPPORTED.err("Subscriptions are served over WebSocket (graphql-transport-ws) on this endpoint, not over HTTP"));
+            throw badRequest(ROUTER_ERRORS.OPERATION_NOT_SUPPORTED.err("Subscriptions are served over WebSocket (graphql-transport-ws) on this endpoint, not over HTTP"));
           }
           const variables = request.variables ?? {};
           const exceeded = limits.check(schema, document, operation, variables);
-          if (exceeded) throw refuse(exceeded);
+          if (exceeded) throw badRequest(exceeded);
           const invalid = coerceVariables(schema, operation, variables);
-          if (invalid?.[0]) throw refuse(invalid[0]);
+          if (invalid?.[0]) throw badRequest(invalid[0]);
         },
       };
     },
