@@ -1,7 +1,7 @@
 /**
  * The whole platform (seven subgraphs + router, one process) on throwaway
  * PostgreSQL databases, for the benchmarks in bench/flow.mjs and bench/sql.mjs.
- * The same start-up as the end-to-end tests (packages/platform/test/harness.ts),
+ * The same start-up as the end-to-end tests (apps/platform/test/harness.ts),
  * plus a cleanup that still drops the databases and the NATS streams when
  * `platform.stop()` fails or hangs.
  */

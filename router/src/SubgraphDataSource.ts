@@ -2,7 +2,7 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@
 import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { encodeIdentity, IdentityHeader, signRouterRequest, type Logger } from "@store/kit";
 import type { RouterContext } from "./context.ts";
-import { RouterErrorCode } from "./errors.ts";
+import { ERRORS } from "@store/kit";
 import type { RouterMetrics } from "./metrics.ts";
 
 export interface SubgraphDataSourceOptions {
@@ -65,7 +65,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
             message: timedOut
               ? `Subgraph ${this.options.name} did not answer within ${this.options.timeoutMs} ms`
               : `Subgraph ${this.options.name} is unavailable`,
-            extensions: { code: timedOut ? RouterErrorCode.SubgraphTimeout : RouterErrorCode.SubgraphUnavailable },
+            extensions: { code: timedOut ? ERRORS.SUBGRAPH_TIMEOUT.code : ERRORS.SUBGRAPH_UNAVAILABLE.code },
           },
         ],
       };

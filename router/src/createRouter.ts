@@ -10,7 +10,7 @@ import type { RouterContext } from "./context.ts";
 import { createMetrics, type RouterMetrics } from "./metrics.ts";
 import { SubgraphDataSource } from "./SubgraphDataSource.ts";
 import { createTrustedDocuments } from "./trustedDocuments.ts";
-import { ROUTER_ERRORS, RouterErrorCode } from "./errors.ts";
+
 import { serveGraphiQL, serveGraphiQLAsset, wantsGraphiQL } from "./graphiql.ts";
 import { fileSupergraphSource, urlSupergraphSource, type SupergraphSource } from "./supergraphSource.ts";
 import { SupergraphPlanner } from "./execution/SupergraphPlanner.ts";
@@ -54,14 +54,14 @@ function formatError(logger: Logger, metrics: RouterMetrics, limits: OperationLi
       const tokens = TOKEN_LIMIT.exec(formatted.message);
       if (tokens) {
         const source = error instanceof Error && "source" in error ? (error as { source?: { body?: string } }).source?.body : undefined;
-        formatted = source ? limits.tooManyTokens(source).toJSON() : ROUTER_ERRORS.OPERATION_LIMIT_EXCEEDED.err(`The document has more tokens than the limit of ${tokens[1]}`, { extensions: { limit: "tokens", maximum: Number(tokens[1]) } }).toJSON();
+        formatted = source ? limits.tooManyTokens(source).toJSON() : ERRORS.OPERATION_LIMIT_EXCEEDED.err(`The document has more tokens than the limit of ${tokens[1]}`, { extensions: { limit: "tokens", maximum: Number(tokens[1]) } }).toJSON();
       } else if (/call stack/i.test(formatted.message)) {
         formatted = { message: "Syntax Error: the document is nested too deeply to parse", extensions: { code: "GRAPHQL_PARSE_FAILED" } };
       }
     }
     // operationLimitsRule's error, which Apollo Server's validation gave its own code.
     if (formatted.extensions?.code === "GRAPHQL_VALIDATION_FAILED" && typeof formatted.extensions.limit === "string") {
-      formatted = { ...formatted, extensions: { ...formatted.extensions, code: ROUTER_ERRORS.OPERATION_LIMIT_EXCEEDED.code } };
+      formatted = { ...formatted, extensions: { ...formatted.extensions, code: ERRORS.OPERATION_LIMIT_EXCEEDED.code } };
     }
     if (!suggestions && formatted.message.includes("Did you mean")) formatted = { ...formatted, message: formatted.message.replace(SUGGESTION, "") };
     const code = String(formatted.extensions?.code ?? "INTERNAL_SERVER_ERROR");
@@ -198,7 +198,7 @@ export function createRouter({ config, logger }: RouterDeps): Router {
     async executeOperation(request, context) {
       const response = await apollo.executeOperation({ query: request.query, operationName: request.operationName, variables: request.variables }, { contextValue: context });
       // Incremental delivery is not enabled, so every response is single.
-      return response.body.kind === "single" ? response.body.singleResult : { errors: [{ message: "Incremental delivery is not supported", extensions: { code: RouterErrorCode.OperationNotSupported } }] };
+      return response.body.kind === "single" ? response.body.singleResult : { errors: [{ message: "Incremental delivery is not supported", extensions: { code: ERRORS.OPERATION_NOT_SUPPORTED.code } }] };
     },
     logger: log,
     metrics,

@@ -1,9 +1,7 @@
 import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
 import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
-import { GraphQLError } from "graphql";
+import { ERRORS } from "@store/kit";
 import { loadOperations, trustedDocumentManifest } from "@store/supergraph";
-
-export const TRUSTED_DOCUMENT_REQUIRED = "TRUSTED_DOCUMENT_REQUIRED";
 
 export interface TrustedDocuments {
   /** How many registered operations the router accepts. */
@@ -47,9 +45,10 @@ export function createTrustedDocuments(operationsDir: string): TrustedDocuments 
             // didResolveSource would be a 500); no subgraph is called before it.
             async didResolveOperation({ queryHash }) {
               if (manifest.has(queryHash)) return;
-              throw new GraphQLError("This router accepts only registered operations (trusted documents): send a registered operation's sha256 as extensions.persistedQuery.sha256Hash", {
-                extensions: { code: TRUSTED_DOCUMENT_REQUIRED, http: { status: 400 } },
-              });
+              throw ERRORS.TRUSTED_DOCUMENT_REQUIRED.err(
+                "This router accepts only registered operations (trusted documents): send a registered operation's sha256 as extensions.persistedQuery.sha256Hash",
+                { extensions: { http: { status: ERRORS.TRUSTED_DOCUMENT_REQUIRED.httpStatus } } },
+              );
             },
           };
         },

@@ -5,7 +5,7 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginSchemaReportin
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/resolverMap.js";
 import { GraphQLError, type DocumentNode, type FormattedExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
-import { isClientSafe, ErrorCode, ERRORS } from "./errors.ts";
+import { isClientSafe, ERRORS } from "./errors.ts";
 import type { Identity } from "./identity.ts";
 import { handleGraphQLRequest, replayGuardUnavailable, routerSignatureRequired, sendError, sendJson } from "./http.ts";
 import { acceptRouterRequest, createMemoryReplayGuard, type ReplayGuard } from "./replayGuard.ts";
@@ -111,7 +111,7 @@ export interface Subgraph<TContext extends RequestContextBase> {
 function createFormatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
-    if (isClientSafe(code) && code !== ErrorCode.InternalServerError) return formatted;
+    if (isClientSafe(code) && code !== ERRORS.INTERNAL_SERVER_ERROR.code) return formatted;
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
     if (isOverloadError(original)) {
       // Busy, not broken: a client may retry (useRetryAfter turns a refused request into 503 + Retry-After).
@@ -120,7 +120,7 @@ function createFormatError(logger: Logger) {
         message: "The service is overloaded; try again shortly",
         ...(formatted.path ? { path: formatted.path } : {}),
         ...(formatted.locations ? { locations: formatted.locations } : {}),
-        extensions: { code: ErrorCode.ServiceOverloaded, retryAfterSeconds: OVERLOAD_RETRY_AFTER_SECONDS },
+        extensions: { code: ERRORS.SERVICE_OVERLOADED.code, retryAfterSeconds: OVERLOAD_RETRY_AFTER_SECONDS },
       };
     }
     logger.error({ err: original, path: formatted.path }, "unexpected error in resolver");
@@ -128,7 +128,7 @@ function createFormatError(logger: Logger) {
       message: "Internal server error",
       ...(formatted.path ? { path: formatted.path } : {}),
       ...(formatted.locations ? { locations: formatted.locations } : {}),
-      extensions: { code: ErrorCode.InternalServerError },
+      extensions: { code: ERRORS.INTERNAL_SERVER_ERROR.code },
     };
   };
 }
@@ -229,7 +229,7 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
             },
             (error: unknown) => {
               logger.error({ err: error }, "metrics collection failed");
-              sendError(res, 500, ErrorCode.InternalServerError, "metrics collection failed");
+              sendError(res, 500, ERRORS.INTERNAL_SERVER_ERROR.code, "metrics collection failed");
             },
           );
           return;
@@ -259,7 +259,7 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
           context: async ({ req: request, identity, requestId }) => contextFor(identity, requestId, clientIps.get(request), signal),
         }).catch((error: unknown) => {
           logger.error({ err: error }, "request failed");
-          if (!res.headersSent) sendError(res, 500, ErrorCode.InternalServerError, "Internal server error");
+          if (!res.headersSent) sendError(res, 500, ERRORS.INTERNAL_SERVER_ERROR.code, "Internal server error");
           else res.destroy();
         }));
       });

@@ -27,7 +27,7 @@ export function decodeCursor<T extends z.ZodType>(schema: T, cursor: string, arg
     if (findUnsafeStrings(value, argument).length > 0) throw new Error("unsafe string in cursor");
     return schema.parse(value);
   } catch {
-    throw ERRORS.BAD_USER_INPUT.err(`${argument} is not a valid cursor`, { issues: [{ field: argument, message: "not a valid cursor" }] });
+    throw ERRORS.BAD_USER_INPUT.err(`${argument} is not a valid cursor`, { extensions: { issues: [{ field: argument, message: "not a valid cursor" }] } });
   }
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
 import { IdentityHeader, type Identity } from "./identity.ts";
-import { ERRORS } from "./errors.ts";
+import { ERRORS, type ErrorCode } from "./errors.ts";
 
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -10,7 +10,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);
@@ -23,7 +23,7 @@ export async function readBodyBytes(req: IncomingMessage, limit = MAX_BODY_BYTES
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new HttpError(413, "PAYLOAD_TOO_LARGE", `Request body exceeds ${limit} bytes`);
+    if (size > limit) throw new HttpError(ERRORS.PAYLOAD_TOO_LARGE.httpStatus, ERRORS.PAYLOAD_TOO_LARGE.code, `Request body exceeds ${limit} bytes`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
@@ -116,7 +116,7 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
       try {
         body = JSON.parse(raw);
       } catch {
-        throw new HttpError(400, "BAD_REQUEST", "Request body is not valid JSON");
+        throw new HttpError(ERRORS.BAD_REQUEST.httpStatus, ERRORS.BAD_REQUEST.code, "Request body is not valid JSON");
       }
     }
     const response = await options.apollo.executeHTTPGraphQLRequest({

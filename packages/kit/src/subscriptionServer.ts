@@ -17,7 +17,7 @@ import {
 } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
-import { ErrorCode } from "./errors.ts";
+import { ERRORS } from "./errors.ts";
 import { MAX_BODY_BYTES, saneRequestId } from "./http.ts";
 import { WEBSOCKET_METHOD, type Identity } from "./identity.ts";
 import type { Logger } from "./logger.ts";
@@ -165,7 +165,7 @@ export function createSubscriptionServer<TContext>(options: SubscriptionServerOp
       // and every other subscription on it.
       onSubscribe(ctx, id, payload) {
         const caller = callers.get(ctx);
-        if (!caller) return [new GraphQLError("The connection is not authenticated", { extensions: { code: ErrorCode.Unauthenticated } })];
+        if (!caller) return [new GraphQLError("The connection is not authenticated", { extensions: { code: ERRORS.UNAUTHENTICATED.code } })];
         let document: DocumentNode;
         try {
           document = parse(payload.query);
@@ -178,7 +178,7 @@ export function createSubscriptionServer<TContext>(options: SubscriptionServerOp
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError("Unable to identify the operation to run", { extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })];
         const variables = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
-        if (variables.errors) return variables.errors.map((error) => withCode(error, ErrorCode.BadUserInput));
+        if (variables.errors) return variables.errors.map((error) => withCode(error, ERRORS.BAD_USER_INPUT.code));
         const contextValue = options.context(caller.identity, caller.requestId) as object;
         freshContexts.set(contextValue, () => options.context(caller.identity, caller.requestId));
         log.debug({ requestId: caller.requestId, operationId: id, operationName: operation.name?.value }, "operation started");

@@ -80,7 +80,7 @@ export async function eventIterator<T>(listen: StartListening<T>, { maxQueue = D
     }
     // Dropped rather than drained: a subscriber this far behind should hear at once that it lost events.
     queue.length = 0;
-    fail(ERRORS.SUBSCRIPTION_OVERFLOW.err(`The subscriber fell more than ${maxQueue} events behind; subscribe again`, { maxQueue }));
+    fail(ERRORS.SUBSCRIPTION_OVERFLOW.err(`The subscriber fell more than ${maxQueue} events behind; subscribe again`, { extensions: { maxQueue } }));
   };
 
   listener = await listen(push, fail);

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
 import type { GraphQLFormattedError } from "graphql";
-import { ERRORS, type CatalogueEntry } from "./errors.ts";
+import { ERRORS, type ErrorDefinition } from "./errors.ts";
 
 /**
  * Seconds a client is told to wait after SERVICE_OVERLOADED from the
@@ -10,7 +10,7 @@ import { ERRORS, type CatalogueEntry } from "./errors.ts";
 export const OVERLOAD_RETRY_AFTER_SECONDS = 1;
 
 /** The codes that mean "not now, later": the first one present decides the status. */
-const RETRYABLE: readonly CatalogueEntry[] = [ERRORS.SERVICE_OVERLOADED, ERRORS.RATE_LIMITED];
+const RETRYABLE: readonly ErrorDefinition[] = [ERRORS.SERVICE_OVERLOADED, ERRORS.RATE_LIMITED];
 
 export interface RetryAnswer {
   status: number;

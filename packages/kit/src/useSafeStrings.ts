@@ -91,7 +91,7 @@ export function findUnsafeDocumentStrings(document: DocumentNode, issues: Unsafe
 /** One BAD_USER_INPUT naming every unsafe string, with HTTP 400 when it refuses a whole request. */
 export function unsafeStringsError(issues: readonly UnsafeStringIssue[]) {
   const summary = issues.map((issue) => `${issue.field}: ${issue.message}`).join("; ");
-  return ERRORS.BAD_USER_INPUT.err(`Invalid input: ${summary}`, { issues, http: { status: ERRORS.BAD_USER_INPUT.httpStatus } });
+  return ERRORS.BAD_USER_INPUT.err(`Invalid input: ${summary}`, { extensions: { issues, http: { status: ERRORS.BAD_USER_INPUT.httpStatus } } });
 }
 
 /** The Apollo Server plugin: runs once the operation is parsed and validated, before execution. */

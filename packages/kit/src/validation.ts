@@ -13,7 +13,7 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.ou
     message: issue.message,
   }));
   const summary = issues.map((i) => `${i.field}: ${i.message}`).join("; ");
-  throw ERRORS.BAD_USER_INPUT.err(`Invalid input: ${summary}`, { issues });
+  throw ERRORS.BAD_USER_INPUT.err(`Invalid input: ${summary}`, { extensions: { issues } });
 }
 
 /** Field validators shared by every subgraph, so the same rule reads the same everywhere. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode, eventIterator, type StartListening } from "../src/index.ts";
+import { ERRORS, eventIterator, type StartListening } from "../src/index.ts";
 
 /** A hand-driven source: the test pushes and fails it, and sees when it is closed. */
 function source<T>() {
@@ -64,7 +64,7 @@ describe("eventIterator", () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect(error).toMatchObject({ extensions: { code: ErrorCode.SubscriptionOverflow, maxQueue: 2 } });
+    expect(error).toMatchObject({ extensions: { code: ERRORS.SUBSCRIPTION_OVERFLOW.code, maxQueue: 2 } });
     expect(await it.next()).toEqual({ done: true, value: undefined });
     await it.return();
     expect(s.closes()).toBe(1);

@@ -5,7 +5,7 @@ import {
   decodeCursor,
   encodeCursor,
   encodeIdentity,
-  ErrorCode,
+  ERRORS,
   findUnsafeStrings,
   gql,
   signRouterRequest,
@@ -46,7 +46,7 @@ describe("unsafeCharacterIn", () => {
   it("makes a cursor holding one undecodable: BAD_USER_INPUT, not a driver error", () => {
     const schema = z.object({ v: z.string() });
     expect(decodeCursor(schema, encodeCursor({ v: "fine" }))).toEqual({ v: "fine" });
-    expect(() => decodeCursor(schema, encodeCursor({ v: `bad${NUL}` }))).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: ErrorCode.BadUserInput }) }));
+    expect(() => decodeCursor(schema, encodeCursor({ v: `bad${NUL}` }))).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: ERRORS.BAD_USER_INPUT.code }) }));
     expect(() => decodeCursor(schema, Buffer.from(`{"v":"\\ud800"}`).toString("base64url"))).toThrow(/not a valid cursor/);
   });
 });
@@ -92,7 +92,7 @@ describe("useSafeStrings in a kit subgraph", () => {
     const before = resolved;
     const result = (await subgraph.execute(query, variables)) as Result;
     expect(result.data).toBeUndefined();
-    expect(result.errors?.map((e) => e.extensions.code)).toEqual([ErrorCode.BadUserInput]);
+    expect(result.errors?.map((e) => e.extensions.code)).toEqual([ERRORS.BAD_USER_INPUT.code]);
     expect(resolved).toBe(before);
     return result;
   }
@@ -125,7 +125,7 @@ describe("useSafeStrings in a kit subgraph", () => {
     const response = await fetch(running.url, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body });
     expect(response.status).toBe(400);
     const result = (await response.json()) as Result;
-    expect(result.errors?.[0]?.extensions).toMatchObject({ code: ErrorCode.BadUserInput, issues: [{ field: "$f.search" }] });
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: ERRORS.BAD_USER_INPUT.code, issues: [{ field: "$f.search" }] });
     // The status travels in extensions.http inside the server; it never reaches the client.
     expect(result.errors?.[0]?.extensions).not.toHaveProperty("http");
   });

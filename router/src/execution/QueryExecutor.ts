@@ -2,7 +2,7 @@ import type { GatewayExecutionResult, GatewayExecutor, GatewayInterface } from "
 import { encodeIdentity, signRouterRequest, type Logger } from "@store/kit";
 import { GraphQLError, type DocumentNode } from "../graphql.ts";
 import type { RouterContext } from "../context.ts";
-import { ROUTER_ERRORS, RouterErrorCode } from "../errors.ts";
+import { ERRORS } from "@store/kit";
 import type { RouterMetrics } from "../metrics.ts";
 import { executePlanNode, type JsonObject, type SubgraphRequest, type SubgraphResponse } from "./executePlanNode.ts";
 import type { AbortWatch } from "./RequestDeadline.ts";
@@ -69,18 +69,18 @@ export class QueryExecutor {
   /** Sends one operation to a subgraph, through its pooled client; `shareAs` as in SubgraphClient.send. */
   fetch(urls: ReadonlyMap<string, string>, serviceName: string, request: SubgraphRequest, sign: SignRequest, shareAs?: string, signal?: AbortWatch): Promise<SubgraphResponse> {
     const url = urls.get(serviceName);
-    if (!url) return Promise.resolve({ errors: [{ message: `The supergraph has no routing URL for subgraph ${serviceName}`, extensions: { code: ROUTER_ERRORS.QUERY_PLANNING_FAILED.code } }] });
+    if (!url) return Promise.resolve({ errors: [{ message: `The supergraph has no routing URL for subgraph ${serviceName}`, extensions: { code: ERRORS.QUERY_PLANNING_FAILED.code } }] });
     return this.client(serviceName, url).send(request, sign, shareAs, signal);
   }
 
   async execute(request: ExecutionRequest): Promise<GatewayExecutionResult> {
     const snapshot = this.options.planner.current();
-    if (!snapshot) return { errors: [ROUTER_ERRORS.SUPERGRAPH_NOT_READY.err("The router has not loaded a supergraph yet")] };
+    if (!snapshot) return { errors: [ERRORS.SUPERGRAPH_NOT_READY.err("The router has not loaded a supergraph yet")] };
     let plan;
     try {
       plan = snapshot.planOperation(request.documentKey, request.document, request.operationName);
     } catch (error) {
-      return { errors: [error instanceof GraphQLError ? error : ROUTER_ERRORS.QUERY_PLANNING_FAILED.err((error as Error).message)] };
+      return { errors: [error instanceof GraphQLError ? error : ERRORS.QUERY_PLANNING_FAILED.err((error as Error).message)] };
     }
 
     const data: JsonObject = {};
@@ -113,8 +113,8 @@ export class QueryExecutor {
     }
     if (request.context.signal?.aborted) {
       // One error for the request, in place of one per fetch it cut short; the data fetched in time stays.
-      const kept = errors.filter((error) => error.extensions.code !== RouterErrorCode.RequestTimeout);
-      return { errors: [...kept, ROUTER_ERRORS.REQUEST_TIMEOUT.err("The request ran past its deadline; the data fetched in time is returned")], data: shaped.data };
+      const kept = errors.filter((error) => error.extensions.code !== ERRORS.REQUEST_TIMEOUT.code);
+      return { errors: [...kept, ERRORS.REQUEST_TIMEOUT.err("The request ran past its deadline; the data fetched in time is returned")], data: shaped.data };
     }
     // As @apollo/gateway: value-completion errors are reported only when every
     // fetch succeeded (a failed fetch already explains the missing fields), and

@@ -2,7 +2,7 @@ import { Pool } from "undici";
 import { createBoundedCache } from "./createBoundedCache.ts";
 import { RequestDeadline, type AbortWatch } from "./RequestDeadline.ts";
 import type { Logger } from "@store/kit";
-import { RouterErrorCode } from "../errors.ts";
+import { ERRORS } from "@store/kit";
 import type { RouterMetrics } from "../metrics.ts";
 import type { SubgraphRequest, SubgraphResponse } from "./executePlanNode.ts";
 
@@ -138,7 +138,7 @@ export class SubgraphClient {
       logger.warn({ subgraph: name, err: error }, "subgraph fetch failed");
       return {
         error: timedOut
-          ? { errors: [{ message: `Subgraph ${name} did not answer within ${timeoutMs} ms`, extensions: { code: RouterErrorCode.SubgraphTimeout } }] }
+          ? { errors: [{ message: `Subgraph ${name} did not answer within ${timeoutMs} ms`, extensions: { code: ERRORS.SUBGRAPH_TIMEOUT.code } }] }
           : unavailable(`Subgraph ${name} is unavailable`),
       };
     } finally {
@@ -170,7 +170,7 @@ function requestBody(request: SubgraphRequest): string {
 
 /** The answer for a fetch its request no longer waits for (the deadline passed, or the client went away). */
 function aborted(name: string): SubgraphResponse {
-  return { errors: [{ message: `The request's deadline passed before subgraph ${name} answered`, extensions: { code: RouterErrorCode.RequestTimeout } }] };
+  return { errors: [{ message: `The request's deadline passed before subgraph ${name} answered`, extensions: { code: ERRORS.REQUEST_TIMEOUT.code } }] };
 }
 
 /** `exchange`, or the aborted answer as soon as `signal` fires, whichever comes first. */
@@ -187,7 +187,7 @@ function untilAborted(exchange: Promise<Exchange>, signal: AbortWatch, name: str
 }
 
 function unavailable(message: string): SubgraphResponse {
-  return { errors: [{ message, extensions: { code: RouterErrorCode.SubgraphUnavailable } }] };
+  return { errors: [{ message, extensions: { code: ERRORS.SUBGRAPH_UNAVAILABLE.code } }] };
 }
 
 /** A GraphQL response (`data` and/or `errors`), or undefined for anything else (an HTML error page, a proxy's 502). */

@@ -2,7 +2,7 @@ import { operationFromDocument, Supergraph, type Operation, type Schema } from "
 import { QueryPlanner, type FetchNode, type PlanNode } from "@apollo/query-planner";
 import { getVariableValues, GraphQLError, Kind, parse, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from "../graphql.ts";
 import type { Logger } from "@store/kit";
-import { ROUTER_ERRORS } from "../errors.ts";
+import { ERRORS } from "@store/kit";
 import { compileShaper, type ResponseShaper } from "./shapeResponse.ts";
 import { BYTES_PER_DOCUMENT_CHAR, createBoundedCache } from "./createBoundedCache.ts";
 import type { OperationLimits } from "../limits/operationLimits.ts";
@@ -140,7 +140,7 @@ function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<s
     } catch (error) {
       if (error instanceof GraphQLError && error.extensions.code) throw error;
       logger.warn({ err: error, operationName }, "operation could not be planned");
-      throw ROUTER_ERRORS.QUERY_PLANNING_FAILED.err(`The operation could not be planned: ${(error as Error).message}`);
+      throw ERRORS.QUERY_PLANNING_FAILED.err(`The operation could not be planned: ${(error as Error).message}`);
     }
   };
 
@@ -163,7 +163,7 @@ function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<s
     validate(query, document) {
       let errors = validated.get(query);
       if (errors === undefined) {
-        errors = validate(snapshot.apiSchema, document).map((error) => ROUTER_ERRORS.GRAPHQL_VALIDATION_FAILED.err(error.message, { locatedAs: error }));
+        errors = validate(snapshot.apiSchema, document).map((error) => ERRORS.GRAPHQL_VALIDATION_FAILED.err(error.message, { locatedAs: error }));
         validated.set(query, errors);
       }
       return errors;
@@ -186,7 +186,7 @@ function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<s
       const cached = subscriptions.get(key);
       if (cached) return cached;
       const { operation, node } = buildPlan(document, operationName);
-      if (node?.kind !== "Subscription") throw ROUTER_ERRORS.QUERY_PLANNING_FAILED.err("The operation is not a subscription");
+      if (node?.kind !== "Subscription") throw ERRORS.QUERY_PLANNING_FAILED.err("The operation is not a subscription");
       const planned: PlannedSubscription = { supergraph: snapshot, document, operationName, operation, primary: node.primary, rest: node.rest };
       subscriptions.set(key, planned);
       return planned;
@@ -196,7 +196,7 @@ function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<s
       const cached = operations.get(key);
       if (cached) return cached;
       const { operation, node } = buildPlan(document, operationName);
-      if (node?.kind === "Subscription") throw ROUTER_ERRORS.OPERATION_NOT_SUPPORTED.err("Subscriptions are served over WebSocket (graphql-transport-ws) on this endpoint, not over HTTP");
+      if (node?.kind === "Subscription") throw ERRORS.OPERATION_NOT_SUPPORTED.err("Subscriptions are served over WebSocket (graphql-transport-ws) on this endpoint, not over HTTP");
       const planned: PlannedOperation = { supergraph: snapshot, operation, node, shaper: compileShaper(snapshot.apiSchema, document, operationName) };
       operations.set(key, planned);
       return planned;
@@ -209,11 +209,11 @@ function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<s
 function parseFailure(error: unknown, query: string, limits: OperationLimits): GraphQLError {
   if (error instanceof GraphQLError) {
     if (/Document contains more tha[nt] \d+ tokens/.test(error.message)) return limits.tooManyTokens(query);
-    return ROUTER_ERRORS.GRAPHQL_PARSE_FAILED.err(error.message, { locatedAs: error });
+    return ERRORS.GRAPHQL_PARSE_FAILED.err(error.message, { locatedAs: error });
   }
   // graphql-js parses by recursive descent: thousands of nested selections or
   // lists overflow the stack (RangeError). Never shown as it is.
-  return ROUTER_ERRORS.GRAPHQL_PARSE_FAILED.err(error instanceof RangeError ? "Syntax Error: the document is nested too deeply to parse" : "Syntax Error: the document could not be parsed");
+  return ERRORS.GRAPHQL_PARSE_FAILED.err(error instanceof RangeError ? "Syntax Error: the document is nested too deeply to parse" : "Syntax Error: the document could not be parsed");
 }
 
 /**
@@ -225,13 +225,13 @@ export function selectOperation(document: DocumentNode, operationName: string | 
   for (const definition of document.definitions) if (definition.kind === Kind.OPERATION_DEFINITION) operations.push(definition);
   if (operationName === undefined) {
     if (operations.length === 1) return operations[0]!;
-    return ROUTER_ERRORS.OPERATION_RESOLUTION_FAILURE.err(operations.length === 0 ? "The document contains no operation to run" : "Must provide operation name if query contains multiple operations");
+    return ERRORS.OPERATION_RESOLUTION_FAILURE.err(operations.length === 0 ? "The document contains no operation to run" : "Must provide operation name if query contains multiple operations");
   }
   const named = operations.filter((operation) => operation.name?.value === operationName);
   if (named.length === 1) return named[0]!;
-  if (named.length > 1) return ROUTER_ERRORS.OPERATION_RESOLUTION_FAILURE.err(`The document contains several operations named "${operationName}"`);
+  if (named.length > 1) return ERRORS.OPERATION_RESOLUTION_FAILURE.err(`The document contains several operations named "${operationName}"`);
   const fragment = document.definitions.some((definition) => definition.kind === Kind.FRAGMENT_DEFINITION && definition.name.value === operationName);
-  return ROUTER_ERRORS.OPERATION_RESOLUTION_FAILURE.err(fragment ? `"${operationName}" is a fragment, not an operation` : `Unknown operation named "${operationName}"`);
+  return ERRORS.OPERATION_RESOLUTION_FAILURE.err(fragment ? `"${operationName}" is a fragment, not an operation` : `Unknown operation named "${operationName}"`);
 }
 
 /** Variable values checked against the operation's definitions (BAD_USER_INPUT naming the variable), or undefined when they fit. */
@@ -242,9 +242,9 @@ export function coerceVariables(schema: GraphQLSchema, operation: OperationDefin
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables as Record<string, unknown>, { maxErrors: 10 });
     if (!coerced.errors) return undefined;
     // graphql-js's messages name the variable ('Variable "$first" got invalid value …').
-    return coerced.errors.map((error) => ROUTER_ERRORS.BAD_USER_INPUT.err(error.message, { locatedAs: error }));
+    return coerced.errors.map((error) => ERRORS.BAD_USER_INPUT.err(error.message, { locatedAs: error }));
   } catch (error) {
-    if (error instanceof RangeError) return [ROUTER_ERRORS.BAD_USER_INPUT.err("Variable values are nested too deeply")];
+    if (error instanceof RangeError) return [ERRORS.BAD_USER_INPUT.err("Variable values are nested too deeply")];
     throw error;
   }
 }

@@ -2,7 +2,7 @@ import type { VariableDefinitions } from "@apollo/federation-internals";
 import { evaluateCondition, getResponseName, type FetchDataRewrite, type FetchNode, type PlanNode, type QueryPlanSelectionNode } from "@apollo/query-planner";
 import { GraphQLError, isAbstractType, isInterfaceType, isObjectType, type GraphQLFormattedError, type GraphQLSchema } from "../graphql.ts";
 import type { Logger } from "@store/kit";
-import { ROUTER_ERRORS, RouterErrorCode } from "../errors.ts";
+import { ERRORS } from "@store/kit";
 
 export type JsonObject = Record<string, unknown>;
 export type ResponsePath = readonly (string | number)[];
@@ -63,7 +63,7 @@ export async function executePlanNode(ctx: PlanExecutionContext, node: PlanNode,
         await executeFetch(ctx, node, entities);
       } catch (error) {
         ctx.logger.error({ err: error, subgraph: node.serviceName }, "fetch failed in the router");
-        ctx.errors.push(ROUTER_ERRORS.INTERNAL_SERVER_ERROR.err("Internal server error", { extensions: { serviceName: node.serviceName } }));
+        ctx.errors.push(ERRORS.INTERNAL_SERVER_ERROR.err("Internal server error", { extensions: { serviceName: node.serviceName } }));
       }
       return;
     case "Condition": {
@@ -73,7 +73,7 @@ export async function executePlanNode(ctx: PlanExecutionContext, node: PlanNode,
     }
     case "Defer":
       // The planner emits Defer only with incremental delivery enabled, which this router does not enable.
-      ctx.errors.push(ROUTER_ERRORS.OPERATION_NOT_SUPPORTED.err("@defer is not supported"));
+      ctx.errors.push(ERRORS.OPERATION_NOT_SUPPORTED.err("@defer is not supported"));
       return;
   }
 }
@@ -188,7 +188,7 @@ async function executeFetch(ctx: PlanExecutionContext, fetch: FetchNode, entitie
   }
   if (representations.length === 0) return;
   if (Object.hasOwn(variables, "representations")) {
-    ctx.errors.push(ROUTER_ERRORS.QUERY_PLANNING_FAILED.err('A variable named "representations" collides with the entity fetch', { extensions: { serviceName: fetch.serviceName } }));
+    ctx.errors.push(ERRORS.QUERY_PLANNING_FAILED.err('A variable named "representations" collides with the entity fetch', { extensions: { serviceName: fetch.serviceName } }));
     return;
   }
 
@@ -212,7 +212,7 @@ async function executeFetch(ctx: PlanExecutionContext, fetch: FetchNode, entitie
   if (received === undefined || received === null) return;
   if (!Array.isArray(received) || received.length !== representations.length) {
     ctx.errors.push(
-      ROUTER_ERRORS.DOWNSTREAM_SERVICE_ERROR.err(`Subgraph ${fetch.serviceName} answered ${Array.isArray(received) ? received.length : "no list of"} entities for ${representations.length} representations`, {
+      ERRORS.DOWNSTREAM_SERVICE_ERROR.err(`Subgraph ${fetch.serviceName} answered ${Array.isArray(received) ? received.length : "no list of"} entities for ${representations.length} representations`, {
         extensions: { serviceName: fetch.serviceName },
       }),
     );
@@ -255,7 +255,7 @@ function collectErrors(ctx: PlanExecutionContext, serviceName: string, errors: r
 export function subgraphError(error: GraphQLFormattedError, serviceName: string, path: ResponsePath | undefined): GraphQLError {
   return new GraphQLError(error.message || `Error while fetching subquery from service "${serviceName}"`, {
     ...(path ? { path } : {}),
-    extensions: { ...error.extensions, code: error.extensions?.code ?? RouterErrorCode.DownstreamServiceError, serviceName },
+    extensions: { ...error.extensions, code: error.extensions?.code ?? ERRORS.DOWNSTREAM_SERVICE_ERROR.code, serviceName },
   });
 }
 

@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from "../graphql.ts";
 import type { RouterContext } from "../context.ts";
-import { ROUTER_ERRORS } from "../errors.ts";
+import { ERRORS } from "@store/kit";
 import type { RouterMetrics } from "../metrics.ts";
 import type { QueryExecutor } from "./QueryExecutor.ts";
 import type { JsonObject } from "./executePlanNode.ts";
@@ -91,7 +91,7 @@ export function createFastPath({ executor, planner, metrics, formatError, admit 
       }
       const { document, operation } = prepared;
       if (operation.operation === "subscription") {
-        return refuse(400, [ROUTER_ERRORS.OPERATION_NOT_SUPPORTED.err("Subscriptions are served over WebSocket (graphql-transport-ws) on this endpoint, not over HTTP")]);
+        return refuse(400, [ERRORS.OPERATION_NOT_SUPPORTED.err("Subscriptions are served over WebSocket (graphql-transport-ws) on this endpoint, not over HTTP")]);
       }
       const refused = await admit?.(context, operation.operation);
       if (refused) return refuse(429, [refused], { "retry-after": String(refused.extensions.retryAfterSeconds) });

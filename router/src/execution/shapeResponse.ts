@@ -1,3 +1,4 @@
+import { ERRORS } from "@store/kit";
 import {
   execute,
   getNamedType,
@@ -327,7 +328,7 @@ function describeLast(path: readonly (string | number)[], type: GraphQLOutputTyp
 }
 
 function invalidGraphQL(message: string, path: readonly (string | number)[]): GraphQLError {
-  return new GraphQLError(message, { path: [...path], extensions: { code: "INVALID_GRAPHQL" } });
+  return ERRORS.INVALID_GRAPHQL.err(message, { path: [...path] });
 }
 
 interface Updated {

@@ -1,5 +1,5 @@
 import { Lexer, Source, TokenKind, type DocumentNode, type GraphQLError, type GraphQLSchema, type OperationDefinitionNode } from "../graphql.ts";
-import { ROUTER_ERRORS } from "../errors.ts";
+import { ERRORS } from "@store/kit";
 import { measureOperation, type CostOptions, type OperationMeasures } from "./measureOperation.ts";
 
 /** The limits an operation must stay within; each is checked before anything is planned or fetched. */
@@ -80,7 +80,7 @@ export function createOperationLimits(options: OperationLimitsOptions): Operatio
 }
 
 function exceeded(limit: OperationLimit, maximum: number, measured: number, message: string): GraphQLError {
-  return ROUTER_ERRORS.OPERATION_LIMIT_EXCEEDED.err(message, { extensions: { limit, maximum, measured: Number.isFinite(measured) ? measured : Number.MAX_SAFE_INTEGER } });
+  return ERRORS.OPERATION_LIMIT_EXCEEDED.err(message, { extensions: { limit, maximum, measured: Number.isFinite(measured) ? measured : Number.MAX_SAFE_INTEGER } });
 }
 
 /** Tokens in a document, counted by graphql-js's own lexer (a lexical error ends the count). */

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
 import { BREAK, Kind, type GraphQLError, type ValidationRule } from "../graphql.ts";
-import { ROUTER_ERRORS } from "../errors.ts";
+import { ERRORS } from "@store/kit";
 import type { OperationLimits } from "../limits/operationLimits.ts";
 import { coerceVariables, selectOperation } from "../execution/SupergraphPlanner.ts";
 
@@ -26,11 +26,11 @@ export function useOperationGuard<TContext extends BaseContext>(limits: Operatio
         async didResolveOperation({ document, operation, request, schema }) {
           if (!operation) {
             const picked = selectOperation(document, request.operationName ?? undefined);
-            throw badRequest(picked instanceof Error ? picked : ROUTER_ERRORS.OPERATION_RESOLUTION_FAILURE.err("The operation to run could not be determined"));
+            throw badRequest(picked instanceof Error ? picked : ERRORS.OPERATION_RESOLUTION_FAILURE.err("The operation to run could not be determined"));
           }
           // Over WebSocket, subscriptions never reach Apollo Server.
           if (operation.operation === "subscription") {
-            throw badRequest(ROUTER_ERRORS.OPERATION_NOT_SUPPORTED.err("Subscriptions are served over WebSocket (graphql-transport-ws) on this endpoint, not over HTTP"));
+            throw badRequest(ERRORS.OPERATION_NOT_SUPPORTED.err("Subscriptions are served over WebSocket (graphql-transport-ws) on this endpoint, not over HTTP"));
           }
           const variables = request.variables ?? {};
           const exceeded = limits.check(schema, document, operation, variables);

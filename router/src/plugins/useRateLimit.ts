@@ -24,7 +24,7 @@ import { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { sendJson, type Identity, type Logger } from "@store/kit";
 import type { RouterConfig } from "../config.ts";
-import { ROUTER_ERRORS } from "../errors.ts";
+import { ERRORS } from "@store/kit";
 import type { GraphQLError } from "../graphql.ts";
 
 export type OperationType = "query" | "mutation" | "subscription";
@@ -265,7 +265,7 @@ function prefix64(address: string): string {
  * moves to the response and removes from the error the client sees.
  */
 export function rateLimitedError({ retryAfterSeconds, limit }: RateLimitRejection, { http = false }: { http?: boolean } = {}): GraphQLError {
-  return ROUTER_ERRORS.RATE_LIMITED.err(`Too many requests: retry after ${retryAfterSeconds} s`, {
+  return ERRORS.RATE_LIMITED.err(`Too many requests: retry after ${retryAfterSeconds} s`, {
     extensions: { retryAfterSeconds, limit, ...(http ? { http: { status: 429, headers: new HeaderMap([["retry-after", String(retryAfterSeconds)]]) } } : {}) },
   });
 }

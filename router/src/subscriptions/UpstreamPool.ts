@@ -3,7 +3,7 @@ import { createClient, CloseCode, type Client } from "graphql-ws";
 import type { FormattedExecutionResult, GraphQLError, GraphQLFormattedError } from "../graphql.ts";
 import WebSocket from "ws";
 import { signConnectionParams, type Identity, type Logger } from "@store/kit";
-import { ROUTER_ERRORS } from "../errors.ts";
+import { ERRORS } from "@store/kit";
 import type { RouterMetrics } from "../metrics.ts";
 import { subgraphError, type JsonObject } from "../execution/executePlanNode.ts";
 
@@ -237,13 +237,13 @@ export class UpstreamPool {
     if (isCloseLike(failure)) {
       this.log.warn({ subgraph: serviceName, code: failure.code, reason: failure.reason }, "upstream subscription lost");
       return [
-        ROUTER_ERRORS.SUBSCRIPTION_SOURCE_LOST.err(`The subscription stream from subgraph ${serviceName} was lost (${failure.code}${failure.reason ? `: ${failure.reason}` : ""})`, {
+        ERRORS.SUBSCRIPTION_SOURCE_LOST.err(`The subscription stream from subgraph ${serviceName} was lost (${failure.code}${failure.reason ? `: ${failure.reason}` : ""})`, {
           extensions: { serviceName, closeCode: failure.code },
         }),
       ];
     }
     this.log.warn({ subgraph: serviceName, err: failure }, "upstream subscription unreachable");
-    return [ROUTER_ERRORS.SUBSCRIPTION_SOURCE_LOST.err(`Subgraph ${serviceName} cannot be reached for subscriptions`, { extensions: { serviceName } })];
+    return [ERRORS.SUBSCRIPTION_SOURCE_LOST.err(`Subgraph ${serviceName} cannot be reached for subscriptions`, { extensions: { serviceName } })];
   }
 }
 

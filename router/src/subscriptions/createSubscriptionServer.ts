@@ -14,7 +14,8 @@ import type { Context } from "graphql-ws";
 import { useServer, type Extra } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import { requestIdOf, verifyAccessToken, type Identity, type Logger } from "@store/kit";
-import { ROUTER_ERRORS, RouterCloseCode, RouterErrorCode } from "../errors.ts";
+import { RouterCloseCode } from "../closeCodes.ts";
+import { ERRORS } from "@store/kit";
 import type { RouterMetrics } from "../metrics.ts";
 import type { RouterContext } from "../context.ts";
 import { ClientSubscription, SubscriptionEndedError, type OutgoingQueue } from "./ClientSubscription.ts";
@@ -224,10 +225,10 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
 
   const admit = (connection: ClientConnection): GraphQLError | (() => void) => {
     if (connection.admitted >= maxPerConnection) {
-      return ROUTER_ERRORS.SUBSCRIPTION_LIMIT_EXCEEDED.err(`At most ${maxPerConnection} subscriptions per connection`, { extensions: { scope: "connection", limit: maxPerConnection } });
+      return ERRORS.SUBSCRIPTION_LIMIT_EXCEEDED.err(`At most ${maxPerConnection} subscriptions per connection`, { extensions: { scope: "connection", limit: maxPerConnection } });
     }
     if (admitted >= maxPerRouter) {
-      return ROUTER_ERRORS.SUBSCRIPTION_LIMIT_EXCEEDED.err("The router is at its subscription limit; try again later", { extensions: { scope: "router", limit: maxPerRouter } });
+      return ERRORS.SUBSCRIPTION_LIMIT_EXCEEDED.err("The router is at its subscription limit; try again later", { extensions: { scope: "router", limit: maxPerRouter } });
     }
     connection.admitted += 1;
     admitted += 1;
@@ -277,10 +278,10 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     try {
       plan = supergraph.plan(query, document, operationName);
     } catch (error) {
-      return [error instanceof GraphQLError ? error : ROUTER_ERRORS.QUERY_PLANNING_FAILED.err("The operation could not be planned")];
+      return [error instanceof GraphQLError ? error : ERRORS.QUERY_PLANNING_FAILED.err("The operation could not be planned")];
     }
     const url = supergraph.subgraphUrls.get(plan.primary.serviceName);
-    if (!url) return [ROUTER_ERRORS.QUERY_PLANNING_FAILED.err(`The supergraph has no routing URL for subgraph ${plan.primary.serviceName}`)];
+    if (!url) return [ERRORS.QUERY_PLANNING_FAILED.err(`The supergraph has no routing URL for subgraph ${plan.primary.serviceName}`)];
     const release = admit(connection);
     if (release instanceof GraphQLError) return [release];
 
@@ -291,7 +292,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     for (const name of plan.primary.variableUsages ?? []) if (variables[name] !== undefined) primaryVariables[name] = variables[name];
     const fetch = (serviceName: string, request: SubgraphRequest): Promise<SubgraphResponse> => {
       const target = plan.supergraph.subgraphUrls.get(serviceName);
-      if (!target) return Promise.resolve({ errors: [{ message: `No routing URL for subgraph ${serviceName}`, extensions: { code: RouterErrorCode.InternalServerError } }] });
+      if (!target) return Promise.resolve({ errors: [{ message: `No routing URL for subgraph ${serviceName}`, extensions: { code: ERRORS.INTERNAL_SERVER_ERROR.code } }] });
       return options.fetchSubgraph(serviceName, target, request, context);
     };
 
@@ -309,7 +310,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
             } catch (error) {
               connection.log.error({ err: error }, "subscription event failed in the router");
               metrics.subscriptionEvents.inc({ outcome: "error" });
-              return { data: null, errors: [ROUTER_ERRORS.INTERNAL_SERVER_ERROR.err("Internal server error")] };
+              return { data: null, errors: [ERRORS.INTERNAL_SERVER_ERROR.err("Internal server error")] };
             }
           },
           onEnd: () => {
@@ -350,10 +351,10 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       // interleave with another Subscribe message on the same socket.
       async onSubscribe(ctx, _id, payload) {
         const connection = ctx.extra.connection;
-        if (!connection) return [new GraphQLError("The connection is not acknowledged", { extensions: { code: RouterErrorCode.InternalServerError } })];
+        if (!connection) return [new GraphQLError("The connection is not acknowledged", { extensions: { code: ERRORS.INTERNAL_SERVER_ERROR.code } })];
         try {
           const supergraph = planner.current();
-          if (!supergraph) return [ROUTER_ERRORS.SUPERGRAPH_NOT_READY.err("The router has not loaded a supergraph yet")];
+          if (!supergraph) return [ERRORS.SUPERGRAPH_NOT_READY.err("The router has not loaded a supergraph yet")];
           const operationName = payload.operationName ?? undefined;
           const variables = (payload.variables ?? {}) as JsonObject;
           // The same checks, limits and error codes as over HTTP.
@@ -376,7 +377,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         } catch (error) {
           // A throw here would close the socket and every other subscription on it.
           connection.log.error({ err: error }, "subscribe failed in the router");
-          return [ROUTER_ERRORS.INTERNAL_SERVER_ERROR.err("Internal server error")];
+          return [ERRORS.INTERNAL_SERVER_ERROR.err("Internal server error")];
         }
       },
       subscribe: (args) => (args.contextValue as Extract<PreparedOperation, { kind: "subscription" }>).start(),
@@ -403,7 +404,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
             return error.toJSON();
           }
           (ctx.extra.connection?.log ?? log).error({ err: error.originalError ?? error }, "unexpected subscription error");
-          return { message: "Internal server error", extensions: { code: RouterErrorCode.InternalServerError } };
+          return { message: "Internal server error", extensions: { code: ERRORS.INTERNAL_SERVER_ERROR.code } };
         });
       },
       onClose(ctx) {
@@ -457,5 +458,5 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
 
 function countError(metrics: RouterMetrics, error: GraphQLFormattedError): void {
   const subgraph = typeof error.extensions?.serviceName === "string" ? error.extensions.serviceName : "";
-  metrics.errors.inc({ code: String(error.extensions?.code ?? RouterErrorCode.InternalServerError), subgraph });
+  metrics.errors.inc({ code: String(error.extensions?.code ?? ERRORS.INTERNAL_SERVER_ERROR.code), subgraph });
 }

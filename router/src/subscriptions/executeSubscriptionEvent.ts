@@ -1,6 +1,6 @@
 import { execute, type ExecutionResult, type FormattedExecutionResult, type GraphQLError, type GraphQLFieldResolver } from "../graphql.ts";
 import type { Logger } from "@store/kit";
-import { ROUTER_ERRORS } from "../errors.ts";
+import { ERRORS } from "@store/kit";
 import { applyRewrites, executePlanNode, isObject, subgraphError, type JsonObject, type SubgraphRequest, type SubgraphResponse } from "../execution/executePlanNode.ts";
 import type { PlannedSubscription } from "../execution/SupergraphPlanner.ts";
 
@@ -25,7 +25,7 @@ export async function executeSubscriptionEvent(options: SubscriptionEventOptions
   // An event without data is the subgraph refusing or failing the operation
   // (e.g. FORBIDDEN at subscribe time): nothing to resolve, pass its errors on.
   if (!isObject(event.data)) {
-    const errors = upstreamErrors.length > 0 ? upstreamErrors : [ROUTER_ERRORS.DOWNSTREAM_SERVICE_ERROR.err(`Subgraph ${owner} sent an event without data`, { extensions: { serviceName: owner } })];
+    const errors = upstreamErrors.length > 0 ? upstreamErrors : [ERRORS.DOWNSTREAM_SERVICE_ERROR.err(`Subgraph ${owner} sent an event without data`, { extensions: { serviceName: owner } })];
     return event.data === null ? { data: null, errors } : { errors };
   }
 

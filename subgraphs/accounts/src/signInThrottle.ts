@@ -172,7 +172,7 @@ export function createSignInThrottle(options: SignInThrottleOptions = {}): SignI
       const waitMs = Math.max(...waits);
       if (waitMs > 0) {
         const retryAfterSeconds = Math.ceil(waitMs / 1000);
-        throw ERRORS.RATE_LIMITED.err(`Too many sign-in attempts; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+        throw ERRORS.RATE_LIMITED.err(`Too many sign-in attempts; try again in ${retryAfterSeconds} s`, { extensions: { retryAfterSeconds } });
       }
       await Promise.all([count(account, accountKey), addressKey === undefined ? undefined : count(address, addressKey)]);
       return {

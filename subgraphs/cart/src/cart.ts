@@ -10,7 +10,7 @@ export const DEFAULT_CURRENCY = "USD";
 
 export type Tx = Prisma.TransactionClient;
 
-const lineNotFound = (lineId: string) => ERRORS.NOT_FOUND.err(`Cart line ${lineId} does not exist`, { field: "lineId" });
+const lineNotFound = (lineId: string) => ERRORS.NOT_FOUND.err(`Cart line ${lineId} does not exist`, { extensions: { field: "lineId" } });
 
 /**
  * Every write below starts by updating the cart row: besides bumping updatedAt,
@@ -35,7 +35,7 @@ function lockOrCreateCartOf(tx: Tx, userId: string): Promise<Cart> {
  */
 export async function addToCart(prisma: CartPrisma, userId: string, productId: string, quantity: number): Promise<Cart> {
   const product = await prisma.productSnapshot.findUnique({ where: { productId } });
-  if (!product) throw ERRORS.NOT_FOUND.err(`Product ${productId} does not exist`, { field: "productId" });
+  if (!product) throw ERRORS.NOT_FOUND.err(`Product ${productId} does not exist`, { extensions: { field: "productId" } });
   return prisma.$transaction(async (tx) => {
     const cart = await lockOrCreateCartOf(tx, userId);
     const lines = await tx.cartLine.findMany({ where: { cartId: cart.id }, select: { productId: true, quantity: true } });
@@ -47,9 +47,9 @@ export async function addToCart(prisma: CartPrisma, userId: string, productId: s
         select: { currency: true },
       });
       if (mismatch) {
-        throw ERRORS.BAD_USER_INPUT.err(`Your cart is priced in ${mismatch.currency}; ${product.name} is priced in ${product.currency}`, {
+        throw ERRORS.BAD_USER_INPUT.err(`Your cart is priced in ${mismatch.currency}; ${product.name} is priced in ${product.currency}`, { extensions: {
           field: "productId",
-        });
+        } });
       }
     }
     const existing = lines.find((line) => line.productId === productId);
@@ -65,7 +65,7 @@ export async function addToCart(prisma: CartPrisma, userId: string, productId: s
     if (count === 0) {
       throw ERRORS.BAD_USER_INPUT.err(
         `A cart line holds at most ${MAX_LINE_QUANTITY} units; this one already has ${existing.quantity}, so at most ${MAX_LINE_QUANTITY - existing.quantity} more fit`,
-        { field: "quantity" },
+        { extensions: { field: "quantity" } },
       );
     }
     return cart;

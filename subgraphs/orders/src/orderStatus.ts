@@ -117,6 +117,6 @@ export async function transitionOrder(tx: OrdersTx, events: OrderEventSink, requ
   const outcome = await attemptTransition(tx, events, request);
   if (outcome.ok) return { order: outcome.order, change: outcome.change };
   const { orderId, to } = request;
-  if (outcome.problem === "NOT_FOUND") throw ERRORS.NOT_FOUND.err(`Order ${orderId} does not exist`, { field: "orderId" });
-  throw ERRORS.INVALID_STATE.err(`Order ${orderId} is ${outcome.status} and cannot become ${to}`, { status: outcome.status, to });
+  if (outcome.problem === "NOT_FOUND") throw ERRORS.NOT_FOUND.err(`Order ${orderId} does not exist`, { extensions: { field: "orderId" } });
+  throw ERRORS.INVALID_STATE.err(`Order ${orderId} is ${outcome.status} and cannot become ${to}`, { extensions: { status: outcome.status, to } });
 }

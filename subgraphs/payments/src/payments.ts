@@ -93,7 +93,7 @@ async function findOrCreatePayment(prisma: PaymentsPrisma, data: z.output<typeof
     }
   }
   if (payment.customerId !== data.customerId || payment.amountCents !== data.amountCents || payment.currency !== data.currency) {
-    throw ERRORS.CONFLICT.err(`Order ${data.orderId} already has a payment for a different customer or amount`, { field: "orderId" });
+    throw ERRORS.CONFLICT.err(`Order ${data.orderId} already has a payment for a different customer or amount`, { extensions: { field: "orderId" } });
   }
   return payment;
 }

@@ -76,7 +76,7 @@ export async function createShipmentForOrder(tx: ShippingTx, input: CreateShipme
     if (count === 0) {
       // The same order paid by two customers means the events are corrupt; shipping to either would be wrong.
       if (shipment.customerId !== customerId) {
-        throw ERRORS.CONFLICT.err(`Order ${orderId} already has a shipment for another customer`, { field: "customerId" });
+        throw ERRORS.CONFLICT.err(`Order ${orderId} already has a shipment for another customer`, { extensions: { field: "customerId" } });
       }
       return shipment;
     }
@@ -124,9 +124,9 @@ export async function advanceShipment(prisma: ShippingPrisma, events: ShipmentEv
   const id = parseInput(fields.id("shipmentId"), shipmentId);
   const advanced = await prisma.$transaction(async (tx) => {
     const current = await tx.shipment.findUnique({ where: { id } });
-    if (!current) throw ERRORS.NOT_FOUND.err(`Shipment ${id} does not exist`, { field: "shipmentId" });
+    if (!current) throw ERRORS.NOT_FOUND.err(`Shipment ${id} does not exist`, { extensions: { field: "shipmentId" } });
     const next = NEXT_STATUS[current.status];
-    if (!next) throw ERRORS.INVALID_STATE.err(`Shipment ${id} is already delivered`, { status: current.status });
+    if (!next) throw ERRORS.INVALID_STATE.err(`Shipment ${id} is already delivered`, { extensions: { status: current.status } });
     // Never earlier than the previous step: another process's clock may run
     // ahead of ours, and the database insists the steps are in order.
     const previous = current.dispatchedAt ?? current.createdAt;
@@ -135,7 +135,7 @@ export async function advanceShipment(prisma: ShippingPrisma, events: ShipmentEv
       where: { id, status: current.status },
       data: next === "DISPATCHED" ? { status: next, dispatchedAt: at } : { status: next, deliveredAt: at },
     });
-    if (count === 0) throw ERRORS.INVALID_STATE.err(`Shipment ${id} was advanced concurrently; reload it and try again`, { status: current.status });
+    if (count === 0) throw ERRORS.INVALID_STATE.err(`Shipment ${id} was advanced concurrently; reload it and try again`, { extensions: { status: current.status } });
     await tx.shipmentEvent.create({ data: { shipmentId: id, status: next, note: shipmentNote(next, current.carrier), at } });
     const shipment = await tx.shipment.findUniqueOrThrow({ where: { id } });
     await events.emit(tx, shipmentStepEvent(shipment, next));

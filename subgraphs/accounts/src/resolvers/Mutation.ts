@@ -69,7 +69,7 @@ export const Mutation: MutationResolvers = {
         return created;
       })
       .catch((error: unknown) => {
-        if (isPrismaError(error, UNIQUE_VIOLATION)) throw ERRORS.CONFLICT.err("An account with this email already exists", { field: "email" });
+        if (isPrismaError(error, UNIQUE_VIOLATION)) throw ERRORS.CONFLICT.err("An account with this email already exists", { extensions: { field: "email" } });
         throw error;
       });
     events.committed();
@@ -108,9 +108,9 @@ export const Mutation: MutationResolvers = {
       if (owner.length === 0) throw accountGone();
       const count = await tx.address.count({ where: { userId } });
       if (count >= MAX_ADDRESSES_PER_USER) {
-        throw ERRORS.BAD_USER_INPUT.err(`You can keep at most ${MAX_ADDRESSES_PER_USER} addresses`, {
+        throw ERRORS.BAD_USER_INPUT.err(`You can keep at most ${MAX_ADDRESSES_PER_USER} addresses`, { extensions: {
           issues: [{ field: "(input)", message: `at most ${MAX_ADDRESSES_PER_USER} addresses per user` }],
-        });
+        } });
       }
       return tx.address.create({ data: { userId, ...data } });
     });

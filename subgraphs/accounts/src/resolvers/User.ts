@@ -6,7 +6,7 @@ import { isUuid } from "./ids.ts";
 /** Email and addresses are personal: only the user themself or an admin may read them. */
 function assertPersonalVisible(user: UserMapper, identity: Identity | null, field: string): void {
   if (user.callerIsOwner || canAccess(identity, user.id)) return;
-  throw ERRORS.FORBIDDEN.err(`Only the user themself or an admin may see ${field}`, { field });
+  throw ERRORS.FORBIDDEN.err(`Only the user themself or an admin may see ${field}`, { extensions: { field } });
 }
 
 export const User: UserResolvers = {

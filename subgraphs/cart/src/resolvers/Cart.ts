@@ -18,9 +18,9 @@ export const Cart: CartResolvers = {
     // addToCart refuses a second currency; only a later currency change of a product can get here.
     const foreign = priced.find(({ snapshot }) => snapshot.currency !== currency);
     if (foreign) {
-      throw ERRORS.INVALID_STATE.err(`Your cart mixes ${currency} and ${foreign.snapshot.currency}; remove ${foreign.snapshot.name} to see a subtotal`, {
+      throw ERRORS.INVALID_STATE.err(`Your cart mixes ${currency} and ${foreign.snapshot.currency}; remove ${foreign.snapshot.name} to see a subtotal`, { extensions: {
         lineId: foreign.line.id,
-      });
+      } });
     }
     return { amount: priced.reduce((sum, { line, snapshot }) => sum + line.quantity * snapshot.priceCents, 0), currency };
   },

@@ -20,7 +20,7 @@ export const Mutation: MutationResolvers = {
     const product = await prisma
       .$transaction(async (tx) => {
         const category = await tx.category.findUnique({ where: { id: data.categoryId } });
-        if (!category) throw ERRORS.NOT_FOUND.err(`Category ${data.categoryId} does not exist`, { field: "categoryId" });
+        if (!category) throw ERRORS.NOT_FOUND.err(`Category ${data.categoryId} does not exist`, { extensions: { field: "categoryId" } });
         const created = await tx.product.create({
           data: {
             sku: data.sku,
@@ -43,7 +43,7 @@ export const Mutation: MutationResolvers = {
         return created;
       })
       .catch((error: unknown) => {
-        if (isPrismaError(error, UNIQUE_VIOLATION)) throw ERRORS.CONFLICT.err(`A product with sku ${data.sku} already exists`, { field: "sku" });
+        if (isPrismaError(error, UNIQUE_VIOLATION)) throw ERRORS.CONFLICT.err(`A product with sku ${data.sku} already exists`, { extensions: { field: "sku" } });
         throw error;
       });
     events.committed();
@@ -59,7 +59,7 @@ export const Mutation: MutationResolvers = {
       // consumer replaying the events sees an unbroken chain of prices.
       const [current] = await tx.$queryRaw<{ priceCents: number; currency: string }[]>`
         SELECT "priceCents", "currency" FROM "Product" WHERE "id" = ${productId}::uuid FOR UPDATE`;
-      if (!current) throw ERRORS.NOT_FOUND.err(`Product ${productId} does not exist`, { field: "productId" });
+      if (!current) throw ERRORS.NOT_FOUND.err(`Product ${productId} does not exist`, { extensions: { field: "productId" } });
       // Setting the price it already has changes nothing, so there is nothing to announce (nor to write).
       if (current.priceCents === price.amount && current.currency === price.currency) {
         return { product: await tx.product.findUniqueOrThrow({ where: { id: productId } }), changed: false };

@@ -1,5 +1,5 @@
 import { createEvent, type EventEnvelope } from "@store/events";
-import { ErrorCode } from "@store/kit";
+import { ERRORS } from "@store/kit";
 import type { InventoryTx } from "../db.ts";
 import type { InventoryHandlerDeps } from "../events.ts";
 import { stockChanged } from "../stockChanged.ts";
@@ -7,7 +7,7 @@ import { reserveStockInTx, type ReserveStockResult } from "../stock.ts";
 
 /** A catalogue-valid order that inventory's own limits refuse (lines, quantity per line): retrying cannot change that. */
 function isBadInput(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { extensions?: { code?: unknown } }).extensions?.code === ErrorCode.BadUserInput;
+  return typeof error === "object" && error !== null && (error as { extensions?: { code?: unknown } }).extensions?.code === ERRORS.BAD_USER_INPUT.code;
 }
 
 /**

@@ -18,7 +18,7 @@ export const Mutation: MutationResolvers = {
         where: { productId },
         data: { onHand: { increment: quantity } },
       });
-      if (!stockItem) throw ERRORS.NOT_FOUND.err(`Inventory has no record of product ${productId}`, { field: "productId" });
+      if (!stockItem) throw ERRORS.NOT_FOUND.err(`Inventory has no record of product ${productId}`, { extensions: { field: "productId" } });
       await tx.stockMovement.create({ data: { productId, delta: quantity, onHandDelta: quantity, reason: "RESTOCK" } });
       // The counters as this transaction left them, so concurrent restocks each report their own step.
       await events.emit(tx, stockChanged(stockItem));

@@ -56,15 +56,15 @@ export const Mutation: MutationResolvers = {
         else missing.push(productId);
       }
       if (missing.length > 0) {
-        throw ERRORS.NOT_FOUND.err(`Product ${missing.join(", ")} does not exist`, { field: "lines", productIds: missing });
+        throw ERRORS.NOT_FOUND.err(`Product ${missing.join(", ")} does not exist`, { extensions: { field: "lines", productIds: missing } });
       }
       const currencies = [...new Set(prices.map((p) => p.currency))];
       const [currency] = currencies;
       if (currency === undefined || currencies.length > 1) {
-        throw ERRORS.BAD_USER_INPUT.err(`An order is paid in one currency; these products are priced in ${currencies.join(", ")}`, { field: "lines" });
+        throw ERRORS.BAD_USER_INPUT.err(`An order is paid in one currency; these products are priced in ${currencies.join(", ")}`, { extensions: { field: "lines" } });
       }
       const totalCents = lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
-      if (totalCents > MAX_TOTAL_CENTS) throw ERRORS.BAD_USER_INPUT.err("The order total is too large; split it into several orders", { field: "lines" });
+      if (totalCents > MAX_TOTAL_CENTS) throw ERRORS.BAD_USER_INPUT.err("The order total is too large; split it into several orders", { extensions: { field: "lines" } });
       // The id is chosen here so the OrderPlaced event can name the order and
       // be the root of its saga: its id becomes the order's correlation id.
       const orderId = randomUUID();
@@ -118,7 +118,7 @@ export const Mutation: MutationResolvers = {
     const { orderId, reason } = parseInput(cancelOrderInput, args);
     const owner = await prisma.order.findUnique({ where: { id: orderId }, select: { customerId: true } });
     // Someone else's order is reported exactly like a missing one.
-    if (!owner || !canAccess(caller, owner.customerId)) throw ERRORS.NOT_FOUND.err(`Order ${orderId} does not exist`, { field: "orderId" });
+    if (!owner || !canAccess(caller, owner.customerId)) throw ERRORS.NOT_FOUND.err(`Order ${orderId} does not exist`, { extensions: { field: "orderId" } });
     const why = reason ?? (caller.userId === owner.customerId ? "cancelled by the customer" : "cancelled by an administrator");
     // transitionOrder writes OrderStatusChanged and OrderCancelled with the change: inventory releases the stock, payments refunds.
     const { order } = await prisma.$transaction((tx) => transitionOrder(tx, events, { orderId, to: OrderStatus.CANCELLED, reason: why }));

@@ -28,7 +28,7 @@ export const Subscription: SubscriptionResolvers = {
       if (!order || !canAccess(caller, order.customerId)) {
         await changes.return();
         // Someone else's order reads exactly like a missing one.
-        throw ERRORS.NOT_FOUND.err(`Order ${orderId} does not exist`, { field: "orderId" });
+        throw ERRORS.NOT_FOUND.err(`Order ${orderId} does not exist`, { extensions: { field: "orderId" } });
       }
       return changes;
     },

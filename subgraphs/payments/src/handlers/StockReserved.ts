@@ -1,5 +1,5 @@
 import type { EventEnvelope, ServiceEvents } from "@store/events";
-import { ErrorCode, type Logger } from "@store/kit";
+import { ERRORS, type Logger } from "@store/kit";
 import type { PaymentsPrisma, PaymentsTx } from "../db.ts";
 import { paymentCaptured, paymentFailed, paymentRefunded } from "../paymentEvents.ts";
 import { chargeOrder, recordRefusedCharge, refundOrderIn, type ChargeOrderInput, type ChargeOrderOptions } from "../payments.ts";
@@ -66,13 +66,13 @@ export async function chargeForStockReserved(event: EventEnvelope<"StockReserved
   } catch (error) {
     const code = codeOf(error);
     // A malformed charge (e.g. a blank token) stays malformed however often it is retried: fail the payment so the order is cancelled.
-    if (code === ErrorCode.BadUserInput) {
+    if (code === ERRORS.BAD_USER_INPUT.code) {
       logger.error({ eventId: event.id, orderId, reason: (error as Error).message }, "charge refused as malformed; payment failed");
       await recordRefusedCharge(prisma, input, "invalid_charge_request");
       return;
     }
     // The order already has a payment with other terms; step 2 sees it and reports it.
-    if (code === ErrorCode.Conflict) return;
+    if (code === ERRORS.CONFLICT.code) return;
     // Processor or database trouble: the bus redelivers, and chargeOrder resumes the PENDING payment.
     throw error;
   }

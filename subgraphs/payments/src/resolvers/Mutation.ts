@@ -11,14 +11,14 @@ export const Mutation: MutationResolvers = {
       case "REFUNDED":
         return outcome.payment;
       case "NO_PAYMENT":
-        throw ERRORS.NOT_FOUND.err(`Order ${orderId} has no payment`, { field: "orderId" });
+        throw ERRORS.NOT_FOUND.err(`Order ${orderId} has no payment`, { extensions: { field: "orderId" } });
       case "ALREADY_REFUNDED":
       case "NOT_REFUNDABLE":
         // The domain function treats a repeat as success; through the API a second refund is a client mistake worth reporting.
-        throw ERRORS.INVALID_STATE.err(`The payment for order ${orderId} is ${outcome.payment.status}; only a captured payment can be refunded`, {
+        throw ERRORS.INVALID_STATE.err(`The payment for order ${orderId} is ${outcome.payment.status}; only a captured payment can be refunded`, { extensions: {
           field: "orderId",
           status: outcome.payment.status,
-        });
+        } });
     }
   },
 };

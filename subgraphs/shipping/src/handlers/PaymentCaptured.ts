@@ -1,5 +1,5 @@
 import type { EventEnvelope } from "@store/events";
-import { ErrorCode, type Logger } from "@store/kit";
+import { ERRORS, type Logger } from "@store/kit";
 import type { ShippingTx } from "../db.ts";
 import { createShipmentForOrder } from "../shipments.ts";
 
@@ -12,7 +12,7 @@ export interface PaymentCapturedDeps {
  * delay the consumer's next event and end in the dead-letter subject, so the
  * event is acknowledged and the reason logged instead.
  */
-const PERMANENT: ReadonlySet<unknown> = new Set([ErrorCode.Conflict, ErrorCode.BadUserInput]);
+const PERMANENT: ReadonlySet<unknown> = new Set([ERRORS.CONFLICT.code, ERRORS.BAD_USER_INPUT.code]);
 
 /** The catalogue code of a domain error (ERRORS.X.err), undefined for anything else. */
 const codeOf = (error: unknown): unknown => (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;

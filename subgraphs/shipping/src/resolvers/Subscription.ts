@@ -35,7 +35,7 @@ export const Subscription: SubscriptionResolvers = {
       if (shipment && !canAccess(caller, shipment.customerId)) {
         await steps.return();
         // NOT_FOUND, as the queries answer for someone else's shipment.
-        throw ERRORS.NOT_FOUND.err(`Order ${orderId} has no shipment`, { field: "orderId" });
+        throw ERRORS.NOT_FOUND.err(`Order ${orderId} has no shipment`, { extensions: { field: "orderId" } });
       }
       return steps;
     },
