@@ -58,22 +58,22 @@ const inRouter = (frame, file) => frame.url.endsWith(`/router/src/${file}`);
 const named = (frame, names) => names.includes(frame.functionName.split(".").at(-1));
 export const EDGE_FEATURES = {
   /** Operation limits, measured per document (kept) and checked per request, and variable coercion. */
-  limits: (frame) => frame.url.includes("/router/src/limits/") || inRouter(frame, "plugins/useOperationGuard.ts") || (frame.functionName === "coerceVariables" && inRouter(frame, "execution/SupergraphPlanner.ts")),
-  /** The per-client rate limiter: the client's key and address (clientAddressOf, clientKeyFor, clientKeyOf), counting. */
-  rateLimit: (frame) => inRouter(frame, "plugins/useRateLimit.ts") || frame.url.includes("/node_modules/rate-limiter-flexible/"),
+  limits: (frame) => frame.url.includes("/router/src/limits/") || inRouter(frame, "plugins/useOperationGuard.ts") || (frame.functionName === "coerceVariables" && inRouter(frame, "planning/prepareRequest.ts")),
+  /** The per-client rate limiter: the client's key and address (clientAddressOf, clientKeyFor, clientKeyOf in edge/clientAddress.ts), counting. */
+  rateLimit: (frame) => inRouter(frame, "plugins/useRateLimit.ts") || inRouter(frame, "edge/clientAddress.ts") || frame.url.includes("/node_modules/rate-limiter-flexible/"),
   /**
    * The request deadline: one RequestDeadline (execution/RequestDeadline.ts,
    * a plain object since 58c8f34; an AbortController before), timer and close
-   * listener per request (createRouter.ts's handler), and a listener on it per
-   * subgraph fetch (SubgraphClient.ts, and undici's, which land in
+   * listener per request (edge/createHttpHandler.ts's handler), and a listener on it per
+   * subgraph fetch (SubgraphFetcher.ts, and undici's, which land in
    * RequestDeadline.ts's addEventListener / removeEventListener).
    */
   deadline: (frame, parent) =>
     inRouter(frame, "execution/RequestDeadline.ts") ||
     // "get signal" created the AbortSignal (lazily, on first read): most of the cost on Node 20, before 58c8f34.
-    (named(frame, ["RequestDeadline", "AbortController", "get signal", "setMaxListeners", "setTimeout", "clearTimeout", "once"]) && parent !== undefined && inRouter(parent, "createRouter.ts")) ||
-    (named(frame, ["untilAborted", "aborted"]) && inRouter(frame, "execution/SubgraphClient.ts")) ||
-    (named(frame, ["addEventListener", "removeEventListener"]) && parent !== undefined && inRouter(parent, "execution/SubgraphClient.ts")),
+    (named(frame, ["RequestDeadline", "AbortController", "get signal", "setMaxListeners", "setTimeout", "clearTimeout", "once"]) && parent !== undefined && inRouter(parent, "edge/createHttpHandler.ts")) ||
+    (named(frame, ["untilAborted", "aborted"]) && inRouter(frame, "execution/SubgraphFetcher.ts")) ||
+    (named(frame, ["addEventListener", "removeEventListener"]) && parent !== undefined && inRouter(parent, "execution/SubgraphFetcher.ts")),
   /** Signing each subgraph fetch (HMAC over the request, SHA-256 of its body): not a limit, shown for scale. */
   signing: (frame) => frame.url.endsWith("/packages/kit/src/identity.ts"),
 };

@@ -1,4 +1,5 @@
 import type { Identity, Logger } from "@store/kit";
+import type { ClientKey } from "./edge/clientAddress.ts";
 import type { RequestDeadline } from "./execution/RequestDeadline.ts";
 
 export interface RouterContext {
@@ -6,7 +7,7 @@ export interface RouterContext {
   requestId: string;
   logger: Logger;
   /** Whose budget the request spends (rate limits): the user, else the client's address. */
-  clientKey?: `user:${string}` | `ip:${string}`;
+  clientKey?: ClientKey;
   /** The client's address as the router sees it (forwarded to subgraphs, signed). */
   clientIp?: string;
   /** Aborted when the request's deadline passes or its client goes away: fetches in flight stop. */

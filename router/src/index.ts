@@ -1,5 +1,5 @@
 export * from "./config.ts";
 export * from "./createRouter.ts";
-export * from "./supergraphSource.ts";
+export * from "./planning/supergraphSource.ts";
 export * from "./closeCodes.ts";
-export type { SubscriptionStats } from "./subscriptions/createSubscriptionServer.ts";
+export type { SubscriptionStats } from "./subscriptions/createSubscriptionEndpoint.ts";

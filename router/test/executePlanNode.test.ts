@@ -4,7 +4,10 @@ import { parse } from "graphql";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "@store/kit";
 import type { GraphQLError } from "../src/graphql.ts";
-import { deepMerge, executePlanNode, flattenAt, type JsonObject, type SubgraphRequest, type SubgraphResponse } from "../src/execution/executePlanNode.ts";
+import { deepMerge } from "../src/execution/deepMerge.ts";
+import { executePlanNode, type SubgraphRequest, type SubgraphResponse } from "../src/execution/executePlanNode.ts";
+import type { JsonObject } from "../src/execution/jsonObject.ts";
+import { flattenAt } from "../src/execution/flattenAt.ts";
 import { composeSupergraph } from "@store/supergraph";
 import { booksSdl, peopleSdl, reviewsSdl } from "./fixtures/bookclub.ts";
 

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, type RunningSubgraph } from "@store/kit";
+import { eventually } from "@store/testing";
 import { composeBookshop, createBooksSubgraph, createReviewsSubgraph } from "./fixtures/bookshop.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -95,11 +96,9 @@ describe.skipIf(!hasStrace && !process.env.CI)("a router process", () => {
     child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     try {
-      const deadline = Date.now() + 90_000;
-      while (!(await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false))) {
-        if (Date.now() > deadline) throw new Error(`router not ready in 90 s: ${stderr.slice(-2000)}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      await eventually(() => fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok), { what: "the router to be ready", timeoutMs: 90_000, intervalMs: 200 }).catch((error: Error) => {
+        throw new Error(`${error.message}: ${stderr.slice(-2000)}`);
+      });
       const response = await fetch(`http://127.0.0.1:${port}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ books { title reviews { stars } } }" }) });
       const body = (await response.json()) as { data?: { books: unknown[] }; errors?: unknown };
       expect(body.errors).toBeUndefined();

@@ -6,8 +6,8 @@ import { getIntrospectionQuery, Kind, parse, type OperationDefinitionNode } from
 import { silentLogger } from "@store/kit";
 import { measureOperation } from "../src/limits/measureOperation.ts";
 import { createOperationLimits, type OperationLimitsOptions } from "../src/limits/operationLimits.ts";
-import { SupergraphPlanner } from "../src/execution/SupergraphPlanner.ts";
-import { compileShaper } from "../src/execution/shapeResponse.ts";
+import { SupergraphPlanner } from "../src/planning/SupergraphPlanner.ts";
+import { compileShaper } from "../src/shaping/compileShaper.ts";
 
 const sdl = readFileSync(fileURLToPath(new URL("../../supergraph.graphql", import.meta.url)), "utf8");
 const api = Supergraph.build(sdl).apiSchema().toGraphQLJSSchema();

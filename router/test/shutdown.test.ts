@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { freePort } from "@store/kit";
+import { eventually } from "@store/testing";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -26,13 +27,7 @@ describe("the router process", () => {
     });
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     try {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const ready = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false);
-        if (ready) break;
-        if (Date.now() > deadline) throw new Error("router not ready in 60 s");
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      await eventually(() => fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok), { what: "the router to be ready", timeoutMs: 60_000, intervalMs: 200 });
       const signalled = Date.now();
       child.kill("SIGTERM");
       const code = await exited;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createClient } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { connectSubgraph, waitFor } from "@store/testing";
+import { connectSubgraph, eventually } from "@store/testing";
 import { ERRORS, IdentityHeader, issueAccessToken, Role, silentLogger, type RunningSubgraph } from "@store/kit";
 import { createRouter, loadRouterConfig, type Router } from "../src/index.ts";
 import { composeBookshop, createBooksSubgraph, createReviewsSubgraph } from "./fixtures/bookshop.ts";
@@ -143,7 +143,7 @@ describe("upstream subscription sockets signed by the router", () => {
     try {
       const events = client.iterate({ query: `subscription { reviewAdded(bookId: "b1") { id } }` });
       void events.next();
-      await waitFor(() => club.subscriptions() === 1, { what: "the router's upstream subscription" });
+      await eventually(() => club.subscriptions() === 1, { what: "the router's upstream subscription", timeoutMs: 20_000 });
       expect(proxy.connections).toHaveLength(1);
       const params = proxy.connections[0]!;
       expect(params[IdentityHeader.Signature]).toMatch(/^v2=/);
@@ -152,7 +152,7 @@ describe("upstream subscription sockets signed by the router", () => {
       expect((await stolen.closed).code).toBe(4403);
       await stolen.dispose();
       // The router's own socket is still the only one, and still serving.
-      await waitFor(() => club.sockets() === 1, { what: "the refused socket to go" });
+      await eventually(() => club.sockets() === 1, { what: "the refused socket to go", timeoutMs: 20_000 });
       expect(club.subscriptions()).toBe(1);
       await events.return?.();
     } finally {

@@ -8,10 +8,13 @@ import type { FormattedExecutionResult } from "graphql";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { issueAccessToken, Role, silentLogger } from "@store/kit";
+import { eventually } from "@store/testing";
 import { createRouter, loadRouterConfig, type Router } from "../src/index.ts";
 import { reviewsSdl, startBookclub, type Bookclub, type ReviewEvent } from "./fixtures/bookclub.ts";
 
 const SIGNING = "router-signing-secret-for-tests-0123456789";
+/** How long a test waits for what it expects: generous, for a machine whose two cores another test run shares. */
+const WAIT_MS = 20_000;
 const JWT = "jwt-secret-for-router-tests-0123456789abcdef";
 
 const REVIEWS = /* GraphQL */ `
@@ -101,7 +104,7 @@ function subscribe(client: Client, query: string, variables: Record<string, unkn
 }
 
 /** The next payload, or a rejection after `ms`. */
-async function nextOf(iterator: AsyncIterator<Payload>, ms = 5_000): Promise<Payload> {
+async function nextOf(iterator: AsyncIterator<Payload>, ms = WAIT_MS): Promise<Payload> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const result = await Promise.race([
@@ -116,7 +119,7 @@ async function nextOf(iterator: AsyncIterator<Payload>, ms = 5_000): Promise<Pay
 }
 
 /** What ends the iterator: the error (graphql-ws Error payload or close event), or "complete". */
-async function endOf(iterator: AsyncIterator<Payload>, ms = 5_000): Promise<unknown> {
+async function endOf(iterator: AsyncIterator<Payload>, ms = WAIT_MS): Promise<unknown> {
   const deadline = Date.now() + ms;
   try {
     for (;;) {
@@ -126,14 +129,6 @@ async function endOf(iterator: AsyncIterator<Payload>, ms = 5_000): Promise<unkn
     }
   } catch (error) {
     return error;
-  }
-}
-
-async function until(check: () => boolean, message: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${message}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
@@ -153,7 +148,7 @@ beforeAll(async () => {
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.dispose()));
   // Refuses leftovers: whatever a test opened on reviews is closed by now.
-  await until(() => club.sockets() === 0 && club.subscriptions() === 0, "the test's upstream sockets and subscriptions are closed");
+  await eventually(() => club.sockets() === 0 && club.subscriptions() === 0, { what: "the test's upstream sockets and subscriptions are closed", timeoutMs: WAIT_MS });
 });
 
 afterAll(async () => {
@@ -167,7 +162,7 @@ describe("federated subscriptions through the router", () => {
   it("carries fields from every subgraph in each payload: aliases, __typename, entity lists at depth, @requires", async () => {
     const { client } = connect(main);
     const events = subscribe(client, REVIEWS, { bookId: "b1" });
-    await until(() => club.subscriptions() === 1, "reviews has the upstream subscription");
+    await eventually(() => club.subscriptions() === 1, { what: "reviews has the upstream subscription", timeoutMs: WAIT_MS });
     club.bookResolutions = 0;
     club.publish(review({ id: "r-first", stars: 4, mentionIds: ["b2", "b1", "b2"], reviewerId: "p3" }));
 
@@ -198,7 +193,7 @@ describe("federated subscriptions through the router", () => {
   it("delivers events in the order they happened", async () => {
     const { client } = connect(main);
     const events = subscribe(client, REVIEWS, { bookId: "b2" });
-    await until(() => club.subscriptions() === 1, "reviews has the upstream subscription");
+    await eventually(() => club.subscriptions() === 1, { what: "reviews has the upstream subscription", timeoutMs: WAIT_MS });
     const sent = Array.from({ length: 30 }, (_, i) => review({ id: `order-${i}`, bookId: "b2", stars: (i % 5) + 1, mentionIds: i % 2 ? ["b1"] : [] }));
     for (const event of sent) club.publish(event);
     const received: string[] = [];
@@ -210,7 +205,7 @@ describe("federated subscriptions through the router", () => {
   it("labels a failed entity fetch with its subgraph and keeps the rest of the payload", async () => {
     const { client } = connect(main);
     const events = subscribe(client, REVIEWS, { bookId: "b1" });
-    await until(() => club.subscriptions() === 1, "reviews has the upstream subscription");
+    await eventually(() => club.subscriptions() === 1, { what: "reviews has the upstream subscription", timeoutMs: WAIT_MS });
     club.publish(review({ reviewerId: "broken", mentionIds: ["b2"] }));
     const payload = await nextOf(events);
     expect(payload.data?.reviewAdded.reviewer).toEqual({ name: null });
@@ -231,7 +226,7 @@ describe("federated subscriptions through the router", () => {
     expect(unparsable).toEqual([expect.objectContaining({ extensions: { code: "GRAPHQL_PARSE_FAILED" } })]);
 
     const events = subscribe(client, REVIEWS, { bookId: "b1" });
-    await until(() => club.subscriptions() === 1, "reviews has the upstream subscription");
+    await eventually(() => club.subscriptions() === 1, { what: "reviews has the upstream subscription", timeoutMs: WAIT_MS });
     club.publish(review({ id: "after-errors" }));
     expect((await nextOf(events)).data?.reviewAdded.id).toBe("after-errors");
     // The lazy client closes its socket itself (1000) when it has no subscription left.
@@ -249,12 +244,13 @@ describe("federated subscriptions through the router", () => {
     const next = join(dir, "next.graphql");
     writeFileSync(next, club.supergraphSdl("http://127.0.0.1:9/graphql", reviewsSdl.replace("myReviewAdded: Review!", "myReviewAdded: Review!\n    reviewRemoved(bookId: ID!): ID!")));
     renameSync(next, reloading.supergraphPath);
-    let end: unknown;
-    for (let i = 0; i < 50; i++) {
-      end = await endOf(subscribe(client, REMOVED, { bookId: "b1" }));
-      if ((end as { extensions?: { code?: string } }[])[0]?.extensions?.code !== "GRAPHQL_VALIDATION_FAILED") break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const end = await eventually(
+      async () => {
+        const refusal = (await endOf(subscribe(client, REMOVED, { bookId: "b1" }))) as { extensions?: { code?: string } }[];
+        return refusal[0]?.extensions?.code === "GRAPHQL_VALIDATION_FAILED" ? undefined : refusal;
+      },
+      { what: "the reloaded supergraph to validate reviewRemoved", timeoutMs: WAIT_MS },
+    );
     // Planned and sent to reviews, whose running instance does not serve the field yet and says so.
     expect(end).toEqual([expect.objectContaining({ message: expect.stringMatching(/reviewRemoved/), extensions: expect.objectContaining({ serviceName: "reviews" }) })]);
   });
@@ -293,7 +289,7 @@ describe("authentication and authorization", () => {
     // `Authorization` (as GraphiQL's Headers pane spells it) is accepted too.
     const reader = connect(main, { Authorization: `Bearer ${await tokenFor("p3")}` });
     const events = subscribe(reader.client, MINE);
-    await until(() => club.subscriptions() === 1, "reviews has the reader's subscription");
+    await eventually(() => club.subscriptions() === 1, { what: "reviews has the reader's subscription", timeoutMs: WAIT_MS });
     expect(club.accepted.at(-1)?.identity).toEqual({ userId: "p3", roles: [Role.Customer] });
     club.publish(review({ id: "mine", bookId: "b2", reviewerId: "p3" }));
     expect((await nextOf(events)).data).toEqual({ myReviewAdded: { id: "mine", book: { title: "Parable of the Sower" }, reviewer: { name: "Ada Reader" } } });
@@ -303,10 +299,10 @@ describe("authentication and authorization", () => {
   it("closes the socket with 4401 when the access token expires", async () => {
     const { client, closes } = connect(main, { authorization: `Bearer ${await tokenFor("p3", 1)}` });
     const events = subscribe(client, MINE);
-    await until(() => club.subscriptions() === 1, "reviews has the subscription");
-    expect(await endOf(events, 4_000)).toMatchObject({ code: 4401, reason: "Access token has expired" });
+    await eventually(() => club.subscriptions() === 1, { what: "reviews has the subscription", timeoutMs: WAIT_MS });
+    expect(await endOf(events)).toMatchObject({ code: 4401, reason: "Access token has expired" });
     expect(closes[0]?.code).toBe(4401);
-    await until(() => club.subscriptions() === 0, "the upstream subscription is gone");
+    await eventually(() => club.subscriptions() === 0, { what: "the upstream subscription is gone", timeoutMs: WAIT_MS });
   });
 });
 
@@ -316,8 +312,8 @@ describe("sharing, limits and teardown", () => {
     const second = connect(main);
     const a = subscribe(first.client, REVIEWS, { bookId: "b2" });
     const b = subscribe(second.client, REVIEWS, { bookId: "b2" });
-    await until(() => main.router.subscriptionStats().subscriptions === 2, "both client subscriptions are running");
-    await until(() => club.subscriptions() === 1, "reviews has the upstream subscription");
+    await eventually(() => main.router.subscriptionStats().subscriptions === 2, { what: "both client subscriptions are running", timeoutMs: WAIT_MS });
+    await eventually(() => club.subscriptions() === 1, { what: "reviews has the upstream subscription", timeoutMs: WAIT_MS });
     expect(club.subscriptions()).toBe(1);
     expect(club.sockets()).toBe(1);
     club.publish(review({ id: "shared", bookId: "b2" }));
@@ -329,20 +325,20 @@ describe("sharing, limits and teardown", () => {
     const c = subscribe(connect(main).client, REVIEWS, { bookId: "b1" });
     const reader = connect(main, { authorization: `Bearer ${await tokenFor("p3")}` });
     const d = subscribe(reader.client, REVIEWS, { bookId: "b2" });
-    await until(() => club.subscriptions() === 3, "three distinct upstream subscriptions");
+    await eventually(() => club.subscriptions() === 3, { what: "three distinct upstream subscriptions", timeoutMs: WAIT_MS });
     expect(club.sockets()).toBe(2);
     expect(main.router.subscriptionStats().upstream).toEqual({ sockets: 2, subscriptions: 3 });
 
     await a.return?.();
-    await until(() => main.router.subscriptionStats().subscriptions === 3, "the first client left");
+    await eventually(() => main.router.subscriptionStats().subscriptions === 3, { what: "the first client left", timeoutMs: WAIT_MS });
     expect(club.subscriptions()).toBe(3);
     await b.return?.();
-    await until(() => club.subscriptions() === 2, "the shared upstream subscription is completed");
+    await eventually(() => club.subscriptions() === 2, { what: "the shared upstream subscription is completed", timeoutMs: WAIT_MS });
     await c.return?.();
-    await until(() => club.sockets() === 1, "the anonymous socket is closed");
+    await eventually(() => club.sockets() === 1, { what: "the anonymous socket is closed", timeoutMs: WAIT_MS });
     // A client that just goes away (no Complete) releases its upstreams too.
     await reader.client.dispose();
-    await until(() => club.sockets() === 0 && club.subscriptions() === 0, "every upstream socket is closed");
+    await eventually(() => club.sockets() === 0 && club.subscriptions() === 0, { what: "every upstream socket is closed", timeoutMs: WAIT_MS });
     expect(main.router.subscriptionStats()).toEqual({ connections: expect.any(Number), subscriptions: 0, upstream: { sockets: 0, subscriptions: 0 } });
     void d;
   });
@@ -352,9 +348,9 @@ describe("sharing, limits and teardown", () => {
       (await main.router.metrics.subgraphFetch.get()).values.filter((v) => v.metricName === "router_subgraph_fetch_duration_seconds_count").reduce((n, v) => n + v.value, 0);
     const before = main.router.subscriptionStats().subscriptions;
     const a = subscribe(connect(main).client, REVIEWS, { bookId: "b1" });
-    await until(() => main.router.subscriptionStats().subscriptions === before + 1, "the first client subscribed");
+    await eventually(() => main.router.subscriptionStats().subscriptions === before + 1, { what: "the first client subscribed", timeoutMs: WAIT_MS });
     // Admitted is not yet live: an event published before reviews has the upstream subscription is nobody's.
-    await until(() => club.subscriptions() === 1, "reviews has the upstream subscription");
+    await eventually(() => club.subscriptions() === 1, { what: "reviews has the upstream subscription", timeoutMs: WAIT_MS });
     let start = await fetches();
     club.publish(review({ id: "alone", bookId: "b1" }));
     expect((await nextOf(a)).data?.reviewAdded.id).toBe("alone");
@@ -363,7 +359,7 @@ describe("sharing, limits and teardown", () => {
 
     const b = subscribe(connect(main).client, REVIEWS, { bookId: "b1" });
     const c = subscribe(connect(main).client, REVIEWS, { bookId: "b1" });
-    await until(() => main.router.subscriptionStats().subscriptions === before + 3, "three clients subscribed");
+    await eventually(() => main.router.subscriptionStats().subscriptions === before + 3, { what: "three clients subscribed", timeoutMs: WAIT_MS });
     start = await fetches();
     club.publish(review({ id: "together", bookId: "b1" }));
     const payloads = await Promise.all([nextOf(a), nextOf(b), nextOf(c)]);
@@ -378,26 +374,26 @@ describe("sharing, limits and teardown", () => {
     const one = connect(limited);
     const a1 = subscribe(one.client, REVIEWS, { bookId: "b1" });
     const a2 = subscribe(one.client, REVIEWS, { bookId: "b2" });
-    await until(() => limited.router.subscriptionStats().subscriptions === 2, "two subscriptions admitted");
+    await eventually(() => limited.router.subscriptionStats().subscriptions === 2, { what: "two subscriptions admitted", timeoutMs: WAIT_MS });
     expect(await endOf(subscribe(one.client, REVIEWS, { bookId: "b1" }))).toEqual([
       expect.objectContaining({ extensions: { code: "SUBSCRIPTION_LIMIT_EXCEEDED", scope: "connection", limit: 2 } }),
     ]);
 
     const two = connect(limited);
     const b1 = subscribe(two.client, REVIEWS, { bookId: "b1" });
-    await until(() => limited.router.subscriptionStats().subscriptions === 3, "three subscriptions admitted");
+    await eventually(() => limited.router.subscriptionStats().subscriptions === 3, { what: "three subscriptions admitted", timeoutMs: WAIT_MS });
     expect(await endOf(subscribe(two.client, REVIEWS, { bookId: "b2" }))).toEqual([expect.objectContaining({ extensions: { code: "SUBSCRIPTION_LIMIT_EXCEEDED", scope: "router", limit: 3 } })]);
 
     // A slot freed is a slot available again.
     await a2.return?.();
-    await until(() => limited.router.subscriptionStats().subscriptions === 2, "a slot is free");
+    await eventually(() => limited.router.subscriptionStats().subscriptions === 2, { what: "a slot is free", timeoutMs: WAIT_MS });
     const b2 = subscribe(two.client, REVIEWS, { bookId: "b2" });
-    await until(() => limited.router.subscriptionStats().subscriptions === 3, "the freed slot is taken");
-    await until(() => club.subscriptions() === 2, "upstreams are b1 and b2");
+    await eventually(() => limited.router.subscriptionStats().subscriptions === 3, { what: "the freed slot is taken", timeoutMs: WAIT_MS });
+    await eventually(() => club.subscriptions() === 2, { what: "upstreams are b1 and b2", timeoutMs: WAIT_MS });
     club.publish(review({ id: "limited", bookId: "b2" }));
     expect((await nextOf(b2)).data?.reviewAdded.id).toBe("limited");
     for (const events of [a1, b1, b2]) await events.return?.();
-    await until(() => club.subscriptions() === 0, "all upstream subscriptions are gone");
+    await eventually(() => club.subscriptions() === 0, { what: "all upstream subscriptions are gone", timeoutMs: WAIT_MS });
   });
 
   it("disconnects a client too slow to read its events, without holding back the others", async () => {
@@ -406,8 +402,8 @@ describe("sharing, limits and teardown", () => {
     const slow = connect(router);
     const fastEvents = subscribe(fast.client, WITH_BODY, { bookId: "b1" });
     const slowEvents = subscribe(slow.client, WITH_BODY, { bookId: "b1" });
-    await until(() => router.router.subscriptionStats().subscriptions === 2, "both subscriptions are running");
-    await until(() => club.subscriptions() === 1, "they share one upstream subscription");
+    await eventually(() => router.router.subscriptionStats().subscriptions === 2, { what: "both subscriptions are running", timeoutMs: WAIT_MS });
+    await eventually(() => club.subscriptions() === 1, { what: "they share one upstream subscription", timeoutMs: WAIT_MS });
 
     // The slow client stops reading: TCP buffers fill, then its queue at the router.
     slow.sockets[0]?.pause();
@@ -426,12 +422,12 @@ describe("sharing, limits and teardown", () => {
 
     // Once it reads again, the slow client finds the close behind the data it missed.
     slow.sockets[0]?.resume();
-    await until(() => slow.closes.length > 0, "the slow client sees its socket closed");
+    await eventually(() => slow.closes.length > 0, { what: "the slow client sees its socket closed", timeoutMs: WAIT_MS });
     expect(slow.closes[0]).toMatchObject({ code: 1013, reason: expect.stringMatching(/^Slow consumer/) });
     expect(await router.router.metrics.registry.getSingleMetricAsString("router_ws_disconnects_total")).toMatch(/reason="slow_consumer"\} 1/);
     void slowEvents;
     await fastEvents.return?.();
-    await until(() => club.subscriptions() === 0, "the upstream subscription is gone");
+    await eventually(() => club.subscriptions() === 0, { what: "the upstream subscription is gone", timeoutMs: WAIT_MS });
   });
 
   it("closes client sockets with 1001 and every upstream socket when the router stops", async () => {
@@ -439,12 +435,12 @@ describe("sharing, limits and teardown", () => {
     const anonymous = connect(router);
     const reader = connect(router, { authorization: `Bearer ${await tokenFor("p3")}` });
     const events = [subscribe(anonymous.client, REVIEWS, { bookId: "b1" }), subscribe(reader.client, MINE)];
-    await until(() => club.sockets() === 2 && club.subscriptions() === 2, "both upstreams are open");
+    await eventually(() => club.sockets() === 2 && club.subscriptions() === 2, { what: "both upstreams are open", timeoutMs: WAIT_MS });
     // Pulled before the close: graphql-ws's iterate() loses an end that arrives before the first next().
     const ends = events.map((iterator) => endOf(iterator));
     await router.router.stop();
     // stop() waited for the router's side of each closing handshake; the fixture's side follows at once.
-    await until(() => club.sockets() === 0 && club.subscriptions() === 0, "upstream sockets and subscriptions are gone", 1_000);
+    await eventually(() => club.sockets() === 0 && club.subscriptions() === 0, { what: "upstream sockets and subscriptions are gone", timeoutMs: WAIT_MS });
     for (const client of [anonymous, reader]) expect(client.closes[0]).toMatchObject({ code: 1001 });
     for (const end of await Promise.all(ends)) expect(end).toMatchObject({ code: 1001 });
   });
@@ -467,40 +463,40 @@ describe("an owning subgraph that goes away", () => {
   it("resumes the client's subscription when the subgraph comes back", async () => {
     const { client } = connect(router);
     const events = subscribe(client, REVIEWS, { bookId: "b1" });
-    await until(() => flaky.subscriptions() === 1, "reviews has the upstream subscription");
+    await eventually(() => flaky.subscriptions() === 1, { what: "reviews has the upstream subscription", timeoutMs: WAIT_MS });
     flaky.publish(review({ id: "before" }));
     expect((await nextOf(events)).data?.reviewAdded.id).toBe("before");
 
     await flaky.stopReviews();
     await flaky.startReviews();
-    await until(() => flaky.subscriptions() === 1, "the router resubscribed", 10_000);
+    await eventually(() => flaky.subscriptions() === 1, { what: "the router resubscribed", timeoutMs: WAIT_MS });
     flaky.publish(review({ id: "after" }));
     expect((await nextOf(events)).data?.reviewAdded.id).toBe("after");
     await events.return?.();
-    await until(() => flaky.sockets() === 0, "the upstream socket is closed");
+    await eventually(() => flaky.sockets() === 0, { what: "the upstream socket is closed", timeoutMs: WAIT_MS });
   });
 
   it("drops an upstream socket that stops answering pings, and resubscribes", async () => {
     const watchful = await startRouter(flaky, { SUBSCRIPTION_UPSTREAM_KEEPALIVE_MS: "100", SUBSCRIPTION_UPSTREAM_RETRY_DELAY_MS: "50" });
     const { client } = connect(watchful);
     const events = subscribe(client, REVIEWS, { bookId: "b1" });
-    await until(() => flaky.subscriptions() === 1, "reviews has the upstream subscription");
+    await eventually(() => flaky.subscriptions() === 1, { what: "reviews has the upstream subscription", timeoutMs: WAIT_MS });
     const thaw = flaky.freezeSockets();
     // The frozen socket's subscription still counts on reviews; the router's new one makes two.
-    await until(() => flaky.subscriptions() === 2, "the router resubscribed on a new socket");
+    await eventually(() => flaky.subscriptions() === 2, { what: "the router resubscribed on a new socket", timeoutMs: WAIT_MS });
     flaky.publish(review({ id: "after-freeze" }));
     expect((await nextOf(events)).data?.reviewAdded.id).toBe("after-freeze");
     thaw();
     await events.return?.();
     await watchful.router.stop();
-    await until(() => flaky.sockets() === 0 && flaky.subscriptions() === 0, "every upstream socket is closed");
+    await eventually(() => flaky.sockets() === 0 && flaky.subscriptions() === 0, { what: "every upstream socket is closed", timeoutMs: WAIT_MS });
   });
 
   it("ends the client's subscription with SUBSCRIPTION_SOURCE_LOST when it does not", async () => {
     const { client, closes } = connect(router);
     const events = subscribe(client, REVIEWS, { bookId: "b2" });
-    await until(() => flaky.subscriptions() === 1, "reviews has the upstream subscription");
-    const end = endOf(events, 10_000);
+    await eventually(() => flaky.subscriptions() === 1, { what: "reviews has the upstream subscription", timeoutMs: WAIT_MS });
+    const end = endOf(events);
     await flaky.stopReviews();
     const error = await end;
     expect(error).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: "SUBSCRIPTION_SOURCE_LOST", serviceName: "reviews" }) })]);
@@ -532,13 +528,13 @@ describe("with the kit's subscription server on the owning subgraph", () => {
 
     const reader = connect(router, { authorization: `Bearer ${await tokenFor("p3")}` });
     const events = subscribe(reader.client, REVIEWS, { bookId: "b2" });
-    await until(() => kitClub.subscriptions() === 1, "reviews has the upstream subscription");
+    await eventually(() => kitClub.subscriptions() === 1, { what: "reviews has the upstream subscription", timeoutMs: WAIT_MS });
     kitClub.publish(review({ id: "via-kit", bookId: "b2", mentionIds: ["b1"], reviewerId: "p3" }));
     const payload = await nextOf(events);
     expect(payload.errors).toBeUndefined();
     expect(payload.data?.reviewAdded).toMatchObject({ id: "via-kit", book: { title: "Parable of the Sower", author: { name: "Octavia E. Butler" } }, mentions: [{ author: { who: "ursula" } }], reviewer: { name: "Ada Reader" } });
     await events.return?.();
-    await until(() => kitClub.sockets() === 0 && kitClub.subscriptions() === 0, "the kit's socket and subscription are closed");
+    await eventually(() => kitClub.sockets() === 0 && kitClub.subscriptions() === 0, { what: "the kit's socket and subscription are closed", timeoutMs: WAIT_MS });
   });
 });
 
@@ -568,10 +564,10 @@ describe("GraphiQL", () => {
     expect(props).toBeDefined();
 
     const events = props!.fetcher({ query: MINE }, { headers: { Authorization: `Bearer ${await tokenFor("p3")}` } });
-    await until(() => club.subscriptions() === 1, "reviews has the GraphiQL subscription");
+    await eventually(() => club.subscriptions() === 1, { what: "reviews has the GraphiQL subscription", timeoutMs: WAIT_MS });
     club.publish(review({ id: "from-graphiql", reviewerId: "p3" }));
     expect((await nextOf(events)).data?.myReviewAdded.id).toBe("from-graphiql");
     await events.return?.();
-    await until(() => club.sockets() === 0, "the upstream socket is closed");
+    await eventually(() => club.sockets() === 0, { what: "the upstream socket is closed", timeoutMs: WAIT_MS });
   });
 });

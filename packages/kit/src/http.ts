@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
 import { IdentityHeader, type Identity } from "./identity.ts";
 import { ERRORS, type ErrorCode } from "./errors.ts";
+import type { Logger } from "./logger.ts";
 
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -149,3 +152,163 @@ export const routerSignatureRequired = (reason: string) =>
 /** The replay guard could not tell whether a signature was used before (its Redis is away): refused, but worth a retry. */
 export const replayGuardUnavailable = () =>
   new HttpError(ERRORS.SERVICE_OVERLOADED.httpStatus, ERRORS.SERVICE_OVERLOADED.code, "The subgraph cannot check router signatures right now; try again");
+
+// What every process (the router, each subgraph) serves beside GraphQL:
+// routes, health, readiness, metrics, CORS, WebSocket upgrades.
+
+/** The request's path, without its query string. */
+export function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? "/";
+  const query = url.indexOf("?");
+  return query === -1 ? url : url.slice(0, query);
+}
+
+/** Answers one request; `path` is the one the route table matched (query string removed). */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, path: string) => void;
+
+/** 404 NOT_FOUND, naming the path. */
+export const notFound: RouteHandler = (_req, res, path) => sendError(res, 404, ERRORS.NOT_FOUND.code, `No route for ${path}`);
+
+/** The paths a GraphQL endpoint answers on, over HTTP and WebSocket alike. */
+export const GRAPHQL_PATHS: readonly string[] = ["/graphql", "/"];
+
+/**
+ * A request listener that answers each request by its path: the handler of
+ * that exact path in `routes` (an undefined entry is no route), else
+ * `fallback` (404 NOT_FOUND).
+ */
+export function routeRequests(routes: Readonly<Record<string, RouteHandler | undefined>>, fallback: RouteHandler = notFound): (req: IncomingMessage, res: ServerResponse) => void {
+  const table = new Map<string, RouteHandler>();
+  for (const [path, handler] of Object.entries(routes)) if (handler) table.set(path, handler);
+  return (req, res) => {
+    const path = pathOf(req);
+    (table.get(path) ?? fallback)(req, res, path);
+  };
+}
+
+/** `/health` (liveness): 200 `{ status: "ok" }` with `body`'s fields, while the process runs. */
+export function healthRoute(body: Readonly<Record<string, unknown>> = {}): RouteHandler {
+  const payload = { status: "ok", ...body };
+  return (_req, res) => sendJson(res, 200, payload);
+}
+
+export interface ReadinessOptions {
+  /** Fields answered beside `status` (a subgraph's name). */
+  body?: Readonly<Record<string, unknown>>;
+  /** Where a check that throws or rejects is logged. */
+  logger?: Pick<Logger, "warn">;
+}
+
+/**
+ * `/ready` (readiness): 200 `{ status: "ready" }` when `check` answers true;
+ * 503 `{ status: "starting" }` when it answers false (not yet), 503
+ * `{ status: "unavailable" }` when it throws or rejects (a dependency is
+ * down; logged).
+ */
+export function readinessRoute(check: () => boolean | Promise<boolean>, { body = {}, logger }: ReadinessOptions = {}): RouteHandler {
+  const answer = (res: ServerResponse, status: "ready" | "starting" | "unavailable") => sendJson(res, status === "ready" ? 200 : 503, { status, ...body });
+  const failed = (res: ServerResponse, error: unknown) => {
+    logger?.warn({ err: error }, "readiness check failed");
+    answer(res, "unavailable");
+  };
+  return (_req, res) => {
+    let ready: boolean | Promise<boolean>;
+    try {
+      ready = check();
+    } catch (error) {
+      return failed(res, error);
+    }
+    if (typeof ready === "boolean") return answer(res, ready ? "ready" : "starting");
+    ready.then((value) => answer(res, value ? "ready" : "starting"), (error: unknown) => failed(res, error));
+  };
+}
+
+/** What `/metrics` serves: a prom-client Registry, or anything shaped like one. */
+export interface MetricsRegistry {
+  metrics(): Promise<string>;
+  readonly contentType: string;
+}
+
+/** Answers with the registry's metrics (Prometheus text format); 500 when collecting them fails (logged). */
+export function sendMetrics(res: ServerResponse, registry: MetricsRegistry, logger: Pick<Logger, "error">): void {
+  registry.metrics().then(
+    (body) => {
+      res.writeHead(200, { "content-type": registry.contentType });
+      res.end(body);
+    },
+    (error: unknown) => {
+      logger.error({ err: error }, "metrics collection failed");
+      sendError(res, 500, ERRORS.INTERNAL_SERVER_ERROR.code, "metrics collection failed");
+    },
+  );
+}
+
+/**
+ * `/metrics`: the registry's metrics. With `authorize`, a request it refuses
+ * gets 401 UNAUTHENTICATED instead (a token the scraper sends).
+ */
+export function metricsRoute(registry: MetricsRegistry, { logger, authorize }: { logger: Pick<Logger, "error">; authorize?: (req: IncomingMessage) => boolean }): RouteHandler {
+  return (req, res) => {
+    if (authorize && !authorize(req)) return sendError(res, 401, ERRORS.UNAUTHENTICATED.code, "The metrics endpoint requires its bearer token");
+    sendMetrics(res, registry, logger);
+  };
+}
+
+export interface CorsOptions {
+  /** Origins allowed to call from a browser; without any, only same-origin pages can. */
+  origins: Iterable<string>;
+  /** @default "content-type, authorization, apollo-require-preflight, x-request-id" */
+  allowHeaders?: string;
+  /** @default "GET, POST, OPTIONS" */
+  allowMethods?: string;
+  /** How long a browser may keep a preflight's answer. @default 600 */
+  maxAgeSeconds?: number;
+}
+
+/**
+ * CORS for a GraphQL endpoint: a request from an allowed origin gets the
+ * access-control headers, and a preflight (OPTIONS) is answered 204. The
+ * returned function answers true when it has answered the request.
+ */
+export function createCors({ origins, allowHeaders = "content-type, authorization, apollo-require-preflight, x-request-id", allowMethods = "GET, POST, OPTIONS", maxAgeSeconds = 600 }: CorsOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const allowed = new Set(origins);
+  const maxAge = String(maxAgeSeconds);
+  return (req, res) => {
+    const origin = req.headers.origin;
+    if (origin && allowed.has(origin)) {
+      res.setHeader("access-control-allow-origin", origin);
+      res.setHeader("vary", "origin");
+      res.setHeader("access-control-allow-headers", allowHeaders);
+      res.setHeader("access-control-allow-methods", allowMethods);
+      res.setHeader("access-control-max-age", maxAge);
+    }
+    if (req.method !== "OPTIONS") return false;
+    res.writeHead(204).end();
+    return true;
+  };
+}
+
+/**
+ * Answers an upgrade request that will not become a WebSocket. The socket has
+ * no HTTP error handler any more: a peer that resets it must not crash the process.
+ */
+export function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.once("error", () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+}
+
+/** An `upgrade` listener: GraphQL paths go to `accept`, any other path is refused 404. */
+export function routeUpgrades(accept: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  return (req, socket, head) => (GRAPHQL_PATHS.includes(pathOf(req)) ? accept(req, socket, head) : refuseUpgrade(socket, 404, "Not Found"));
+}
+
+/** Listens on `port` and `host`; resolves with the port bound (for port 0), rejects when the port is taken. */
+export function listenOn(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

@@ -1,13 +1,14 @@
 import type { GatewayExecutionResult, GatewayExecutor, GatewayInterface } from "@apollo/server-gateway-interface";
-import { encodeIdentity, signRouterRequest, type Logger } from "@store/kit";
+import { encodeIdentity, ERRORS, signRouterRequest, type Logger } from "@store/kit";
 import { GraphQLError, type DocumentNode } from "../graphql.ts";
 import type { RouterContext } from "../context.ts";
-import { ERRORS } from "@store/kit";
 import type { RouterMetrics } from "../metrics.ts";
-import { executePlanNode, type JsonObject, type SubgraphRequest, type SubgraphResponse } from "./executePlanNode.ts";
+import type { SupergraphPlanner } from "../planning/SupergraphPlanner.ts";
+import { shapeResponse } from "../shaping/shapeResponse.ts";
+import { executePlanNode, type SubgraphRequest, type SubgraphResponse } from "./executePlanNode.ts";
+import type { JsonObject } from "./jsonObject.ts";
 import type { AbortWatch } from "./RequestDeadline.ts";
-import { SubgraphClient, type SignRequest } from "./SubgraphClient.ts";
-import type { SupergraphPlanner } from "./SupergraphPlanner.ts";
+import { SubgraphFetcher, type SignRequest } from "./SubgraphFetcher.ts";
 
 export interface QueryExecutorOptions {
   planner: SupergraphPlanner;
@@ -37,19 +38,19 @@ export interface ExecutionRequest {
  * equivalence test runs both over the same subgraphs and operations).
  */
 export class QueryExecutor {
-  private readonly clients = new Map<string, SubgraphClient>();
+  private readonly fetchers = new Map<string, SubgraphFetcher>();
 
   constructor(private readonly options: QueryExecutorOptions) {}
 
-  /** The pooled client for a subgraph at a URL (shared with the subscription executor's entity fetches). */
-  client(name: string, url: string): SubgraphClient {
+  /** The pooled fetcher for a subgraph at a URL. */
+  private fetcher(name: string, url: string): SubgraphFetcher {
     const key = `${name} ${url}`;
-    let client = this.clients.get(key);
-    if (!client) {
-      client = new SubgraphClient({ name, url, timeoutMs: this.options.timeoutMs, metrics: this.options.metrics, logger: this.options.logger });
-      this.clients.set(key, client);
+    let fetcher = this.fetchers.get(key);
+    if (!fetcher) {
+      fetcher = new SubgraphFetcher({ name, url, timeoutMs: this.options.timeoutMs, metrics: this.options.metrics, logger: this.options.logger });
+      this.fetchers.set(key, fetcher);
     }
-    return client;
+    return fetcher;
   }
 
   /**
@@ -66,11 +67,21 @@ export class QueryExecutor {
     return (subgraph, body) => signRouterRequest(signingSecret, { method: "POST", subgraph, body, identity, requestId, clientIp });
   }
 
-  /** Sends one operation to a subgraph, through its pooled client; `shareAs` as in SubgraphClient.send. */
+  /** Sends one operation to a subgraph, through its pooled fetcher; `shareAs` as in SubgraphFetcher.send. */
   fetch(urls: ReadonlyMap<string, string>, serviceName: string, request: SubgraphRequest, sign: SignRequest, shareAs?: string, signal?: AbortWatch): Promise<SubgraphResponse> {
     const url = urls.get(serviceName);
     if (!url) return Promise.resolve({ errors: [{ message: `The supergraph has no routing URL for subgraph ${serviceName}`, extensions: { code: ERRORS.QUERY_PLANNING_FAILED.code } }] });
-    return this.client(serviceName, url).send(request, sign, shareAs, signal);
+    return this.fetcher(serviceName, url).send(request, sign, shareAs, signal);
+  }
+
+  /**
+   * How a caller's subscription sends the entity fetches of its events: over
+   * the same pooled fetchers, signed for the caller afresh per fetch, never
+   * shared (each event's fetches run once for every client anyway).
+   */
+  fetcherFor(context: RouterContext): (urls: ReadonlyMap<string, string>, serviceName: string, request: SubgraphRequest) => Promise<SubgraphResponse> {
+    const sign = this.signerFor(context);
+    return (urls, serviceName, request) => this.fetch(urls, serviceName, request, sign);
   }
 
   async execute(request: ExecutionRequest): Promise<GatewayExecutionResult> {
@@ -104,29 +115,16 @@ export class QueryExecutor {
       );
     }
 
-    let shaped;
-    try {
-      shaped = plan.shaper.shape(data, request.variables);
-    } catch (error) {
-      // Data a subgraph sent that contradicts the schema (a list where an object belongs).
-      return { errors: [error instanceof GraphQLError ? error : new GraphQLError((error as Error).message)] };
-    }
-    if (request.context.signal?.aborted) {
-      // One error for the request, in place of one per fetch it cut short; the data fetched in time stays.
-      const kept = errors.filter((error) => error.extensions.code !== ERRORS.REQUEST_TIMEOUT.code);
-      return { errors: [...kept, ERRORS.REQUEST_TIMEOUT.err("The request ran past its deadline; the data fetched in time is returned")], data: shaped.data };
-    }
-    // As @apollo/gateway: value-completion errors are reported only when every
-    // fetch succeeded (a failed fetch already explains the missing fields), and
-    // under `extensions.valueCompletion`, not `errors`.
-    if (errors.length > 0) return { errors, data: shaped.data };
-    if (shaped.errors.length > 0) return { data: shaped.data, extensions: { valueCompletion: shaped.errors } };
-    return { data: shaped.data };
+    // One error for a request cut short, in place of one per fetch it cut short; the data fetched in time stays.
+    const fetchErrors = request.context.signal?.aborted
+      ? [...errors.filter((error) => error.extensions.code !== ERRORS.REQUEST_TIMEOUT.code), ERRORS.REQUEST_TIMEOUT.err("The request ran past its deadline; the data fetched in time is returned")]
+      : errors;
+    return shapeResponse(plan.shaper, data, request.variables, fetchErrors);
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.clients.values()].map((client) => client.close()));
-    this.clients.clear();
+    await Promise.all([...this.fetchers.values()].map((fetcher) => fetcher.close()));
+    this.fetchers.clear();
   }
 }
 

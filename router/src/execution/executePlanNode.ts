@@ -1,10 +1,13 @@
 import type { VariableDefinitions } from "@apollo/federation-internals";
-import { evaluateCondition, getResponseName, type FetchDataRewrite, type FetchNode, type PlanNode, type QueryPlanSelectionNode } from "@apollo/query-planner";
-import { GraphQLError, isAbstractType, isInterfaceType, isObjectType, type GraphQLFormattedError, type GraphQLSchema } from "../graphql.ts";
-import type { Logger } from "@store/kit";
-import { ERRORS } from "@store/kit";
+import { evaluateCondition, type FetchNode, type PlanNode } from "@apollo/query-planner";
+import { ERRORS, type Logger } from "@store/kit";
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "../graphql.ts";
+import { applyRewrites } from "./applyRewrites.ts";
+import { deepMerge } from "./deepMerge.ts";
+import { isObject, type JsonObject } from "./jsonObject.ts";
+import { flattenAt } from "./flattenAt.ts";
+import { selectRequired } from "./selectRequired.ts";
 
-export type JsonObject = Record<string, unknown>;
 export type ResponsePath = readonly (string | number)[];
 
 /** An object in the response being built, and where it sits in that response (for error paths). */
@@ -76,75 +79,6 @@ export async function executePlanNode(ctx: PlanExecutionContext, node: PlanNode,
       ctx.errors.push(ERRORS.OPERATION_NOT_SUPPORTED.err("@defer is not supported"));
       return;
   }
-}
-
-/** One step of a walk through the response: the value reached and how (its path is built only if an error needs it). */
-interface Step {
-  readonly value: unknown;
-  readonly parent: Step | EntityAt;
-  readonly key: string | number;
-}
-
-/** An entity found by `flattenAt`; its response path is materialized on first read (only errors read it). */
-class FoundEntity implements EntityAt {
-  private resolved: ResponsePath | undefined;
-  constructor(
-    readonly value: JsonObject,
-    private readonly step: Step,
-  ) {}
-  get path(): ResponsePath {
-    if (!this.resolved) {
-      const keys: (string | number)[] = [];
-      let at: Step | EntityAt = this.step;
-      while ("key" in at && "parent" in at) {
-        keys.push(at.key);
-        at = at.parent;
-      }
-      this.resolved = [...at.path, ...keys.reverse()];
-    }
-    return this.resolved;
-  }
-}
-
-/** The objects at `path` below each entity, each with its own response path; null and missing values are skipped. */
-export function flattenAt(entities: readonly EntityAt[], path: readonly (string | number)[]): EntityAt[] {
-  if (path.length === 0) return [...entities];
-  let current: (Step | EntityAt)[] = [...entities];
-  for (const key of path) {
-    const next: Step[] = [];
-    const visit = (value: unknown, from: Step | EntityAt) => {
-      if (value === null || value === undefined) return;
-      if (key === "@") {
-        if (Array.isArray(value)) {
-          for (let i = 0; i < value.length; i++) {
-            const item: unknown = value[i];
-            if (item !== null && item !== undefined) next.push({ value: item, parent: from, key: i });
-          }
-        }
-        return;
-      }
-      // The planner marks every list level with "@"; an array here is a
-      // subgraph answering a list where the schema has an object, so walk it
-      // rather than fail the whole request.
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) visit(value[i], { value: value[i], parent: from, key: i });
-        return;
-      }
-      if (isObject(value) && Object.hasOwn(value, key)) next.push({ value: value[key], parent: from, key });
-    };
-    for (const entry of current) visit(entry.value, entry);
-    current = next;
-  }
-  // An object shared by several places (one entity answer merged into each
-  // of them) is visited once, at the first of its places.
-  const seen = new Set<unknown>();
-  const found: EntityAt[] = [];
-  for (const step of current as Step[]) {
-    if (!isObject(step.value) || seen.has(step.value)) continue;
-    seen.add(step.value);
-    found.push(new FoundEntity(step.value, step));
-  }
-  return found;
 }
 
 async function executeFetch(ctx: PlanExecutionContext, fetch: FetchNode, entities: readonly EntityAt[]): Promise<void> {
@@ -259,113 +193,3 @@ export function subgraphError(error: GraphQLFormattedError, serviceName: string,
   });
 }
 
-/**
- * The fields a fetch `requires` (keys, @requires fields, __typename), picked
- * from an entity. Any required field missing means the entity cannot be
- * represented (an earlier fetch failed): it is skipped, not sent half-built.
- */
-export function selectRequired(schema: GraphQLSchema, source: unknown, selections: readonly QueryPlanSelectionNode[]): JsonObject | null {
-  if (!isObject(source)) return null;
-  const result: JsonObject = {};
-  for (const selection of selections) {
-    if (selection.kind === "Field") {
-      const name = getResponseName(selection);
-      if (!Object.hasOwn(source, name) || source[name] === undefined) return null;
-      const value = source[name];
-      setOwn(result, name, selection.selections ? selectValue(schema, value, selection.selections) : value);
-    } else if (selection.typeCondition && isObjectOfType(schema, source, selection.typeCondition)) {
-      const fragment = selectRequired(schema, source, selection.selections);
-      if (fragment) deepMerge(result, fragment);
-    }
-  }
-  return result;
-}
-
-function selectValue(schema: GraphQLSchema, value: unknown, selections: readonly QueryPlanSelectionNode[]): unknown {
-  if (Array.isArray(value)) return value.map((item) => selectValue(schema, item, selections));
-  return value === null ? null : selectRequired(schema, value, selections);
-}
-
-/** True when `value.__typename` is `typeCondition` or one of its possible types. */
-export function isObjectOfType(schema: GraphQLSchema, value: JsonObject, typeCondition: string, whenUnknown = false): boolean {
-  const typename = value.__typename;
-  if (typeof typename !== "string") return whenUnknown;
-  if (typename === typeCondition) return true;
-  const type = schema.getType(typename);
-  const condition = schema.getType(typeCondition);
-  if (!type || !condition || !isAbstractType(condition)) return false;
-  return (isObjectType(type) || isInterfaceType(type)) && schema.isSubType(condition, type);
-}
-
-const FRAGMENT_PREFIX = "... on ";
-
-/**
- * The planner's data rewrites: ValueSetter (e.g. the __typename an
- * @interfaceObject subgraph expects) and KeyRenamer (a field it aliased to
- * avoid a conflict). Paths are field names and `... on Type` conditions.
- */
-export function applyRewrites(schema: GraphQLSchema, rewrites: readonly FetchDataRewrite[] | undefined, value: unknown): void {
-  for (const rewrite of rewrites ?? []) {
-    const field = rewrite.path.at(-1);
-    if (field === undefined) continue;
-    applyAtPath(schema, rewrite.path.slice(0, -1), value, (object) => {
-      if (rewrite.kind === "ValueSetter") {
-        setOwn(object, field, rewrite.setValueTo);
-      } else if (Object.hasOwn(object, field) && object[field] !== undefined) {
-        setOwn(object, rewrite.renameKeyTo, object[field]);
-        delete object[field];
-      }
-    });
-  }
-}
-
-function applyAtPath(schema: GraphQLSchema, path: readonly string[], value: unknown, apply: (object: JsonObject) => void): void {
-  if (Array.isArray(value)) {
-    for (const item of value) applyAtPath(schema, path, item, apply);
-    return;
-  }
-  if (!isObject(value)) return;
-  const [first, ...rest] = path;
-  if (first === undefined) return apply(value);
-  if (first.startsWith(FRAGMENT_PREFIX)) {
-    if (isObjectOfType(schema, value, first.slice(FRAGMENT_PREFIX.length), true)) applyAtPath(schema, rest, value, apply);
-  } else if (Object.hasOwn(value, first)) {
-    applyAtPath(schema, rest, value[first], apply);
-  }
-}
-
-/**
- * Merges `source` into `target` in place: objects field by field, lists of
- * the same length item by item (two fetches that resolved the same list),
- * anything else replaced.
- */
-export function deepMerge(target: JsonObject, source: unknown): void {
-  if (!isObject(source)) return;
-  for (const key of Object.keys(source)) {
-    const incoming = source[key];
-    if (incoming === undefined) continue;
-    const existing = Object.hasOwn(target, key) ? target[key] : undefined;
-    if (isObject(existing) && isObject(incoming)) deepMerge(existing, incoming);
-    else if (Array.isArray(existing) && Array.isArray(incoming) && existing.length === incoming.length) mergeLists(existing, incoming);
-    else setOwn(target, key, incoming);
-  }
-}
-
-function mergeLists(target: unknown[], source: readonly unknown[]): void {
-  source.forEach((incoming, i) => {
-    const existing = target[i];
-    if (isObject(existing) && isObject(incoming)) deepMerge(existing, incoming);
-    else if (Array.isArray(existing) && Array.isArray(incoming) && existing.length === incoming.length) mergeLists(existing, incoming);
-    else target[i] = incoming;
-  });
-}
-
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Assignment, except that a response key named "__proto__" becomes a field instead of a prototype. */
-function setOwn(target: JsonObject, key: string, value: unknown): void {
-  if (key === "__proto__") Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-  else target[key] = value;
-}

@@ -1,22 +1,24 @@
-import { GraphQLError, type GraphQLFormattedError } from "../graphql.ts";
-import type { RouterContext } from "../context.ts";
 import { ERRORS } from "@store/kit";
+import type { RouterContext } from "../context.ts";
+import { toFormatted, type FormatError } from "../edge/formatError.ts";
+import type { GraphQLError, GraphQLFormattedError } from "../graphql.ts";
 import type { RouterMetrics } from "../metrics.ts";
+import type { SupergraphPlanner } from "../planning/SupergraphPlanner.ts";
+import type { SpendBudget } from "../plugins/useRateLimit.ts";
+import { parseObject, type JsonObject } from "./jsonObject.ts";
 import type { QueryExecutor } from "./QueryExecutor.ts";
-import type { JsonObject } from "./executePlanNode.ts";
-import type { SupergraphPlanner } from "./SupergraphPlanner.ts";
 
 export interface FastPathOptions {
   executor: QueryExecutor;
   planner: SupergraphPlanner;
   metrics: RouterMetrics;
   /** The same error formatting (masking) Apollo Server applies. */
-  formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
+  formatError: FormatError;
   /**
    * Called once the operation's type is known, before anything is planned:
    * a RATE_LIMITED error is answered 429 with `Retry-After`.
    */
-  admit?(context: RouterContext, operationType: "query" | "mutation"): Promise<GraphQLError | undefined>;
+  spendBudget?: SpendBudget;
 }
 
 /** A complete HTTP answer: status, serialized GraphQL response, extra headers. */
@@ -46,14 +48,9 @@ interface ParsedRequest {
 
 /** The body as a plain GraphQL request, or undefined for anything else. */
 function plainRequest(body: string): ParsedRequest | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  const { query, operationName, variables, extensions, ...rest } = value as Record<string, unknown>;
+  const value = parseObject(body);
+  if (!value) return undefined;
+  const { query, operationName, variables, extensions, ...rest } = value;
   // An empty query is Apollo Server's to refuse (BAD_REQUEST), as on every other path.
   if (typeof query !== "string" || query === "" || Object.keys(rest).length > 0) return undefined;
   if (operationName !== undefined && operationName !== null && typeof operationName !== "string") return undefined;
@@ -71,7 +68,7 @@ const INTROSPECTION = /\b__(schema|type)\b/;
  * variables coerced, then the query executor, with Apollo Server's response
  * format and error masking.
  */
-export function createFastPath({ executor, planner, metrics, formatError, admit }: FastPathOptions): FastPath {
+export function createFastPath({ executor, planner, metrics, formatError, spendBudget }: FastPathOptions): FastPath {
   const refuse = (status: number, errors: readonly GraphQLError[], headers?: Record<string, string>): FastAnswer => ({
     status,
     body: JSON.stringify({ errors: errors.map((error) => formatError(toFormatted(error), error)) }),
@@ -93,7 +90,7 @@ export function createFastPath({ executor, planner, metrics, formatError, admit 
       if (operation.operation === "subscription") {
         return refuse(400, [ERRORS.OPERATION_NOT_SUPPORTED.err("Subscriptions are served over WebSocket (graphql-transport-ws) on this endpoint, not over HTTP")]);
       }
-      const refused = await admit?.(context, operation.operation);
+      const refused = await spendBudget?.(context, operation.operation);
       if (refused) return refuse(429, [refused], { "retry-after": String(refused.extensions.retryAfterSeconds) });
 
       const started = performance.now();
@@ -105,12 +102,6 @@ export function createFastPath({ executor, planner, metrics, formatError, admit 
       return { ...statusOf(result.data, errors), body: JSON.stringify({ errors, data: result.data, extensions: result.extensions }) };
     },
   };
-}
-
-/** A GraphQLError as Apollo Server formats it before its formatError hook: a code is always present. */
-export function toFormatted(error: GraphQLError): GraphQLFormattedError {
-  const formatted = error.toJSON();
-  return formatted.extensions?.code ? formatted : { ...formatted, extensions: { ...formatted.extensions, code: "INTERNAL_SERVER_ERROR" } };
 }
 
 const RETRYABLE: Readonly<Record<string, number>> = { SERVICE_OVERLOADED: 503, RATE_LIMITED: 429 };

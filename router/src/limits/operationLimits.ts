@@ -1,5 +1,6 @@
 import { Lexer, Source, TokenKind, type DocumentNode, type GraphQLError, type GraphQLSchema, type OperationDefinitionNode } from "../graphql.ts";
 import { ERRORS } from "@store/kit";
+import type { RouterConfig } from "../config.ts";
 import { measureOperation, type CostOptions, type OperationMeasures } from "./measureOperation.ts";
 
 /** The limits an operation must stay within; each is checked before anything is planned or fetched. */
@@ -93,4 +94,21 @@ function countTokens(query: string): number {
     // A syntax error further on: the count so far is already over the limit.
   }
   return count;
+}
+
+/** The limits from the router's config (ROUTER_MAX_* and the cost settings). */
+export function operationLimitsFromConfig(
+  config: Pick<RouterConfig, "ROUTER_MAX_TOKENS" | "ROUTER_MAX_DEPTH" | "ROUTER_MAX_ALIASES" | "ROUTER_MAX_ROOT_FIELDS" | "ROUTER_MAX_DIRECTIVES" | "ROUTER_MAX_SELECTIONS" | "ROUTER_MAX_COST" | "ROUTER_COST_DEFAULT_LIST_SIZE" | "ROUTER_COST_WEIGHTS">,
+): OperationLimitsOptions {
+  return {
+    maxTokens: config.ROUTER_MAX_TOKENS,
+    maxDepth: config.ROUTER_MAX_DEPTH,
+    maxAliases: config.ROUTER_MAX_ALIASES,
+    maxRootFields: config.ROUTER_MAX_ROOT_FIELDS,
+    maxDirectives: config.ROUTER_MAX_DIRECTIVES,
+    maxSelections: config.ROUTER_MAX_SELECTIONS,
+    maxCost: config.ROUTER_MAX_COST,
+    defaultListSize: config.ROUTER_COST_DEFAULT_LIST_SIZE,
+    weights: config.ROUTER_COST_WEIGHTS,
+  };
 }

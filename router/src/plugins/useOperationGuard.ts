@@ -2,7 +2,7 @@ import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
 import { BREAK, Kind, type GraphQLError, type ValidationRule } from "../graphql.ts";
 import { ERRORS } from "@store/kit";
 import type { OperationLimits } from "../limits/operationLimits.ts";
-import { coerceVariables, selectOperation } from "../execution/SupergraphPlanner.ts";
+import { coerceVariables, selectOperation } from "../planning/prepareRequest.ts";
 
 /** An error Apollo Server answers with HTTP 400 (it reads and removes `extensions.http`; over WebSocket it is ignored). */
 function badRequest(error: GraphQLError): GraphQLError {

@@ -3,7 +3,7 @@
  * each client and operation type, counted by rate-limiter-flexible.
  *
  * - The client is its user when the request is authenticated, else its IP
- *   (`clientKeyOf`): signing in moves a shopper from a budget shared with
+ *   (`clientKeyOf` in edge/clientAddress.ts): signing in moves a shopper from a budget shared with
  *   everyone behind the same NAT to one of their own.
  * - Queries, mutations and subscriptions (starting one over WebSocket) have
  *   separate budgets, so a page that polls cannot starve its own checkout.
@@ -17,20 +17,16 @@
  *   insurance limiter counts in this process's memory instead: operations are
  *   still limited, per instance, and never failed because Redis is down.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { BlockList, isIP } from "node:net";
 import { HeaderMap, type ApolloServerPlugin, type BaseContext } from "@apollo/server";
 import { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
-import { sendJson, type Identity, type Logger } from "@store/kit";
+import { ERRORS, type Logger } from "@store/kit";
 import type { RouterConfig } from "../config.ts";
-import { ERRORS } from "@store/kit";
+import type { RouterContext } from "../context.ts";
+import type { ClientKey } from "../edge/clientAddress.ts";
 import type { GraphQLError } from "../graphql.ts";
 
 export type OperationType = "query" | "mutation" | "subscription";
-
-/** Whose budget an operation spends: `user:<id>` when authenticated, else `ip:<address>`. */
-export type ClientKey = `user:${string}` | `ip:${string}`;
 
 export interface RateLimitOptions {
   /**
@@ -186,79 +182,6 @@ function connectRedis(url: string, commandTimeoutMs: number, log: Logger): Redis
   return redis;
 }
 
-// Addresses a proxy in front of the router can have: loopback, private
-// (RFC 1918, RFC 6598 shared, IPv6 ULA) and link-local.
-const PRIVATE = new BlockList();
-for (const [network, prefix] of [["127.0.0.0", 8], ["10.0.0.0", 8], ["172.16.0.0", 12], ["192.168.0.0", 16], ["100.64.0.0", 10], ["169.254.0.0", 16]] as const) {
-  PRIVATE.addSubnet(network, prefix, "ipv4");
-}
-PRIVATE.addAddress("::1", "ipv6");
-PRIVATE.addSubnet("fc00::", 7, "ipv6");
-PRIVATE.addSubnet("fe80::", 10, "ipv6");
-
-/** The address in canonical-enough form (IPv4-mapped IPv6 as IPv4, no zone), or undefined when it is not an IP. */
-function normalizeAddress(raw: string | undefined): string | undefined {
-  if (!raw) return undefined;
-  let address = raw.trim().toLowerCase();
-  if (address.startsWith("::ffff:") && isIP(address.slice(7)) === 4) address = address.slice(7);
-  address = address.split("%")[0]!;
-  return isIP(address) ? address : undefined;
-}
-
-function isPrivate(address: string): boolean {
-  return PRIVATE.check(address, isIP(address) === 4 ? "ipv4" : "ipv6");
-}
-
-/**
- * The client's IP. Without `trustProxy`, the socket's peer: X-Forwarded-For
- * is whatever the client wrote. With it, the peer and every private or
- * loopback address are taken for proxies, each vouching for the hop to its
- * left in X-Forwarded-For; the client is the right-most hop that is not a
- * proxy (the left-most valid one when all are). Hops a client prepended
- * itself sit left of that and are never read. A proxy with a public address
- * is not recognised: the router then limits by that proxy's address.
- */
-export function clientAddressOf(req: IncomingMessage, trustProxy: boolean): string {
-  let client = normalizeAddress(req.socket.remoteAddress);
-  if (!client) return "unknown"; // the socket is already closed
-  if (!trustProxy) return client;
-  const header = req.headers["x-forwarded-for"];
-  const hops = (Array.isArray(header) ? header.join(",") : (header ?? "")).split(",");
-  for (let i = hops.length - 1; i >= 0 && isPrivate(client); i--) {
-    if (!hops[i]!.trim()) continue;
-    const hop = normalizeAddress(hops[i]);
-    if (!hop) break; // not an address, so not written by a proxy: the last vouched-for hop stands
-    client = hop;
-  }
-  return client;
-}
-
-/**
- * Whose budget a request spends: the authenticated user's, else its IP's
- * (see `clientAddressOf`). A public IPv6 address counts by its /64, which a
- * single subscriber usually holds whole and could otherwise rotate through.
- */
-export function clientKeyOf(req: IncomingMessage, identity: Identity | null, trustProxy: boolean): ClientKey {
-  return identity ? `user:${identity.userId}` : clientKeyFor(clientAddressOf(req, trustProxy), identity);
-}
-
-/** `clientKeyOf` for an address already worked out (`clientAddressOf`). */
-export function clientKeyFor(address: string, identity: Identity | null): ClientKey {
-  if (identity) return `user:${identity.userId}`;
-  return `ip:${isIP(address) === 6 && !isPrivate(address) ? prefix64(address) : address}`;
-}
-
-/** The /64 network of a valid IPv6 address, e.g. `2001:db8:0:1::/64`. */
-function prefix64(address: string): string {
-  // An embedded IPv4 tail (`64:ff9b::192.0.2.1`) holds two groups.
-  const groups = (part: string) => (part ? part.split(":").flatMap((g) => (g.includes(".") ? ["0", "0"] : [g])) : []);
-  const [head = "", tail] = address.split("::");
-  const left = groups(head);
-  const right = tail === undefined ? [] : groups(tail);
-  const all = [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
-  return `${all.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(":")}::/64`;
-}
-
 /**
  * The RATE_LIMITED error for a rejection. With `http`, it also carries
  * Apollo Server's `extensions.http` (429 and `Retry-After`), which Apollo
@@ -270,9 +193,20 @@ export function rateLimitedError({ retryAfterSeconds, limit }: RateLimitRejectio
   });
 }
 
-/** Answers an HTTP request with 429, `Retry-After` and the RATE_LIMITED error. */
-export function sendRateLimited(res: ServerResponse, rejection: RateLimitRejection, headers: Record<string, string> = {}): void {
-  sendJson(res, 429, { errors: [rateLimitedError(rejection).toJSON()] }, { ...headers, "retry-after": String(rejection.retryAfterSeconds) });
+/** Spends one operation of a request's budget: a RATE_LIMITED error when it is spent, undefined when the operation may run. */
+export type SpendBudget = (context: RouterContext, operationType: OperationType) => Promise<GraphQLError | undefined>;
+
+/**
+ * The one way the router's own paths (the fast path, WebSocket subscribes)
+ * spend a client's budget; Apollo Server's path spends it in `useRateLimit`.
+ * A request without a client key is not limited.
+ */
+export function createBudgetSpender(limiter: RateLimiter): SpendBudget {
+  return async (context, operationType) => {
+    if (!context.clientKey) return undefined;
+    const decision = await limiter.consume(context.clientKey, operationType);
+    return decision.ok ? undefined : rateLimitedError(decision);
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { ExecutionResult, FormattedExecutionResult, GraphQLError } from "../graphql.ts";
+import type { FormattedExecutionResult, GraphQLError } from "../graphql.ts";
+import type { ShapedResult } from "../shaping/shapeResponse.ts";
 import type { UpstreamSink } from "./UpstreamPool.ts";
 
 /** The bounded outgoing queue a client subscription draws from; shared by all subscriptions of one connection. */
@@ -14,7 +15,7 @@ export interface ClientSubscriptionOptions {
   /** Joins the upstream stream; returns the function that leaves it. */
   open(sink: UpstreamSink): () => void;
   /** Turns one upstream event into the client's payload (runs the plan's `rest`). Never rejects. */
-  execute(event: FormattedExecutionResult): Promise<ExecutionResult>;
+  execute(event: FormattedExecutionResult): Promise<ShapedResult>;
   /** Called exactly once, when the subscription ends for whatever reason. */
   onEnd(): void;
 }
@@ -40,7 +41,7 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
  * (bounded by the connection's OutgoingQueue) instead of the router's
  * memory without end.
  */
-export class ClientSubscription implements AsyncIterableIterator<ExecutionResult> {
+export class ClientSubscription implements AsyncIterableIterator<ShapedResult> {
   private readonly items: Item[] = [];
   private wake: (() => void) | undefined;
   private finished = false;
@@ -57,7 +58,7 @@ export class ClientSubscription implements AsyncIterableIterator<ExecutionResult
     return this.finished;
   }
 
-  async next(): Promise<IteratorResult<ExecutionResult, undefined>> {
+  async next(): Promise<IteratorResult<ShapedResult, undefined>> {
     for (;;) {
       if (this.finished) return DONE;
       const item = this.items.shift();
@@ -79,12 +80,12 @@ export class ClientSubscription implements AsyncIterableIterator<ExecutionResult
     }
   }
 
-  async return(): Promise<IteratorResult<ExecutionResult, undefined>> {
+  async return(): Promise<IteratorResult<ShapedResult, undefined>> {
     this.finish();
     return DONE;
   }
 
-  async throw(): Promise<IteratorResult<ExecutionResult, undefined>> {
+  async throw(): Promise<IteratorResult<ShapedResult, undefined>> {
     this.finish();
     return DONE;
   }

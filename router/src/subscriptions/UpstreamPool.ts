@@ -1,11 +1,9 @@
-import { setTimeout as delay } from "node:timers/promises";
-import { createClient, CloseCode, type Client } from "graphql-ws";
+import { ERRORS, type Identity, type Logger } from "@store/kit";
 import type { FormattedExecutionResult, GraphQLError, GraphQLFormattedError } from "../graphql.ts";
-import WebSocket from "ws";
-import { signConnectionParams, type Identity, type Logger } from "@store/kit";
-import { ERRORS } from "@store/kit";
+import { subgraphError } from "../execution/executePlanNode.ts";
+import type { JsonObject } from "../execution/jsonObject.ts";
 import type { RouterMetrics } from "../metrics.ts";
-import { subgraphError, type JsonObject } from "../execution/executePlanNode.ts";
+import { closeUpstreamSocket, isCloseLike, openUpstreamSocket, type PooledSocket, type UpstreamSocketOptions } from "./openUpstreamSocket.ts";
 
 /** One subscription to open on a subgraph: the primary fetch of a plan, as a caller. */
 export interface UpstreamRequest {
@@ -27,17 +25,7 @@ export interface UpstreamSink {
   end(errors?: readonly GraphQLError[]): void;
 }
 
-export interface UpstreamPoolOptions {
-  /** ROUTER_SIGNING_SECRET: connectionParams carry the caller's identity signed with it. */
-  signingSecret: string;
-  /** Reconnections after a socket is lost, before its subscriptions end with SUBSCRIPTION_SOURCE_LOST. @default 5 */
-  retryAttempts?: number;
-  /** First reconnection delay, doubled per attempt with jitter, capped at 30 s. @default 1000 */
-  retryDelayMs?: number;
-  /** Ping interval; a socket whose pong is later than this is dropped and reconnected. 0 disables. @default 10000 */
-  keepAliveMs?: number;
-  /** How long a subgraph may take to acknowledge a new connection. @default 10000 */
-  connectTimeoutMs?: number;
+export interface UpstreamPoolOptions extends UpstreamSocketOptions {
   logger: Logger;
   metrics?: RouterMetrics;
 }
@@ -49,15 +37,6 @@ export interface UpstreamStats {
   subscriptions: number;
 }
 
-interface PooledSocket {
-  readonly key: string;
-  readonly client: Client;
-  /** The WebSocket open right now, if any (graphql-ws replaces it on reconnect). */
-  socket: WebSocket | undefined;
-  /** Shared subscriptions using the socket; at zero it is disposed. */
-  users: number;
-}
-
 interface SharedSubscription {
   readonly key: string;
   readonly serviceName: string;
@@ -65,9 +44,6 @@ interface SharedSubscription {
   readonly sinks: Set<UpstreamSink>;
   stop: () => void;
 }
-
-const MAX_RETRY_DELAY_MS = 30_000;
-const DISPOSE_WAIT_MS = 2_000;
 
 /**
  * The router's subscriptions to subgraphs, over graphql-ws.
@@ -111,12 +87,17 @@ export class UpstreamPool {
     }
     // Normally each socket went with its last subscription; disposing again
     // also stops one that is waiting to retry.
-    await Promise.all(sockets.map((socket) => this.disposeSocket(socket)));
+    await Promise.all(sockets.map((socket) => closeUpstreamSocket(socket)));
     this.sockets.clear();
   }
 
   private open(key: string, url: string, caller: string, request: UpstreamRequest): SharedSubscription {
-    const socket = this.socketFor(url, caller, request);
+    const socketKey = `${url}\n${caller}`;
+    let socket = this.sockets.get(socketKey);
+    if (!socket) {
+      socket = openUpstreamSocket(socketKey, url, request, this.options, this.log);
+      this.sockets.set(socketKey, socket);
+    }
     socket.users += 1;
     const subscription: SharedSubscription = { key, serviceName: request.serviceName, socket, sinks: new Set(), stop: () => {} };
     this.shared.set(key, subscription);
@@ -158,77 +139,8 @@ export class UpstreamPool {
     socket.users -= 1;
     if (socket.users === 0 && this.sockets.get(socket.key) === socket) {
       this.sockets.delete(socket.key);
-      void this.disposeSocket(socket);
+      void closeUpstreamSocket(socket);
     }
-  }
-
-  private async disposeSocket(pooled: PooledSocket): Promise<void> {
-    const open = pooled.socket;
-    const closed = open && open.readyState !== WebSocket.CLOSED ? new Promise<void>((resolve) => open.once("close", () => resolve())) : Promise.resolve();
-    // dispose() waits for a connection attempt in flight, which may fail or
-    // sit in a retry delay of up to 30 s. Without subscriptions graphql-ws
-    // opens nothing after that delay, so shutdown need not wait for it; it
-    // does wait (as long) for the closing handshake of the socket it had.
-    await Promise.race([Promise.all([Promise.resolve(pooled.client.dispose()).catch(() => {}), closed]), delay(DISPOSE_WAIT_MS, undefined, { ref: false })]);
-  }
-
-  private socketFor(url: string, caller: string, request: UpstreamRequest): PooledSocket {
-    const key = `${url}\n${caller}`;
-    const existing = this.sockets.get(key);
-    if (existing) return existing;
-    const { signingSecret, retryAttempts = 5, retryDelayMs = 1000, keepAliveMs = 10_000, connectTimeoutMs = 10_000 } = this.options;
-    const { identity, requestId, serviceName } = request;
-    const log = this.log.child({ subgraph: serviceName, requestId });
-    let pongTimer: NodeJS.Timeout | undefined;
-    // The callbacks below run only once the client connects, after `pooled` is set.
-    let pooled: PooledSocket;
-    const client = createClient({
-      url,
-      webSocketImpl: WebSocket,
-      lazy: true,
-      // Signed afresh on every (re)connect: subgraphs accept a signature's
-      // timestamp only within a short window and each signature only once
-      // (one connection), and a socket may live for days.
-      connectionParams: () => signConnectionParams(signingSecret, { subgraph: serviceName, identity, requestId }),
-      connectionAckWaitTimeout: connectTimeoutMs,
-      keepAlive: keepAliveMs,
-      retryAttempts,
-      retryWait: async (retries) => {
-        const base = Math.min(retryDelayMs * 2 ** retries, MAX_RETRY_DELAY_MS);
-        await delay(base / 2 + Math.random() * (base / 2));
-      },
-      // graphql-ws retries only close events by default, but a subgraph that
-      // is restarting refuses the connection (an error event): exactly when a
-      // retry helps. A refused signature (4401/4403) will not fix itself.
-      shouldRetry: (failure) => !(isCloseLike(failure) && (failure.code === CloseCode.Unauthorized || failure.code === CloseCode.Forbidden)),
-      on: {
-        opened: (socket) => {
-          pooled.socket = socket as WebSocket;
-        },
-        connected: (_socket, _payload, wasRetry) => {
-          if (wasRetry) log.info("upstream subscription socket re-established");
-        },
-        closed: (event) => {
-          pooled.socket = undefined;
-          clearTimeout(pongTimer);
-          if (isCloseLike(event) && event.code !== 1000) log.warn({ code: event.code, reason: event.reason }, "upstream subscription socket closed");
-        },
-        // graphql-ws sends pings but never gives up on a missing pong; a
-        // half-open TCP link would stall every subscription on it silently.
-        ping: (received) => {
-          if (received || keepAliveMs <= 0) return;
-          clearTimeout(pongTimer);
-          pongTimer = setTimeout(() => pooled.socket?.terminate(), keepAliveMs);
-          pongTimer.unref();
-        },
-        pong: (received) => {
-          if (received) clearTimeout(pongTimer);
-        },
-      },
-    });
-    pooled = { key, client, socket: undefined, users: 0 };
-    this.sockets.set(key, pooled);
-    return pooled;
   }
 
   /** What ends a client's subscription when the upstream one fails: the subgraph's own errors, or a lost stream. */
@@ -245,10 +157,6 @@ export class UpstreamPool {
     this.log.warn({ subgraph: serviceName, err: failure }, "upstream subscription unreachable");
     return [ERRORS.SUBSCRIPTION_SOURCE_LOST.err(`Subgraph ${serviceName} cannot be reached for subscriptions`, { extensions: { serviceName } })];
   }
-}
-
-function isCloseLike(value: unknown): value is { code: number; reason: string } {
-  return typeof value === "object" && value !== null && "code" in value && typeof value.code === "number" && "reason" in value;
 }
 
 /** The subgraph's WebSocket URL: its routing URL with http(s) turned into ws(s), same host, port and path. */

@@ -1,9 +1,8 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
-import { encodeIdentity, IdentityHeader, signRouterRequest, type Logger } from "@store/kit";
-import type { RouterContext } from "./context.ts";
-import { ERRORS } from "@store/kit";
-import type { RouterMetrics } from "./metrics.ts";
+import { encodeIdentity, ERRORS, IdentityHeader, signRouterRequest, type Logger } from "@store/kit";
+import type { RouterContext } from "../context.ts";
+import type { RouterMetrics } from "../metrics.ts";
 
 export interface SubgraphDataSourceOptions {
   name: string;
@@ -16,7 +15,7 @@ export interface SubgraphDataSourceOptions {
 
 /**
  * One subgraph as @apollo/gateway's executor sees it (QUERY_EXECUTOR=gateway;
- * the router's own executor uses execution/SubgraphClient.ts): every request is signed with the
+ * the router's own executor uses SubgraphFetcher.ts): every request is signed with the
  * caller's identity and carries the request id; it is bounded by a timeout;
  * and a subgraph that cannot be reached answers as a GraphQL error the
  * gateway labels with the subgraph's name, instead of failing the request.

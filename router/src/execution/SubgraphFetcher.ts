@@ -1,12 +1,12 @@
 import { Pool } from "undici";
 import { createBoundedCache } from "./createBoundedCache.ts";
 import { RequestDeadline, type AbortWatch } from "./RequestDeadline.ts";
-import type { Logger } from "@store/kit";
-import { ERRORS } from "@store/kit";
+import { ERRORS, type Logger } from "@store/kit";
 import type { RouterMetrics } from "../metrics.ts";
 import type { SubgraphRequest, SubgraphResponse } from "./executePlanNode.ts";
+import { parseObject } from "./jsonObject.ts";
 
-export interface SubgraphClientOptions {
+export interface SubgraphFetcherOptions {
   name: string;
   url: string;
   timeoutMs: number;
@@ -40,19 +40,20 @@ interface SharedExchange {
 type Exchange = { status: number; text: string } | { error: SubgraphResponse };
 
 /**
- * The router's HTTP client for one subgraph: a pool of keep-alive
- * connections (undici), one POST per fetch of a query plan. Every failure
+ * The router's HTTP client for one subgraph (the fetches of query plans; the
+ * WebSocket side is subscriptions/UpstreamPool.ts): a pool of keep-alive
+ * connections (undici), one POST per fetch. Every failure
  * (refused, reset, timeout, an answer that is not GraphQL) comes back as a
  * GraphQL error with a stable code, never as a rejection, so one subgraph
  * down leaves the rest of the response intact.
  */
-export class SubgraphClient {
+export class SubgraphFetcher {
   private readonly pool: Pool;
   private readonly path: string;
   /** Shared exchanges in flight, by caller identity and request body. */
   private readonly inFlight = new Map<string, SharedExchange>();
 
-  constructor(private readonly options: SubgraphClientOptions) {
+  constructor(private readonly options: SubgraphFetcherOptions) {
     const url = new URL(options.url);
     this.path = `${url.pathname}${url.search}`;
     this.pool = new Pool(url.origin, { connections: options.connections ?? 64, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000 });
@@ -192,14 +193,8 @@ function unavailable(message: string): SubgraphResponse {
 
 /** A GraphQL response (`data` and/or `errors`), or undefined for anything else (an HTML error page, a proxy's 502). */
 function parseGraphQLResponse(text: string): SubgraphResponse | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  const response = value as SubgraphResponse;
+  const response = parseObject(text) as SubgraphResponse | undefined;
+  if (!response) return undefined;
   const hasData = "data" in response && (response.data === null || (typeof response.data === "object" && !Array.isArray(response.data)));
   const hasErrors = Array.isArray(response.errors) && response.errors.length > 0;
   return hasData || hasErrors ? response : undefined;

@@ -1,23 +1,11 @@
 import { operationFromDocument, Supergraph, type Operation, type Schema } from "@apollo/federation-internals";
 import { QueryPlanner, type FetchNode, type PlanNode } from "@apollo/query-planner";
-import { getVariableValues, GraphQLError, Kind, parse, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from "../graphql.ts";
-import type { Logger } from "@store/kit";
-import { ERRORS } from "@store/kit";
-import { compileShaper, type ResponseShaper } from "./shapeResponse.ts";
-import { BYTES_PER_DOCUMENT_CHAR, createBoundedCache } from "./createBoundedCache.ts";
+import { ERRORS, type Logger } from "@store/kit";
+import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from "../graphql.ts";
+import { BYTES_PER_DOCUMENT_CHAR, createBoundedCache } from "../execution/createBoundedCache.ts";
 import type { OperationLimits } from "../limits/operationLimits.ts";
-
-/** An operation ready to plan: parsed, within the limits, valid, its variables coerced. */
-export interface PreparedRequest {
-  readonly document: DocumentNode;
-  readonly operation: OperationDefinitionNode;
-}
-
-/** Why a request cannot run, as the client is told: catalogue errors and the HTTP status (always 4xx). */
-export interface RefusedRequest {
-  readonly status: number;
-  readonly errors: readonly GraphQLError[];
-}
+import { compileShaper, type ResponseShaper } from "../shaping/compileShaper.ts";
+import { parseFailure, prepareRequest, type PreparationCaches, type PreparedRequest, type RefusedRequest } from "./prepareRequest.ts";
 
 /** A subscription's query plan, ready to run: what the planner gives plus what running it needs. */
 export interface PlannedSubscription {
@@ -31,6 +19,8 @@ export interface PlannedSubscription {
   readonly primary: FetchNode;
   /** What runs against every event: entity fetches to the other subgraphs. */
   readonly rest: PlanNode | undefined;
+  /** Turns each event's merged data into the client's payload: the same compiled shaper as a query's. */
+  readonly shaper: ResponseShaper;
 }
 
 /** A query's or mutation's plan, with the compiled shaper that turns merged subgraph data into the client's response. */
@@ -43,7 +33,7 @@ export interface PlannedOperation {
 }
 
 /** One loaded supergraph: schemas, routing URLs and its planner. Immutable; a reload makes a new one. */
-export interface SupergraphSnapshot {
+export interface SupergraphSnapshot extends PreparationCaches {
   /** The client-facing schema: what operations are validated against and shaped with. */
   readonly apiSchema: GraphQLSchema;
   /** The full supergraph schema, for type conditions on entities that the API schema hides. */
@@ -55,10 +45,7 @@ export interface SupergraphSnapshot {
   /** Validation errors (GRAPHQL_VALIDATION_FAILED) of `query`'s document against `apiSchema`, kept per text; empty when valid. */
   validate(query: string, document: DocumentNode): readonly GraphQLError[];
   /**
-   * Everything a request goes through before planning, in order: parse (with
-   * the token limit), pick the operation, the operation limits, validation
-   * against `apiSchema`, and variables coerced against the operation's
-   * definitions. Same for HTTP and WebSocket. Parsing, validation and the
+   * `prepareRequest` on this supergraph: parsing, validation and the
    * variable-independent measures are kept per document text.
    */
   prepare(query: string, operationName: string | undefined, variables: Readonly<Record<string, unknown>>): PreparedRequest | RefusedRequest;
@@ -169,17 +156,7 @@ function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<s
       return errors;
     },
     prepare(query, operationName, variables) {
-      const document = snapshot.parse(query);
-      if (document instanceof GraphQLError) return { status: 400, errors: [document] };
-      const operation = selectOperation(document, operationName);
-      if (operation instanceof GraphQLError) return { status: 400, errors: [operation] };
-      const exceeded = limits.check(snapshot.apiSchema, document, operation, variables);
-      if (exceeded) return { status: 400, errors: [exceeded] };
-      const invalid = snapshot.validate(query, document);
-      if (invalid.length > 0) return { status: 400, errors: invalid };
-      const coerced = coerceVariables(snapshot.apiSchema, operation, variables);
-      if (coerced) return { status: 400, errors: coerced };
-      return { document, operation };
+      return prepareRequest(snapshot, limits, query, operationName, variables);
     },
     plan(query, document, operationName) {
       const key = `${operationName ?? ""}\n${query}`;
@@ -187,7 +164,7 @@ function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<s
       if (cached) return cached;
       const { operation, node } = buildPlan(document, operationName);
       if (node?.kind !== "Subscription") throw ERRORS.QUERY_PLANNING_FAILED.err("The operation is not a subscription");
-      const planned: PlannedSubscription = { supergraph: snapshot, document, operationName, operation, primary: node.primary, rest: node.rest };
+      const planned: PlannedSubscription = { supergraph: snapshot, document, operationName, operation, primary: node.primary, rest: node.rest, shaper: compileShaper(snapshot.apiSchema, document, operationName) };
       subscriptions.set(key, planned);
       return planned;
     },
@@ -203,48 +180,4 @@ function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<s
     },
   };
   return snapshot;
-}
-
-/** A parse failure as the client sees it: the token limit, a syntax error, or a document nested beyond the parser's stack. */
-function parseFailure(error: unknown, query: string, limits: OperationLimits): GraphQLError {
-  if (error instanceof GraphQLError) {
-    if (/Document contains more tha[nt] \d+ tokens/.test(error.message)) return limits.tooManyTokens(query);
-    return ERRORS.GRAPHQL_PARSE_FAILED.err(error.message, { locatedAs: error });
-  }
-  // graphql-js parses by recursive descent: thousands of nested selections or
-  // lists overflow the stack (RangeError). Never shown as it is.
-  return ERRORS.GRAPHQL_PARSE_FAILED.err(error instanceof RangeError ? "Syntax Error: the document is nested too deeply to parse" : "Syntax Error: the document could not be parsed");
-}
-
-/**
- * The operation a request names, or the 400 that explains why there is none:
- * an unknown name, a fragment's name, several operations and no name.
- */
-export function selectOperation(document: DocumentNode, operationName: string | undefined): OperationDefinitionNode | GraphQLError {
-  const operations: OperationDefinitionNode[] = [];
-  for (const definition of document.definitions) if (definition.kind === Kind.OPERATION_DEFINITION) operations.push(definition);
-  if (operationName === undefined) {
-    if (operations.length === 1) return operations[0]!;
-    return ERRORS.OPERATION_RESOLUTION_FAILURE.err(operations.length === 0 ? "The document contains no operation to run" : "Must provide operation name if query contains multiple operations");
-  }
-  const named = operations.filter((operation) => operation.name?.value === operationName);
-  if (named.length === 1) return named[0]!;
-  if (named.length > 1) return ERRORS.OPERATION_RESOLUTION_FAILURE.err(`The document contains several operations named "${operationName}"`);
-  const fragment = document.definitions.some((definition) => definition.kind === Kind.FRAGMENT_DEFINITION && definition.name.value === operationName);
-  return ERRORS.OPERATION_RESOLUTION_FAILURE.err(fragment ? `"${operationName}" is a fragment, not an operation` : `Unknown operation named "${operationName}"`);
-}
-
-/** Variable values checked against the operation's definitions (BAD_USER_INPUT naming the variable), or undefined when they fit. */
-export function coerceVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): GraphQLError[] | undefined {
-  // Nothing to check (values of undeclared variables are never forwarded).
-  if (!operation.variableDefinitions?.length) return undefined;
-  try {
-    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables as Record<string, unknown>, { maxErrors: 10 });
-    if (!coerced.errors) return undefined;
-    // graphql-js's messages name the variable ('Variable "$first" got invalid value …').
-    return coerced.errors.map((error) => ERRORS.BAD_USER_INPUT.err(error.message, { locatedAs: error }));
-  } catch (error) {
-    if (error instanceof RangeError) return [ERRORS.BAD_USER_INPUT.err("Variable values are nested too deeply")];
-    throw error;
-  }
 }

@@ -1,6 +1,4 @@
-import { ERRORS } from "@store/kit";
 import {
-  execute,
   getNamedType,
   GraphQLError,
   isAbstractType,
@@ -24,21 +22,22 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from "../graphql.ts";
+import { applySelections, type ShapeState } from "./applySelections.ts";
 
 type JsonObject = Record<string, unknown>;
-type Variables = Readonly<Record<string, unknown>>;
+export type Variables = Readonly<Record<string, unknown>>;
 
 /** `@skip` / `@include` on a selection, decided per request from the variables. */
-type Condition = (variables: Variables) => boolean;
+export type Condition = (variables: Variables) => boolean;
 
 /** A field's type, unwrapped once at compile time: no graphql-js type checks run per request. */
-type Shape =
+export type Shape =
   | { kind: "nonNull"; of: Shape; type: GraphQLOutputType }
   | { kind: "list"; of: Shape; type: GraphQLOutputType }
   | { kind: "composite"; type: GraphQLCompositeType; selections: Selection[] }
   | { kind: "leaf"; type: GraphQLOutputType; valid: (value: unknown) => boolean };
 
-type Selection =
+export type Selection =
   | { kind: "field"; key: string; inherited: boolean; shape: Shape; skip: Condition | undefined }
   | { kind: "typename"; key: string; inherited: boolean; skip: Condition | undefined }
   | { kind: "introspection"; key: string; inherited: boolean; document: DocumentNode; skip: Condition | undefined }
@@ -190,7 +189,7 @@ export function compileShaper(schema: GraphQLSchema, document: DocumentNode, ope
 }
 
 /** What the shaper needs to know of a type named by a `__typename`, looked up without graphql-js's type checks. */
-interface TypeFacts {
+export interface TypeFacts {
   readonly type: GraphQLNamedType;
   readonly object: boolean;
   readonly composite: boolean;
@@ -224,15 +223,6 @@ function shapeOf(type: GraphQLOutputType, selections: Selection[] | undefined): 
   return { kind: "leaf", type, valid: leafCheck(type) };
 }
 
-interface ShapeState {
-  readonly schema: GraphQLSchema;
-  readonly types: ReadonlyMap<string, TypeFacts>;
-  readonly variables: Variables;
-  readonly errors: GraphQLError[];
-  /** Shared fragment selections already applied, per output object (made on first use). */
-  applied: WeakMap<JsonObject, Set<Selection[]>> | undefined;
-}
-
 /** A one-field query for an introspection field, run against the API schema when a response needs it. */
 function introspectionDocument(field: FieldNode, variableDefinitions: OperationDefinitionNode["variableDefinitions"], fragments: ReadonlyMap<string, FragmentDefinitionNode>): DocumentNode {
   return {
@@ -242,163 +232,6 @@ function introspectionDocument(field: FieldNode, variableDefinitions: OperationD
       ...fragments.values(),
     ],
   };
-}
-
-function runIntrospection(state: ShapeState, selection: Extract<Selection, { kind: "introspection" }>): unknown {
-  const result = execute({ schema: state.schema, document: selection.document, variableValues: state.variables }) as { data?: JsonObject | null };
-  return result.data?.[selection.key] ?? null;
-}
-
-function own(object: JsonObject, key: string): unknown {
-  return Object.hasOwn(object, key) ? object[key] : undefined;
-}
-
-// Output objects are plain `{}` (fast properties, fast JSON.stringify), not
-// Object.create(null): a response key that Object.prototype also has
-// ("constructor", "__proto__") is read and written as an own property, the
-// others directly. Which keys those are is known when the shaper is compiled.
-function read(object: JsonObject, key: string, inherited: boolean): unknown {
-  return inherited ? own(object, key) : object[key];
-}
-
-function write(object: JsonObject, key: string, inherited: boolean, value: unknown): void {
-  if (inherited) Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
-  else object[key] = value;
-}
-
-/** Returns true when the object must become null (a non-null field below it is null). */
-function applySelections(input: JsonObject, selections: readonly Selection[], output: JsonObject, state: ShapeState, path: (string | number)[], parentType: GraphQLNamedType): boolean {
-  for (const selection of selections) {
-    if (selection.skip?.(state.variables)) continue;
-    switch (selection.kind) {
-      case "typename": {
-        const { key, inherited } = selection;
-        if (read(output, key, inherited) !== undefined) continue;
-        let value = read(input, key, inherited) ?? null;
-        if (value === null && key !== "__typename") value = input.__typename ?? null;
-        const facts = typeof value === "string" ? state.types.get(value) : undefined;
-        const type = facts?.type ?? parentType;
-        if (!(facts ? facts.object : state.types.get(parentType.name)?.object)) return true;
-        write(output, key, inherited, type.name);
-        continue;
-      }
-      case "introspection":
-        if (read(output, selection.key, selection.inherited) === undefined) write(output, selection.key, selection.inherited, runIntrospection(state, selection));
-        continue;
-      case "field": {
-        const { key, inherited } = selection;
-        path.push(key);
-        const result = updateOutputValue(read(output, key, inherited), selection.shape, read(input, key, inherited) ?? null, path, state, parentType);
-        write(output, key, inherited, result.updated);
-        path.pop();
-        if (result.invalid) return true;
-        continue;
-      }
-      case "fragment": {
-        const typename = input.__typename;
-        if (typename !== undefined && typeof typename !== "string") throw new GraphQLError(`Got unexpected value for __typename: ${String(typename)}`);
-        if (!typeConditionApplies(state, selection, typename, parentType)) continue;
-        if (selection.once) {
-          state.applied ??= new WeakMap();
-          let applied = state.applied.get(output);
-          if (!applied) state.applied.set(output, (applied = new Set()));
-          if (applied.has(selection.selections)) continue;
-          applied.add(selection.selections);
-        }
-        if (applySelections(input, selection.selections, output, state, path, selection.typeCondition ?? parentType)) return true;
-        continue;
-      }
-    }
-  }
-  return false;
-}
-
-function typeConditionApplies(state: ShapeState, fragment: Extract<Selection, { kind: "fragment" }>, typename: string | undefined, parentType: GraphQLNamedType): boolean {
-  const condition = fragment.typeCondition;
-  if (!condition) return true;
-  const facts = state.types.get(typename ?? parentType.name);
-  if (!facts) return false;
-  if (facts.type === condition) return true;
-  return fragment.abstract && facts.implementor && state.schema.isSubType(condition as Parameters<GraphQLSchema["isSubType"]>[0], facts.type as Parameters<GraphQLSchema["isSubType"]>[1]);
-}
-
-function describeLast(path: readonly (string | number)[], type: GraphQLOutputType, parentType: GraphQLNamedType): string {
-  const last = path[path.length - 1];
-  return typeof last === "string" ? `field ${parentType.name}.${last}` : `array element of type ${String(type)} at index ${String(last)}`;
-}
-
-function invalidGraphQL(message: string, path: readonly (string | number)[]): GraphQLError {
-  return ERRORS.INVALID_GRAPHQL.err(message, { path: [...path] });
-}
-
-interface Updated {
-  updated: unknown;
-  invalid?: boolean;
-  hasErrors?: boolean;
-}
-
-function updateOutputValue(outputValue: unknown, shape: Shape, inputValue: unknown, path: (string | number)[], state: ShapeState, parentType: GraphQLNamedType): Updated {
-  // A field selected twice: its value is already there (a leaf), or its second selection merges into it.
-  if (outputValue === null || (outputValue !== undefined && leafBelow(shape))) return { updated: outputValue };
-
-  switch (shape.kind) {
-    case "nonNull": {
-      const inner = updateOutputValue(outputValue, shape.of, inputValue, path, state, parentType);
-      if (inner.updated === null) {
-        if (!inner.hasErrors) state.errors.push(invalidGraphQL(`Cannot return null for non-nullable ${describeLast(path, shape.of.type, parentType)}.`, path));
-        return { updated: null, invalid: true, hasErrors: true };
-      }
-      return { updated: inner.updated };
-    }
-    case "list": {
-      if (inputValue === null) return { updated: null };
-      if (!Array.isArray(inputValue)) throw new GraphQLError(`Invalid non-list value ${String(inputValue)} returned by subgraph for list type ${String(shape.type)}`);
-      if (outputValue !== undefined && (!Array.isArray(outputValue) || outputValue.length !== inputValue.length)) throw new GraphQLError(`Invalid value returned by subgraph for list type ${String(shape.type)}`);
-      const existing = outputValue as unknown[] | undefined;
-      const updated = new Array<unknown>(inputValue.length);
-      let nullify = false;
-      let hasErrors = false;
-      for (let i = 0; i < inputValue.length; i++) {
-        path.push(i);
-        const element = updateOutputValue(existing?.[i], shape.of, inputValue[i] ?? null, path, state, parentType);
-        path.pop();
-        if (element.invalid) nullify = true;
-        if (element.hasErrors) hasErrors = true;
-        updated[i] = element.updated;
-      }
-      return { updated: nullify ? null : updated, hasErrors };
-    }
-    case "composite": {
-      if (inputValue === null) return { updated: null };
-      if (typeof inputValue !== "object" || Array.isArray(inputValue)) throw new GraphQLError(`Invalid non-object value ${String(inputValue)} returned by subgraph for composite type ${shape.type.name}`);
-      const input = inputValue as JsonObject;
-      const typename = input.__typename;
-      if (typename !== undefined && typeof typename !== "string") throw new GraphQLError(`Invalid non-string value ${String(typename)} for __typename at ${path.join(".")}`);
-      let objectType: GraphQLNamedType = shape.type;
-      if (typename) {
-        const facts = state.types.get(typename);
-        if (!facts?.composite) {
-          state.errors.push(invalidGraphQL(`Invalid __typename found for object at ${describeLast(path, shape.type, parentType)}.`, path));
-          return { updated: null, hasErrors: true };
-        }
-        objectType = facts.type;
-      }
-      const output = outputValue === undefined ? {} : (outputValue as JsonObject);
-      const bubbled = applySelections(input, shape.selections, output, state, path, objectType);
-      return { updated: bubbled ? null : output, hasErrors: bubbled };
-    }
-    case "leaf": {
-      if (inputValue === null) return { updated: null };
-      const valid = shape.valid(inputValue);
-      if (!valid) state.errors.push(invalidGraphQL(`Invalid value found for ${describeLast(path, shape.type, parentType)}.`, path));
-      return { updated: valid ? inputValue : null, hasErrors: !valid };
-    }
-  }
-}
-
-/** True when the shape holds only leaves (a list of scalars): an existing output value is kept as is. */
-function leafBelow(shape: Shape): boolean {
-  return shape.kind === "leaf" || ((shape.kind === "nonNull" || shape.kind === "list") && leafBelow(shape.of));
 }
 
 /** Federation's leaf check, per type: custom scalars accept anything; built-ins and enums must fit their type. */

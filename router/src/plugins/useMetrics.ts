@@ -1,0 +1,22 @@
+import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
+import type { RouterMetrics } from "../metrics.ts";
+
+/**
+ * Apollo Server plugin: counts each request it answers by operation type and
+ * outcome, and times it. The fast path counts its own requests the same way.
+ */
+export function useMetrics<TContext extends BaseContext>(metrics: RouterMetrics): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      const started = performance.now();
+      return {
+        async willSendResponse({ operation, errors, response }) {
+          const type = operation?.operation ?? "unknown";
+          const failed = Boolean(errors?.length) || (response.body.kind === "single" && Boolean(response.body.singleResult.errors?.length));
+          metrics.requests.inc({ operation_type: type, status: failed ? "error" : "ok" });
+          metrics.requestDuration.observe({ operation_type: type }, (performance.now() - started) / 1000);
+        },
+      };
+    },
+  };
+}
