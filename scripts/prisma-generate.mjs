@@ -3,13 +3,16 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import { resolve } from "node:path";
 
 const require = createRequire(import.meta.url);
 const cli = require.resolve("prisma/build/index.js");
+// One config for every subgraph (the kit's); it reads the schema under the working directory.
+const config = resolve("packages/kit/src/prisma.config.ts");
 const subgraphs = readdirSync("subgraphs").filter((name) => existsSync(`subgraphs/${name}/prisma/schema.prisma`));
 for (const name of subgraphs) {
   try {
-    execFileSync(process.execPath, [cli, "generate"], {
+    execFileSync(process.execPath, [cli, "generate", "--config", config], {
       cwd: `subgraphs/${name}`,
       stdio: "pipe",
       // No update checkpoint or notice from the Prisma CLI: nothing leaves loopback.

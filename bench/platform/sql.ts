@@ -18,8 +18,8 @@ import { join } from "node:path";
 // @ts-expect-error plain JS module shared with bench/run.mjs
 import { PLATFORM_QUERIES } from "../lib/queries.mjs";
 import { DEMO_ADMIN_PASSWORD, DEMO_CUSTOMER_PASSWORD, demoOrders, demoProducts, demoUsers } from "@store/demo-data";
+import { ordersService } from "@store/orders";
 import { countQueries } from "@store/testing";
-import { createOrdersPrisma } from "../../subgraphs/orders/src/db.ts";
 import { installSqlRecorder, type RecordedStatement } from "./sqlRecorder.ts";
 import { ROOT, startBenchPlatform, type BenchPlatform } from "./platform.ts";
 
@@ -290,7 +290,7 @@ try {
 
   // ---- calibration: the adapter hook sees exactly what Prisma's own query event reports
   const calibration = await (async () => {
-    const prisma = createOrdersPrisma({ url: platform.databaseUrls.orders!, poolSize: 2 });
+    const prisma = ordersService.createPrisma({ url: platform.databaseUrls.orders!, poolSize: 2 });
     try {
       const counter = countQueries(prisma);
       recorder.reset();

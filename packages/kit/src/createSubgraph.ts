@@ -3,8 +3,7 @@ import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin, type GraphQLRequest } from "@apollo/server";
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
 import { buildSubgraphSchema } from "@apollo/subgraph";
-import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/resolverMap.js";
-import { GraphQLError, type DocumentNode, type FormattedExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import { GraphQLError, type DocumentNode, type FormattedExecutionResult, type GraphQLFormattedError, type GraphQLResolveInfo, type GraphQLScalarType, type GraphQLSchema } from "graphql";
 import { isClientSafe, ERRORS } from "./errors.ts";
 import type { Identity } from "./identity.ts";
 import { handleGraphQLRequest, replayGuardUnavailable, routerSignatureRequired, sendError, sendJson } from "./http.ts";
@@ -33,11 +32,38 @@ export interface RequestContextBase {
   signal?: AbortSignal;
 }
 
+/** A field's resolver, `(parent, args, context, info)`; a subscription field's `subscribe` has the same shape. */
+export type FieldResolver<TContext> = (parent: any, args: any, context: TContext, info: GraphQLResolveInfo) => unknown;
+
+/** `__resolveReference(reference, context, info)`, and likewise `__resolveType` and `__isTypeOf`. */
+export type TypeLevelResolver<TContext> = (value: any, context: TContext, info: GraphQLResolveInfo) => unknown;
+
+/** One type's resolvers: what graphql-codegen's `XResolvers<Context>` types are assignable to. */
+export interface TypeResolvers<TContext> {
+  __resolveReference?: TypeLevelResolver<TContext>;
+  [fieldName: string]: FieldResolver<TContext> | TypeLevelResolver<TContext> | { resolve?: FieldResolver<TContext>; subscribe?: FieldResolver<TContext> } | undefined;
+}
+
+/**
+ * A subgraph's resolvers by type name, as graphql-js and federation call
+ * them. graphql-codegen's `Resolvers` (typescript-resolvers, federation on) is
+ * assignable to it as it is; the codegen types themselves tie each resolver
+ * to the subgraph's `Context`. Apollo's own `GraphQLResolverMap` is not
+ * public API, and its field resolver type does not admit
+ * `__resolveReference`'s three-argument signature.
+ */
+export interface SubgraphResolvers<TContext> {
+  [typeName: string]: TypeResolvers<TContext> | GraphQLScalarType | undefined;
+}
+
+/** What `buildSubgraphSchema` takes as a module's resolvers, read off its public signature. */
+type ApolloResolverMap = NonNullable<Exclude<Extract<Parameters<typeof buildSubgraphSchema>[0], readonly unknown[]>[number], DocumentNode>["resolvers"]>;
+
 export interface SubgraphOptions<TContext extends RequestContextBase> {
   /** Subgraph name as in supergraph.yaml, e.g. "catalog". */
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<TContext>;
+  resolvers: SubgraphResolvers<NoInfer<TContext>>;
   logger: Logger;
   /** Builds a request's context (per-request DataLoaders live here). */
   createContext(base: RequestContextBase): TContext;
@@ -152,7 +178,7 @@ function useRequestLogging<TContext extends RequestContextBase>(): ApolloServerP
 export function createSubgraph<TContext extends RequestContextBase>(options: SubgraphOptions<TContext>): Subgraph<TContext> {
   const logger = options.logger.child({ component: "subgraph" });
   // buildSubgraphSchema keeps a Subscription field's `subscribe` (an AsyncIterable source) next to its `resolve`.
-  const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: stopResolvingWhenAborted(options.resolvers) as never }]);
+  const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: stopResolvingWhenAborted(options.resolvers) }]);
   const subscriptions = options.subscriptions ?? Boolean(schema.getSubscriptionType());
   const formatError = createFormatError(logger);
   const apollo = new ApolloServer<TContext>({
@@ -354,10 +380,10 @@ function abortedWith(res: ServerResponse): AbortSignal {
  * request is aborted: an `_entities` fetch of hundreds of representations
  * stops where it is when the router has given up on it.
  */
-function stopResolvingWhenAborted<TContext extends RequestContextBase>(resolvers: GraphQLResolverMap<TContext>): GraphQLResolverMap<TContext> {
+function stopResolvingWhenAborted<TContext extends RequestContextBase>(resolvers: SubgraphResolvers<TContext>): ApolloResolverMap {
   const wrapped: Record<string, unknown> = {};
   for (const [typeName, fields] of Object.entries(resolvers)) {
-    const resolveReference = (fields as { __resolveReference?: unknown }).__resolveReference;
+    const resolveReference = (fields as { __resolveReference?: unknown } | undefined)?.__resolveReference;
     if (typeof resolveReference !== "function") {
       wrapped[typeName] = fields;
       continue;
@@ -370,5 +396,6 @@ function stopResolvingWhenAborted<TContext extends RequestContextBase>(resolvers
       },
     };
   }
-  return wrapped as GraphQLResolverMap<TContext>;
+  // The same map with a wrapped function in place of each __resolveReference: Apollo reads it as untyped as it is.
+  return wrapped as ApolloResolverMap;
 }

@@ -17,6 +17,7 @@ export * from "./validation.ts";
 export { gql } from "graphql-tag";
 export * from "./loadTypeDefs.ts";
 export * from "./service.ts";
+export * from "./defineSubgraphService.ts";
 export * from "./runService.ts";
 export * from "./migrate.ts";
 export * from "./net.ts";

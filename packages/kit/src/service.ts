@@ -37,7 +37,7 @@ export interface ServiceInstance {
 export interface ServiceDefinition {
   name: string;
   defaultPort: number;
-  /** Folder holding prisma.config.ts and prisma/migrations. */
+  /** The subgraph's folder, holding prisma/schema.prisma and prisma/migrations: where the Prisma CLI runs. */
   prismaDir: string;
   create(options: ServiceCreateOptions): Promise<ServiceInstance> | ServiceInstance;
 }

@@ -1,8 +1,8 @@
 import { createBatchLoader, createGroupLoader } from "@store/kit";
-import type { AccountsPrisma } from "./db.ts";
+import type { Db } from "./types.ts";
 
 /** Per-request loaders: one SQL query per entity type, whatever the batch size. */
-export function createLoaders(prisma: AccountsPrisma) {
+export function createLoaders(prisma: Db) {
   return {
     // Never the password hash: only signIn reads it.
     user: createBatchLoader((ids) => prisma.user.findMany({ where: { id: { in: [...ids] } }, omit: { passwordHash: true } }), (u) => u.id),

@@ -1,5 +1,5 @@
 import { demoUsers } from "@store/demo-data";
-import type { AccountsPrisma } from "./db.ts";
+import type { Db } from "./types.ts";
 import { hashPassword } from "./passwords.ts";
 
 /**
@@ -7,7 +7,7 @@ import { hashPassword } from "./passwords.ts";
  * Writes no UserRegistered: every service seeds the demo data it needs into its own database directly,
  * so announcing demo users would only replay them to everyone at every start.
  */
-export async function seedAccounts(prisma: AccountsPrisma): Promise<void> {
+export async function seedAccounts(prisma: Db): Promise<void> {
   const existing = await prisma.user.findMany({ where: { id: { in: demoUsers.map((u) => u.id) } }, select: { id: true } });
   const existingIds = new Set(existing.map((u) => u.id));
   const missing = demoUsers.filter((u) => !existingIds.has(u.id));

@@ -1,24 +1,24 @@
 import { fileURLToPath } from "node:url";
 import { Registry } from "prom-client";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_ADMIN_PASSWORD, DEMO_CUSTOMER_PASSWORD, demoUsers } from "@store/demo-data";
-import { createInProcessBus, createServiceEvents, parseEvent, type AnyEventEnvelope } from "@store/events";
-import { ConfigError, loadConfig, silentLogger, subgraphConfigSchema, verifyAccessToken } from "@store/kit";
-import { admin, countQueries, createTestDatabase, customer, errorCodes, type TestDatabase } from "@store/testing";
-import { createAccountsPrisma, type AccountsPrisma } from "../src/db.ts";
-import type { AccountsEvents, AccountsTx } from "../src/events.ts";
+import { createInProcessBus, parseEvent, type AnyEventEnvelope } from "@store/events";
+import { ConfigError, loadConfig, silentLogger, subgraphConfigSchema, verifyAccessToken, type Subgraph } from "@store/kit";
+import { admin, countQueries, createTestDatabase, customer, errorCodes, eventually, type TestDatabase } from "@store/testing";
+import type { Context } from "../src/context.ts";
 import { hashPassword, verifyPassword } from "../src/passwords.ts";
 import { seedAccounts } from "../src/seed.ts";
-import { createAccountsSubgraph } from "../src/server.ts";
 import { accountsService } from "../src/service.ts";
+import { createSignInThrottle } from "../src/signInThrottle.ts";
+import type { Db } from "../src/types.ts";
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 const JWT_SECRET = "accounts-test-secret-that-is-long-enough-0123456789";
 const UNKNOWN_ID = "00000000-0000-4000-8000-000000000000";
 
 let db: TestDatabase;
-let prisma: AccountsPrisma;
-let subgraph: ReturnType<typeof createAccountsSubgraph>;
+let prisma: Db;
+let subgraph: Subgraph<Context>;
 
 const ada = demoUsers.find((u) => u.email === "ada@example.com")!;
 const grace = demoUsers.find((u) => u.email === "grace@example.com")!;
@@ -26,11 +26,15 @@ const storeAdmin = demoUsers.find((u) => u.role === "ADMIN")!;
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "accounts" });
-  prisma = createAccountsPrisma({ url: db.url });
+  prisma = accountsService.createPrisma({ url: db.url });
   await seedAccounts(prisma);
-  // Never started: no relay runs, so every event a test causes stays in the outbox to be asserted.
-  const events: AccountsEvents = createServiceEvents<AccountsTx>({ service: "accounts", db: prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger });
-  subgraph = createAccountsSubgraph({ prisma, logger: silentLogger, events, jwtSecret: JWT_SECRET });
+  // Its relay never started: every event a test causes stays in the outbox to be asserted.
+  subgraph = accountsService.build({
+    prisma,
+    bus: createInProcessBus({ logger: silentLogger }),
+    logger: silentLogger,
+    resources: { jwtSecret: JWT_SECRET, signInThrottle: createSignInThrottle() },
+  }).subgraph;
 });
 
 /** The outbox rows written while `action` ran, oldest first. */
@@ -500,9 +504,10 @@ describe("accountsService", () => {
       // The token is signed with JWT_SECRET from the service's environment.
       expect(await verifyAccessToken(JWT_SECRET, result.data!.signUp.accessToken)).toEqual({ ok: true, identity: { userId, roles: ["CUSTOMER"] } });
       // Only the sign-up: the seeded demo users announced nothing.
-      await vi.waitFor(() => expect(received.map((e) => [e.type, e.payload])).toEqual([["UserRegistered", { userId, email: "published@example.com", name: "Test Shopper" }]]), { timeout: 5_000 });
+      await eventually(() => received.length > 0, { what: "UserRegistered to be published" });
+      expect(received.map((e) => [e.type, e.payload])).toEqual([["UserRegistered", { userId, email: "published@example.com", name: "Test Shopper" }]]);
       // The relay counts an event only after marking its row published, so this also proves the outbox is drained.
-      await vi.waitFor(async () => expect(await registry.getSingleMetricAsString("events_published_total")).toContain('events_published_total{type="UserRegistered"} 1'), { timeout: 5_000 });
+      await eventually(async () => (await registry.getSingleMetricAsString("events_published_total")).includes('events_published_total{type="UserRegistered"} 1'), { what: "events_published_total to count it" });
     } finally {
       await instance.subgraph.stop();
       await instance.dispose();

@@ -2,14 +2,13 @@ import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import type { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createInProcessBus, createServiceEvents } from "@store/events";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createInProcessBus } from "@store/events";
 import { encodeIdentity, signRouterRequest, silentLogger } from "@store/kit";
-import { countQueries, createTestDatabase, errorCodes, TEST_SIGNING_SECRET, type QueryCounter, type TestDatabase } from "@store/testing";
-import { createAccountsPrisma, type AccountsPrisma } from "../src/db.ts";
-import type { AccountsTx } from "../src/events.ts";
-import { createAccountsSubgraph } from "../src/server.ts";
+import { countQueries, createTestDatabase, errorCodes, eventually, TEST_SIGNING_SECRET, type QueryCounter, type TestDatabase } from "@store/testing";
+import { accountsService } from "../src/service.ts";
 import { clientIpKey, connectThrottleRedis, createSignInThrottle, type SignInThrottleOptions } from "../src/signInThrottle.ts";
+import type { Db } from "../src/types.ts";
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 const JWT_SECRET = "accounts-test-secret-that-is-long-enough-0123456789";
@@ -20,13 +19,13 @@ const SIGN_UP = `mutation($input: SignUpInput!) { signUp(input: $input) { user {
 const SIGN_IN = `mutation($input: SignInInput!) { signIn(input: $input) { user { id } } }`;
 
 let db: TestDatabase;
-let prisma: AccountsPrisma;
+let prisma: Db;
 let sql: QueryCounter;
 const stops: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "accounts_throttle" });
-  prisma = createAccountsPrisma({ url: db.url });
+  prisma = accountsService.createPrisma({ url: db.url });
   sql = countQueries(prisma);
 });
 
@@ -76,12 +75,11 @@ for (const store of ["memory", "redis"] as const) {
     });
 
     function accounts(options: SignInThrottleOptions, redisClient = redis) {
-      const subgraph = createAccountsSubgraph({
+      const { subgraph } = accountsService.build({
         prisma,
+        bus: createInProcessBus({ logger: silentLogger }),
         logger: silentLogger,
-        events: createServiceEvents<AccountsTx>({ service: "accounts", db: prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger }),
-        jwtSecret: JWT_SECRET,
-        signInThrottle: createSignInThrottle({ redis: redisClient, keyPrefix, ...options }),
+        resources: { jwtSecret: JWT_SECRET, signInThrottle: createSignInThrottle({ redis: redisClient, keyPrefix, ...options }) },
       });
       stops.push(() => subgraph.stop());
       const signIn = (email: string, password: string, clientIp?: string) => subgraph.execute<{ signIn: { user: { id: string } } }>(SIGN_IN, { input: { email, password } }, clientIp ? { clientIp } : {});
@@ -120,7 +118,14 @@ for (const store of ["memory", "redis"] as const) {
       for (const seconds of [1, 2]) {
         expect(retryAfterOf(await signIn(email, "wrong-password"))).toBe(seconds);
         // Polls until the block is over: refused polls do not count, the first answered one is the next failure.
-        await vi.waitFor(async () => expect(errorCodes(await signIn(email, "wrong-password"))).toEqual(["INVALID_CREDENTIALS"]), { timeout: seconds * 1000 + 3000, interval: 100 });
+        const answered = await eventually(
+          async () => {
+            const codes = errorCodes(await signIn(email, "wrong-password"));
+            return codes[0] === "RATE_LIMITED" ? undefined : codes;
+          },
+          { what: `the ${seconds} s block to end`, intervalMs: 100 },
+        );
+        expect(answered).toEqual(["INVALID_CREDENTIALS"]);
       }
       expect(retryAfterOf(await signIn(email, "wrong-password"))).toBe(4);
     });

@@ -1,14 +1,12 @@
 import { ERRORS } from "@store/kit";
-import type { CartPrisma } from "./db.ts";
-import type { Cart, Prisma } from "./generated/prisma/client.ts";
+import type { Cart } from "./generated/prisma/client.ts";
+import type { Db, Tx } from "./types.ts";
 
 /** The most units one line may hold; the migration's CHECK constraint says the same. */
 export const MAX_LINE_QUANTITY = 100;
 
 /** What an empty cart's subtotal is priced in: the store sells in USD. */
 export const DEFAULT_CURRENCY = "USD";
-
-export type Tx = Prisma.TransactionClient;
 
 const lineNotFound = (lineId: string) => ERRORS.NOT_FOUND.err(`Cart line ${lineId} does not exist`, { extensions: { field: "lineId" } });
 
@@ -33,7 +31,7 @@ function lockOrCreateCartOf(tx: Tx, userId: string): Promise<Cart> {
  * user's cart. A line never exceeds MAX_LINE_QUANTITY and a cart never mixes
  * currencies; breaking either writes nothing, not even a new cart.
  */
-export async function addToCart(prisma: CartPrisma, userId: string, productId: string, quantity: number): Promise<Cart> {
+export async function addToCart(prisma: Db, userId: string, productId: string, quantity: number): Promise<Cart> {
   const product = await prisma.productSnapshot.findUnique({ where: { productId } });
   if (!product) throw ERRORS.NOT_FOUND.err(`Product ${productId} does not exist`, { extensions: { field: "productId" } });
   return prisma.$transaction(async (tx) => {
@@ -73,7 +71,7 @@ export async function addToCart(prisma: CartPrisma, userId: string, productId: s
 }
 
 /** Sets a line's quantity (already validated as 1..100). A line outside the user's cart is NOT_FOUND. */
-export async function changeCartLineQuantity(prisma: CartPrisma, userId: string, lineId: string, quantity: number): Promise<Cart> {
+export async function changeCartLineQuantity(prisma: Db, userId: string, lineId: string, quantity: number): Promise<Cart> {
   return prisma.$transaction(async (tx) => {
     const cart = await lockCartOf(tx, userId);
     if (!cart) throw lineNotFound(lineId);
@@ -84,7 +82,7 @@ export async function changeCartLineQuantity(prisma: CartPrisma, userId: string,
 }
 
 /** Removes a line. A line outside the user's cart is NOT_FOUND. */
-export async function removeCartLine(prisma: CartPrisma, userId: string, lineId: string): Promise<Cart> {
+export async function removeCartLine(prisma: Db, userId: string, lineId: string): Promise<Cart> {
   return prisma.$transaction(async (tx) => {
     const cart = await lockCartOf(tx, userId);
     if (!cart) throw lineNotFound(lineId);
@@ -95,7 +93,7 @@ export async function removeCartLine(prisma: CartPrisma, userId: string, lineId:
 }
 
 /** Removes every line; a user without a cart gets an empty one, so clearing always succeeds. */
-export async function clearCart(prisma: CartPrisma, userId: string): Promise<Cart> {
+export async function clearCart(prisma: Db, userId: string): Promise<Cart> {
   return prisma.$transaction(async (tx) => {
     const cart = await lockOrCreateCartOf(tx, userId);
     await tx.cartLine.deleteMany({ where: { cartId: cart.id } });

@@ -1,5 +1,5 @@
 import { createBatchLoader, createGroupLoader, fields } from "@store/kit";
-import type { CartPrisma } from "./db.ts";
+import type { Db } from "./types.ts";
 import type { Cart } from "./generated/prisma/client.ts";
 
 const uuid = fields.id();
@@ -12,7 +12,7 @@ const uuid = fields.id();
 const uuidsOf = (keys: readonly string[]) => keys.filter((key) => uuid.safeParse(key).success);
 
 /** Per-request loaders: one SQL query per entity type, whatever the batch size. */
-export function createLoaders(prisma: CartPrisma) {
+export function createLoaders(prisma: Db) {
   return {
     cart: createBatchLoader((ids) => prisma.cart.findMany({ where: { id: { in: uuidsOf(ids) } } }), (c) => c.id),
     cartByUser: createBatchLoader((userIds) => prisma.cart.findMany({ where: { userId: { in: uuidsOf(userIds) } } }), (c) => c.userId),

@@ -1,5 +1,5 @@
 import { demoProducts, demoUsers } from "@store/demo-data";
-import type { CartPrisma } from "./db.ts";
+import type { Db } from "./types.ts";
 
 /** Fixed ids (UUIDv5 of stable names), so the demo cart is the same row in every environment. */
 const DEMO_CART_ID = "9cda00ab-c605-510d-a287-521baca25a83";
@@ -26,7 +26,7 @@ function demoProductId(sku: string): string {
  * demo cart's lines are only added when the cart itself is new: once it exists
  * it is the customer's, and seeding again must not put back what they removed.
  */
-export async function seedCart(prisma: CartPrisma): Promise<void> {
+export async function seedCart(prisma: Db): Promise<void> {
   const userId = demoCustomerId();
   const lines = DEMO_CART_LINES.map(({ id, sku, quantity }) => ({ id, cartId: DEMO_CART_ID, productId: demoProductId(sku), quantity }));
   await prisma.$transaction(async (tx) => {

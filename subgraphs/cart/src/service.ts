@@ -1,28 +1,31 @@
-import { fileURLToPath } from "node:url";
-import { databaseOptions, type ServiceDefinition } from "@store/kit";
-import { createCartPrisma } from "./db.ts";
-import { createCartEvents, subscribeCart } from "./events.ts";
+import { defineSubgraphService } from "@store/kit";
+import { createContext } from "./context.ts";
+import { PrismaClient } from "./generated/prisma/client.ts";
+import { handleOrderPlaced } from "./handlers/OrderPlaced.ts";
+import { handleProductCreated } from "./handlers/ProductCreated.ts";
+import { handleProductPriceChanged } from "./handlers/ProductPriceChanged.ts";
+import { resolvers } from "./resolvers/index.ts";
 import { seedCart } from "./seed.ts";
-import { createCartSubgraph } from "./server.ts";
 
-export const cartService: ServiceDefinition = {
+export const cartService = defineSubgraphService({
   name: "cart",
   defaultPort: 4004,
-  prismaDir: fileURLToPath(new URL("..", import.meta.url)),
-  async create({ config, logger, bus, registry }) {
-    const prisma = createCartPrisma({ url: config.DATABASE_URL, ...databaseOptions(config) });
-    const events = createCartEvents({ prisma, bus, logger, registry });
-    // Subscribed here, before anyone calls start(): the platform starts relays
-    // only once every service has subscribed, so no event goes out unheard.
-    await subscribeCart(events, { logger });
-    return {
-      subgraph: createCartSubgraph({ prisma, logger, registry }),
-      seed: () => seedCart(prisma),
-      start: () => events.start(),
-      dispose: async () => {
-        await events.stop();
-        await prisma.$disconnect();
+  schema: new URL("../schema.graphql", import.meta.url),
+  PrismaClient,
+  resolvers,
+  context: createContext,
+  seed: seedCart,
+  consumers: {
+    /**
+     * "cart-saga": orders empty carts, and catalog keeps the product snapshot
+     * (what a line may hold and what it costs) current.
+     */
+    saga: {
+      handlers: {
+        OrderPlaced: handleOrderPlaced,
+        ProductCreated: handleProductCreated,
+        ProductPriceChanged: handleProductPriceChanged,
       },
-    };
+    },
   },
-};
+});

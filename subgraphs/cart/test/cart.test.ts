@@ -2,22 +2,24 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoProducts, demoUsers } from "@store/demo-data";
-import { silentLogger, type Identity } from "@store/kit";
+import { createInProcessBus } from "@store/events";
+import { silentLogger, type Identity, type Subgraph } from "@store/kit";
 import { admin, countQueries, createTestDatabase, customer, errorCodes, type TestDatabase } from "@store/testing";
-import { createCartPrisma, type CartPrisma } from "../src/db.ts";
+import type { Context } from "../src/context.ts";
 import { seedCart } from "../src/seed.ts";
-import { createCartSubgraph } from "../src/server.ts";
+import { cartService } from "../src/service.ts";
+import type { Db } from "../src/types.ts";
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 let db: TestDatabase;
-let prisma: CartPrisma;
-let subgraph: ReturnType<typeof createCartSubgraph>;
+let prisma: Db;
+let subgraph: Subgraph<Context>;
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "cart" });
-  prisma = createCartPrisma({ url: db.url });
+  prisma = cartService.createPrisma({ url: db.url });
   await seedCart(prisma);
-  subgraph = createCartSubgraph({ prisma, logger: silentLogger });
+  subgraph = cartService.build({ prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger }).subgraph;
 });
 
 afterAll(async () => {

@@ -2,27 +2,26 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEvent, createInProcessBus, handleOnce, type AnyEventEnvelope, type EventEnvelope, type EventPayload } from "@store/events";
-import { silentLogger, type Identity } from "@store/kit";
+import { silentLogger, type Identity, type Subgraph } from "@store/kit";
 import { createTestDatabase, customer, errorCodes, type TestDatabase } from "@store/testing";
-import type { Tx } from "../src/cart.ts";
-import { createCartPrisma, type CartPrisma } from "../src/db.ts";
-import { createCartEvents, subscribeCart, type CartHandlerDeps } from "../src/events.ts";
-import { onOrderPlaced } from "../src/handlers/OrderPlaced.ts";
-import { onProductCreated } from "../src/handlers/ProductCreated.ts";
-import { onProductPriceChanged } from "../src/handlers/ProductPriceChanged.ts";
+import type { Context } from "../src/context.ts";
+import { handleOrderPlaced } from "../src/handlers/OrderPlaced.ts";
+import { handleProductCreated } from "../src/handlers/ProductCreated.ts";
+import { handleProductPriceChanged } from "../src/handlers/ProductPriceChanged.ts";
 import { seedCart } from "../src/seed.ts";
-import { createCartSubgraph } from "../src/server.ts";
+import { cartService } from "../src/service.ts";
+import type { Db, HandlerDeps, Tx } from "../src/types.ts";
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 let db: TestDatabase;
-let prisma: CartPrisma;
-let subgraph: ReturnType<typeof createCartSubgraph>;
+let prisma: Db;
+let subgraph: Subgraph<Context>;
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "cart-events" });
-  prisma = createCartPrisma({ url: db.url });
+  prisma = cartService.createPrisma({ url: db.url });
   await seedCart(prisma);
-  subgraph = createCartSubgraph({ prisma, logger: silentLogger });
+  subgraph = cartService.build({ prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger }).subgraph;
 });
 
 afterAll(async () => {
@@ -32,10 +31,10 @@ afterAll(async () => {
 });
 
 const CONSUMER = "cart-saga";
-const deps: CartHandlerDeps = { logger: silentLogger };
+const deps: HandlerDeps = { logger: silentLogger };
 
 /** Delivers an event to one handler exactly as the cart-saga consumer does: in one transaction with its inbox row. */
-function deliver<E extends AnyEventEnvelope>(event: E, handler: (event: E, tx: Tx, deps: CartHandlerDeps) => Promise<void>) {
+function deliver<E extends AnyEventEnvelope>(event: E, handler: (event: E, tx: Tx, deps: HandlerDeps) => Promise<void>) {
   return handleOnce(prisma, CONSUMER, event, (tx) => handler(event, tx, deps));
 }
 
@@ -113,7 +112,7 @@ describe("OrderPlaced", () => {
     const before = await prisma.cart.findUniqueOrThrow({ where: { id: cartId } });
 
     const event = orderPlaced(user.userId, [{ productId: a.productId, quantity: 2 }, { productId: b.productId, quantity: 1 }], cartId);
-    expect(await deliver(event, onOrderPlaced)).toBe("handled");
+    expect(await deliver(event, handleOrderPlaced)).toBe("handled");
     expect(await linesOf(user.userId)).toEqual([[later.productId, 3]]);
     expect((await prisma.cart.findUniqueOrThrow({ where: { id: cartId } })).updatedAt.getTime()).toBeGreaterThanOrEqual(before.updatedAt.getTime());
     expect(await prisma.cartLine.findMany({ where: { cart: { userId: bystander.userId } } })).toEqual(bystanderBefore);
@@ -122,7 +121,7 @@ describe("OrderPlaced", () => {
     // The customer adds an ordered product again; a redelivery of the same event must not take it away.
     await add(user, a.productId, 1);
     const after = await linesOf(user.userId);
-    expect(await deliver(event, onOrderPlaced)).toBe("duplicate");
+    expect(await deliver(event, handleOrderPlaced)).toBe("duplicate");
     expect(await linesOf(user.userId)).toEqual(after);
 
     // Cart emits nothing: no follow-up event for anyone.
@@ -133,7 +132,7 @@ describe("OrderPlaced", () => {
     const a = await product(500);
     const user = customer();
     await add(user, a.productId, 5);
-    expect(await deliver(orderPlaced(user.userId, [{ productId: a.productId, quantity: 2 }]), onOrderPlaced)).toBe("handled");
+    expect(await deliver(orderPlaced(user.userId, [{ productId: a.productId, quantity: 2 }]), handleOrderPlaced)).toBe("handled");
     expect(await linesOf(user.userId)).toEqual([]);
   });
 
@@ -142,7 +141,7 @@ describe("OrderPlaced", () => {
     const user = customer();
     await add(user, a.productId, 1);
     await add(user, b.productId, 1);
-    expect(await deliver(orderPlaced(user.userId, [{ productId: b.productId, quantity: 1 }], null), onOrderPlaced)).toBe("handled");
+    expect(await deliver(orderPlaced(user.userId, [{ productId: b.productId, quantity: 1 }], null), handleOrderPlaced)).toBe("handled");
     expect(await linesOf(user.userId)).toEqual([[a.productId, 1]]);
   });
 
@@ -154,7 +153,7 @@ describe("OrderPlaced", () => {
     const victimCart = await add(victim, a.productId, 2);
     const victimBefore = await prisma.cart.findUniqueOrThrow({ where: { id: victimCart }, include: { lines: true } });
 
-    expect(await deliver(orderPlaced(user.userId, [{ productId: a.productId, quantity: 1 }], victimCart), onOrderPlaced)).toBe("handled");
+    expect(await deliver(orderPlaced(user.userId, [{ productId: a.productId, quantity: 1 }], victimCart), handleOrderPlaced)).toBe("handled");
     expect(await prisma.cart.findUniqueOrThrow({ where: { id: victimCart }, include: { lines: true } })).toEqual(victimBefore);
     // The customer's own cart is still the one an order of theirs empties.
     expect(await linesOf(user.userId)).toEqual([]);
@@ -166,7 +165,7 @@ describe("OrderPlaced", () => {
 
     const stranger = orderPlaced(randomUUID(), [{ productId: a.productId, quantity: 1 }], randomUUID());
     const before = await everything();
-    expect(await deliver(stranger, onOrderPlaced)).toBe("handled");
+    expect(await deliver(stranger, handleOrderPlaced)).toBe("handled");
     expect(await everything()).toEqual(before);
     expect(await inboxRow(stranger.id)).not.toBeNull();
 
@@ -174,7 +173,7 @@ describe("OrderPlaced", () => {
     await add(user, a.productId, 1);
     const untouched = await everything();
     // Not even updatedAt moves: there was nothing to change.
-    expect(await deliver(orderPlaced(user.userId, [{ productId: b.productId, quantity: 1 }]), onOrderPlaced)).toBe("handled");
+    expect(await deliver(orderPlaced(user.userId, [{ productId: b.productId, quantity: 1 }]), handleOrderPlaced)).toBe("handled");
     expect(await everything()).toEqual(untouched);
   });
 
@@ -184,14 +183,14 @@ describe("OrderPlaced", () => {
     await add(user, a.productId, 1);
     const event = orderPlaced(user.userId, [{ productId: a.productId, quantity: 1 }]);
     const failing = async (e: EventEnvelope<"OrderPlaced">, tx: Tx) => {
-      await onOrderPlaced(e, tx, deps);
+      await handleOrderPlaced(e, tx, deps);
       throw new Error("connection reset");
     };
     await expect(handleOnce(prisma, CONSUMER, event, (tx) => failing(event, tx))).rejects.toThrow("connection reset");
     expect(await inboxRow(event.id)).toBeNull();
     expect(await linesOf(user.userId)).toEqual([[a.productId, 1]]);
 
-    expect(await deliver(event, onOrderPlaced)).toBe("handled");
+    expect(await deliver(event, handleOrderPlaced)).toBe("handled");
     expect(await linesOf(user.userId)).toEqual([]);
   });
 });
@@ -203,15 +202,15 @@ describe("ProductCreated", () => {
     const user = customer();
     expect(errorCodes(await subgraph.execute(ADD, { productId, quantity: 1 }, { identity: user }))).toEqual(["NOT_FOUND"]);
 
-    expect(await deliver(event, onProductCreated)).toBe("handled");
+    expect(await deliver(event, handleProductCreated)).toBe("handled");
     expect(await prisma.productSnapshot.findUnique({ where: { productId } })).toMatchObject({ name: "Aeropress Go", priceCents: 2450, currency: "USD" });
     await add(user, productId, 2);
     const cart = await subgraph.execute<MyCart>(MY_CART, {}, { identity: user });
     expect(cart.data!.myCart).toMatchObject({ lines: [{ product: { id: productId }, quantity: 2 }], subtotal: { amount: 4900, currency: "USD" } });
 
     // A later price change, then the creation again: the redelivery must not put the old price back.
-    expect(await deliver(priceChanged(productId, 2600, "USD", { priceCents: 2450, currency: "USD" }), onProductPriceChanged)).toBe("handled");
-    expect(await deliver(event, onProductCreated)).toBe("duplicate");
+    expect(await deliver(priceChanged(productId, 2600, "USD", { priceCents: 2450, currency: "USD" }), handleProductPriceChanged)).toBe("handled");
+    expect(await deliver(event, handleProductCreated)).toBe("duplicate");
     expect(await prisma.productSnapshot.findUnique({ where: { productId } })).toMatchObject({ priceCents: 2600 });
     expect(await prisma.outboxEvent.count()).toBe(0);
   });
@@ -219,7 +218,7 @@ describe("ProductCreated", () => {
   it("takes the catalog's values for a product the snapshot already has (seeded)", async () => {
     const existing = await product(100);
     const event = productCreated({ productId: existing.productId, name: "Catalog's name", priceCents: 150, currency: "USD" });
-    expect(await deliver(event, onProductCreated)).toBe("handled");
+    expect(await deliver(event, handleProductCreated)).toBe("handled");
     expect(await prisma.productSnapshot.findUnique({ where: { productId: existing.productId } })).toMatchObject({ name: "Catalog's name", priceCents: 150 });
   });
 });
@@ -230,20 +229,20 @@ describe("ProductPriceChanged", () => {
     const user = customer();
     await add(user, a.productId, 3);
     const event = priceChanged(a.productId, 1250, "USD", a);
-    expect(await deliver(event, onProductPriceChanged)).toBe("handled");
+    expect(await deliver(event, handleProductPriceChanged)).toBe("handled");
     const snapshot = await prisma.productSnapshot.findUniqueOrThrow({ where: { productId: a.productId } });
     expect(snapshot).toMatchObject({ name: "Renamed with the price", priceCents: 1250, currency: "USD" });
     const cart = await subgraph.execute<MyCart>(MY_CART, {}, { identity: user });
     expect(cart.data!.myCart!.subtotal).toEqual({ amount: 3750, currency: "USD" });
 
-    expect(await deliver(event, onProductPriceChanged)).toBe("duplicate");
+    expect(await deliver(event, handleProductPriceChanged)).toBe("duplicate");
     expect(await prisma.productSnapshot.findUniqueOrThrow({ where: { productId: a.productId } })).toEqual(snapshot);
     expect(await linesOf(user.userId)).toEqual([[a.productId, 3]]);
   });
 
   it("snapshots a product cart never heard of, from the event alone", async () => {
     const productId = randomUUID();
-    expect(await deliver(priceChanged(productId, 990, "EUR", { priceCents: 900, currency: "EUR" }), onProductPriceChanged)).toBe("handled");
+    expect(await deliver(priceChanged(productId, 990, "EUR", { priceCents: 900, currency: "EUR" }), handleProductPriceChanged)).toBe("handled");
     expect(await prisma.productSnapshot.findUnique({ where: { productId } })).toMatchObject({ priceCents: 990, currency: "EUR" });
   });
 
@@ -259,7 +258,7 @@ describe("ProductPriceChanged", () => {
     await add(without, usd.productId, 1);
     const withoutBefore = await prisma.cart.findUniqueOrThrow({ where: { userId: without.userId }, include: { lines: true } });
 
-    expect(await deliver(priceChanged(moved.productId, 900, "EUR", moved), onProductPriceChanged)).toBe("handled");
+    expect(await deliver(priceChanged(moved.productId, 900, "EUR", moved), handleProductPriceChanged)).toBe("handled");
     expect(await linesOf(mixed.userId)).toEqual([[usd.productId, 1]]);
     expect(await linesOf(alone.userId)).toEqual([[moved.productId, 4]]);
     expect(await prisma.cart.findUniqueOrThrow({ where: { userId: without.userId }, include: { lines: true } })).toEqual(withoutBefore);
@@ -276,7 +275,7 @@ describe("ProductPriceChanged", () => {
     await add(fits, moved.productId, 1);
     await add(fits, eur.productId, 1);
     const back = priceChanged(moved.productId, 1000, "USD", { priceCents: 900, currency: "EUR" });
-    expect(await deliver(back, onProductPriceChanged)).toBe("handled");
+    expect(await deliver(back, handleProductPriceChanged)).toBe("handled");
     expect(await linesOf(fits.userId)).toEqual([[eur.productId, 1]]);
     expect(await linesOf(alone.userId)).toEqual([[moved.productId, 4]]);
     expect(await prisma.outboxEvent.count()).toBe(0);
@@ -289,7 +288,7 @@ describe("ProductPriceChanged", () => {
     await add(user, b.productId, 1);
     // A mixed cart made behind cart's back (see cart.test.ts): a price-only event is not the moment to judge it.
     await prisma.productSnapshot.update({ where: { productId: b.productId }, data: { currency: "EUR" } });
-    expect(await deliver(priceChanged(a.productId, 1100, "USD", a), onProductPriceChanged)).toBe("handled");
+    expect(await deliver(priceChanged(a.productId, 1100, "USD", a), handleProductPriceChanged)).toBe("handled");
     expect(await linesOf(user.userId)).toEqual([
       [a.productId, 1],
       [b.productId, 1],
@@ -300,10 +299,10 @@ describe("ProductPriceChanged", () => {
 describe("the cart-saga consumer", () => {
   it("receives each event type through the bus and handles it once, in its inbox", async () => {
     const bus = createInProcessBus({ logger: silentLogger, delay: () => 1 });
-    const events = createCartEvents({ prisma, bus, logger: silentLogger });
-    const consumer = await subscribeCart(events, deps);
+    const { events, subscribe } = cartService.build({ prisma, bus, logger: silentLogger });
+    const consumers = await subscribe();
     try {
-      expect(consumer.name).toBe(CONSUMER);
+      expect(consumers.map((c) => c.name)).toEqual([CONSUMER]);
       const created = productCreated({ priceCents: 1800 });
       const { productId } = created.payload;
       await bus.publish(created);
@@ -320,10 +319,10 @@ describe("the cart-saga consumer", () => {
       // Redelivered after a restart (the bus's own de-duplication forgotten): the inbox makes it a no-op.
       await add(user, productId, 2);
       const again = createInProcessBus({ logger: silentLogger });
-      const replayEvents = createCartEvents({ prisma, bus: again, logger: silentLogger });
-      await subscribeCart(replayEvents, deps);
+      const replay = cartService.build({ prisma, bus: again, logger: silentLogger });
+      await replay.subscribe();
       await again.publish(placed);
-      await replayEvents.stop();
+      await replay.events.stop();
       expect(await linesOf(user.userId)).toEqual([[productId, 2]]);
       expect(bus.deadLetters).toEqual([]);
       expect(again.deadLetters).toEqual([]);

@@ -1,15 +1,14 @@
 import type { RequestContextBase } from "@store/kit";
-import type { CatalogPrisma } from "./db.ts";
-import type { CatalogEvents } from "./events.ts";
 import { createLoaders, type CatalogLoaders } from "./loaders.ts";
+import type { Db, Deps, Events } from "./types.ts";
 
 export interface Context extends RequestContextBase {
-  prisma: CatalogPrisma;
+  prisma: Db;
   loaders: CatalogLoaders;
   /** Mutations write their domain events to the outbox in their own transaction. */
-  events: CatalogEvents;
+  events: Events;
 }
 
-export function createContext(prisma: CatalogPrisma, events: CatalogEvents, base: RequestContextBase): Context {
+export function createContext({ prisma, events }: Deps, base: RequestContextBase): Context {
   return { ...base, prisma, events, loaders: createLoaders(prisma) };
 }

@@ -1,9 +1,9 @@
 import { createBatchLoader } from "@store/kit";
-import type { CatalogPrisma } from "./db.ts";
+import type { Db } from "./types.ts";
 import { createCategoryProductsLoader } from "./resolvers/products.ts";
 
 /** Per-request loaders: one SQL query per entity type, whatever the batch size. */
-export function createLoaders(prisma: CatalogPrisma) {
+export function createLoaders(prisma: Db) {
   return {
     product: createBatchLoader((ids) => prisma.product.findMany({ where: { id: { in: [...ids] } } }), (p) => p.id),
     category: createBatchLoader((ids) => prisma.category.findMany({ where: { id: { in: [...ids] } } }), (c) => c.id),

@@ -1,5 +1,5 @@
 import { demoCategories, demoProducts } from "@store/demo-data";
-import type { CatalogPrisma } from "./db.ts";
+import type { Db } from "./types.ts";
 
 /**
  * Inserts the demo catalog; rows that exist are left as they are, so seeding twice is harmless.
@@ -8,7 +8,7 @@ import type { CatalogPrisma } from "./db.ts";
  * data it needs into its own database directly, so announcing demo products
  * would only replay them to everyone at every start.
  */
-export async function seedCatalog(prisma: CatalogPrisma): Promise<void> {
+export async function seedCatalog(prisma: Db): Promise<void> {
   await prisma.$transaction([
     prisma.category.createMany({
       data: demoCategories.map(({ id, slug, name, description }) => ({ id, slug, name, description })),

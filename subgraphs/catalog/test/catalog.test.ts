@@ -1,28 +1,26 @@
 import { fileURLToPath } from "node:url";
 import { Registry } from "prom-client";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoCategories, demoProducts } from "@store/demo-data";
-import { createInProcessBus, createServiceEvents, parseEvent, type AnyEventEnvelope } from "@store/events";
-import { loadConfig, silentLogger, subgraphConfigSchema } from "@store/kit";
-import { admin, countQueries, createTestDatabase, customer, errorCodes, type TestDatabase } from "@store/testing";
-import { createCatalogPrisma, type CatalogPrisma } from "../src/db.ts";
-import type { CatalogEvents, CatalogTx } from "../src/events.ts";
+import { createInProcessBus, parseEvent, type AnyEventEnvelope } from "@store/events";
+import { loadConfig, silentLogger, subgraphConfigSchema, type Subgraph } from "@store/kit";
+import { admin, countQueries, createTestDatabase, customer, errorCodes, eventually, type TestDatabase } from "@store/testing";
+import type { Context } from "../src/context.ts";
 import { seedCatalog } from "../src/seed.ts";
-import { createCatalogSubgraph } from "../src/server.ts";
 import { catalogService } from "../src/service.ts";
+import type { Db } from "../src/types.ts";
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 let db: TestDatabase;
-let prisma: CatalogPrisma;
-let subgraph: ReturnType<typeof createCatalogSubgraph>;
+let prisma: Db;
+let subgraph: Subgraph<Context>;
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "catalog" });
-  prisma = createCatalogPrisma({ url: db.url });
+  prisma = catalogService.createPrisma({ url: db.url });
   await seedCatalog(prisma);
-  // Never started: no relay runs, so every event a test causes stays in the outbox to be asserted.
-  const events: CatalogEvents = createServiceEvents<CatalogTx>({ service: "catalog", db: prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger });
-  subgraph = createCatalogSubgraph({ prisma, logger: silentLogger, events });
+  // Its relay never started: every event a test causes stays in the outbox to be asserted.
+  subgraph = catalogService.build({ prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger }).subgraph;
 });
 
 /** The outbox rows written while `action` ran, oldest first. */
@@ -340,9 +338,10 @@ describe("catalogService", () => {
       expect(created.errors).toBeUndefined();
       const productId = created.data!.createProduct.id;
       // Only the product created through this instance: the seed announced nothing.
-      await vi.waitFor(() => expect(received.map((e) => [e.type, e.aggregateId])).toEqual([["ProductCreated", productId]]), { timeout: 5_000 });
+      await eventually(() => received.length > 0, { what: "ProductCreated to be published" });
+      expect(received.map((e) => [e.type, e.aggregateId])).toEqual([["ProductCreated", productId]]);
       // The relay counts an event only after marking its row published, so this also proves the outbox is drained.
-      await vi.waitFor(async () => expect(await registry.getSingleMetricAsString("events_published_total")).toContain('events_published_total{type="ProductCreated"} 1'), { timeout: 5_000 });
+      await eventually(async () => (await registry.getSingleMetricAsString("events_published_total")).includes('events_published_total{type="ProductCreated"} 1'), { what: "events_published_total to count it" });
     } finally {
       await instance.subgraph.stop();
       await instance.dispose();

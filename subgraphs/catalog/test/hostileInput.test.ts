@@ -1,13 +1,13 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoCategories, demoProducts } from "@store/demo-data";
-import { createInProcessBus, createServiceEvents } from "@store/events";
-import { encodeCursor, encodeIdentity, signRouterRequest, silentLogger, type Identity, type RunningSubgraph } from "@store/kit";
+import { createInProcessBus } from "@store/events";
+import { encodeCursor, encodeIdentity, signRouterRequest, silentLogger, type DatabaseOptions, type Identity, type RunningSubgraph, type Subgraph } from "@store/kit";
 import { admin, countQueries, createTestDatabase, errorCodes, TEST_SIGNING_SECRET, type QueryCounter, type TestDatabase } from "@store/testing";
-import { createCatalogPrisma, type CatalogPrisma, type CreateCatalogPrismaOptions } from "../src/db.ts";
-import type { CatalogTx } from "../src/events.ts";
+import type { Context } from "../src/context.ts";
 import { seedCatalog } from "../src/seed.ts";
-import { createCatalogSubgraph } from "../src/server.ts";
+import { catalogService } from "../src/service.ts";
+import type { Db } from "../src/types.ts";
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 const COFFEE = demoCategories.find((c) => c.slug === "coffee-tea")!;
@@ -16,22 +16,23 @@ const EMPTY_CATEGORY = "0f0f0f0f-0000-4000-8000-000000000001";
 const LITERAL_NAMES = ["100% Arabica Blend", "Cold_brew Concentrate", "Back\\slash Mug"];
 
 let db: TestDatabase;
-let prisma: CatalogPrisma;
-let subgraph: ReturnType<typeof createCatalogSubgraph>;
+let prisma: Db;
+let subgraph: Subgraph<Context>;
 /** One counter for the file: Prisma keeps every query listener for the client's life. */
 let sql: QueryCounter;
 
-const eventsFor = (client: CatalogPrisma) => createServiceEvents<CatalogTx>({ service: "catalog", db: client, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger });
+/** A catalog on `client`; its relay never starts, so what it emits stays in the outbox. */
+const catalogOn = (client: Db) => catalogService.build({ prisma: client, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger }).subgraph;
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "catalog_hostile" });
-  prisma = createCatalogPrisma({ url: db.url });
+  prisma = catalogService.createPrisma({ url: db.url });
   await seedCatalog(prisma);
   await prisma.category.create({ data: { id: EMPTY_CATEGORY, slug: "empty-shelf", name: "Empty shelf", description: "Nothing here yet." } });
   await prisma.product.createMany({
     data: LITERAL_NAMES.map((name, i) => ({ sku: `LIT-${i}`, name, description: "For the wildcard tests.", categoryId: COFFEE.id, priceCents: 1000 + i, currency: "USD" })),
   });
-  subgraph = createCatalogSubgraph({ prisma, logger: silentLogger, events: eventsFor(prisma) });
+  subgraph = catalogOn(prisma);
   sql = countQueries(prisma);
 });
 
@@ -224,9 +225,9 @@ describe("overload", () => {
   const CHANGE = `mutation($id: ID!, $price: MoneyInput!) { changeProductPrice(productId: $id, price: $price) { id price { amount } } }`;
 
   /** A catalog on its own small pool, listening like a real one: what the router would reach. */
-  async function tightCatalog(options: Omit<CreateCatalogPrismaOptions, "url">) {
-    const client = createCatalogPrisma({ url: db.url, ...options });
-    const tight = createCatalogSubgraph({ prisma: client, logger: silentLogger, events: eventsFor(client) });
+  async function tightCatalog(options: DatabaseOptions) {
+    const client = catalogService.createPrisma({ url: db.url, ...options });
+    const tight = catalogOn(client);
     const running: RunningSubgraph = await tight.listen({ port: 0, routerSigningSecret: TEST_SIGNING_SECRET });
     const post = async (query: string, variables: Record<string, unknown>, identity: Identity | null) => {
       const body = JSON.stringify({ query, variables });

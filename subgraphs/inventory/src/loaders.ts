@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { createBatchLoader } from "@store/kit";
-import type { InventoryPrisma } from "./db.ts";
+import type { Db } from "./types.ts";
 
 const uuid = z.uuid();
 
 /** Per-request loaders: one SQL query per entity type, whatever the batch size. */
-export function createLoaders(prisma: InventoryPrisma) {
+export function createLoaders(prisma: Db) {
   return {
     // A key that is not a UUID cannot match a row, and passed to PostgreSQL it
     // would fail the uuid cast and with it every other key in the batch.

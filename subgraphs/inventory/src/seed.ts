@@ -1,12 +1,12 @@
 import { demoProducts } from "@store/demo-data";
-import type { InventoryPrisma } from "./db.ts";
+import type { Db } from "./types.ts";
 
 /**
  * Stocks every demo product; items that exist are left as they are, so seeding
  * twice is harmless. Only the items this run created get a RESTOCK movement,
  * which keeps the audit trail adding up to what is on hand.
  */
-export async function seedInventory(prisma: InventoryPrisma): Promise<void> {
+export async function seedInventory(prisma: Db): Promise<void> {
   await prisma.$transaction(async (tx) => {
     const created = await tx.stockItem.createManyAndReturn({
       data: demoProducts.map(({ id, stock }) => ({ productId: id, onHand: stock })),

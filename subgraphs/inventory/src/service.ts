@@ -1,27 +1,33 @@
-import { fileURLToPath } from "node:url";
-import { databaseOptions, type ServiceDefinition } from "@store/kit";
-import { createInventoryPrisma } from "./db.ts";
-import { createInventoryEvents, subscribeInventory } from "./events.ts";
+import { defineSubgraphService } from "@store/kit";
+import { createContext } from "./context.ts";
+import { PrismaClient } from "./generated/prisma/client.ts";
+import { handleOrderCancelled } from "./handlers/OrderCancelled.ts";
+import { handleOrderPlaced } from "./handlers/OrderPlaced.ts";
+import { handleProductCreated } from "./handlers/ProductCreated.ts";
+import { handleShipmentDispatched } from "./handlers/ShipmentDispatched.ts";
+import { resolvers } from "./resolvers/index.ts";
 import { seedInventory } from "./seed.ts";
-import { createInventorySubgraph } from "./server.ts";
 
-export const inventoryService: ServiceDefinition = {
+export const inventoryService = defineSubgraphService({
   name: "inventory",
   defaultPort: 4003,
-  prismaDir: fileURLToPath(new URL("..", import.meta.url)),
-  async create({ config, logger, bus, registry }) {
-    const prisma = createInventoryPrisma({ url: config.DATABASE_URL, ...databaseOptions(config) });
-    const events = createInventoryEvents({ prisma, bus, logger, registry });
-    await subscribeInventory(events, { logger });
-    return {
-      subgraph: createInventorySubgraph({ prisma, events, bus, logger, registry }),
-      seed: () => seedInventory(prisma),
-      start: () => events.start(),
-      // Consumers and relay first: they still need the pool to finish what they are doing.
-      dispose: async () => {
-        await events.stop();
-        await prisma.$disconnect();
+  schema: new URL("../schema.graphql", import.meta.url),
+  PrismaClient,
+  resolvers,
+  context: createContext,
+  seed: seedInventory,
+  consumers: {
+    /**
+     * "inventory-saga": inventory's part of the order saga (hold, release and
+     * ship stock) and the stock rows of new products.
+     */
+    saga: {
+      handlers: {
+        OrderPlaced: handleOrderPlaced,
+        OrderCancelled: handleOrderCancelled,
+        ShipmentDispatched: handleShipmentDispatched,
+        ProductCreated: handleProductCreated,
       },
-    };
+    },
   },
-};
+});

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { fields, parseInput } from "@store/kit";
 import type { StockItem, StockReservation } from "./generated/prisma/client.ts";
-import type { InventoryPrisma, InventoryTx } from "./db.ts";
+import type { Db, Tx } from "./types.ts";
 
 export interface StockLine {
   productId: string;
@@ -71,7 +71,7 @@ const byProductId = (a: { productId: string }, b: { productId: string }) => (a.p
 
 const counters = ({ productId, onHand, reserved }: StockItem): StockCounters => ({ productId, onHand, reserved });
 
-function existingReservations(tx: InventoryTx, orderId: string): Promise<StockReservation[]> {
+function existingReservations(tx: Tx, orderId: string): Promise<StockReservation[]> {
   return tx.stockReservation.findMany({ where: { orderId }, orderBy: { productId: "asc" } });
 }
 
@@ -95,7 +95,7 @@ function existingReservations(tx: InventoryTx, orderId: string): Promise<StockRe
  * event cannot double-reserve, and a released order is not reserved again. A
  * call that ended in shortages wrote nothing, so a later call tries afresh.
  */
-export async function reserveStockInTx(tx: InventoryTx, orderId: string, lines: readonly StockLine[]): Promise<ReserveStockResult> {
+export async function reserveStockInTx(tx: Tx, orderId: string, lines: readonly StockLine[]): Promise<ReserveStockResult> {
   const input = parseInput(reserveInput, { orderId, lines });
   const existing = await existingReservations(tx, input.orderId);
   if (existing.length > 0) return { ok: true, reservations: existing, changed: [] };
@@ -137,7 +137,7 @@ export async function reserveStockInTx(tx: InventoryTx, orderId: string, lines: 
 }
 
 /** reserveStockInTx in a transaction of its own. */
-export async function reserveStock(prisma: InventoryPrisma, orderId: string, lines: readonly StockLine[]): Promise<ReserveStockResult> {
+export async function reserveStock(prisma: Db, orderId: string, lines: readonly StockLine[]): Promise<ReserveStockResult> {
   return prisma.$transaction((tx) => reserveStockInTx(tx, orderId, lines), TRANSACTION_OPTIONS);
 }
 
@@ -147,7 +147,7 @@ export async function reserveStock(prisma: InventoryPrisma, orderId: string, lin
  * update, so of two concurrent calls only one finds rows to release, and a
  * repeated call releases nothing.
  */
-export async function releaseStockInTx(tx: InventoryTx, orderId: string): Promise<ReleaseStockInTxResult> {
+export async function releaseStockInTx(tx: Tx, orderId: string): Promise<ReleaseStockInTxResult> {
   const id = parseInput(fields.id("orderId"), orderId);
   const flipped = await tx.stockReservation.updateManyAndReturn({
     where: { orderId: id, status: "RESERVED" },
@@ -167,7 +167,7 @@ export async function releaseStockInTx(tx: InventoryTx, orderId: string): Promis
 }
 
 /** releaseStockInTx in a transaction of its own. */
-export async function releaseStock(prisma: InventoryPrisma, orderId: string): Promise<ReleaseStockResult> {
+export async function releaseStock(prisma: Db, orderId: string): Promise<ReleaseStockResult> {
   const { released } = await prisma.$transaction((tx) => releaseStockInTx(tx, orderId), TRANSACTION_OPTIONS);
   return { released };
 }
@@ -180,7 +180,7 @@ export async function releaseStock(prisma: InventoryPrisma, orderId: string): Pr
  * and onHandDelta -n. Same conditional status flip as releaseStock: once only,
  * whatever the concurrency, and a repeat commits nothing.
  */
-export async function commitStockInTx(tx: InventoryTx, orderId: string): Promise<CommitStockResult> {
+export async function commitStockInTx(tx: Tx, orderId: string): Promise<CommitStockResult> {
   const id = parseInput(fields.id("orderId"), orderId);
   const flipped = await tx.stockReservation.updateManyAndReturn({
     where: { orderId: id, status: "RESERVED" },

@@ -2,33 +2,32 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoProducts } from "@store/demo-data";
-import { createEvent, createInProcessBus, createServiceEvents, handleOnce, type AnyEventEnvelope, type EventBus, type EventEnvelope, type EventType } from "@store/events";
+import { createEvent, createInProcessBus, handleOnce, type AnyEventEnvelope, type EventBus, type EventEnvelope, type EventType } from "@store/events";
 import { silentLogger } from "@store/kit";
 import { admin, createTestDatabase, type TestDatabase } from "@store/testing";
-import { createInventoryPrisma, type InventoryPrisma, type InventoryTx } from "../src/db.ts";
-import { createInventoryEvents, subscribeInventory, type InventoryEvents, type InventoryHandlerDeps } from "../src/events.ts";
 import { handleOrderCancelled } from "../src/handlers/OrderCancelled.ts";
 import { handleOrderPlaced } from "../src/handlers/OrderPlaced.ts";
 import { handleProductCreated } from "../src/handlers/ProductCreated.ts";
 import { handleShipmentDispatched } from "../src/handlers/ShipmentDispatched.ts";
 import { seedInventory } from "../src/seed.ts";
-import { createInventorySubgraph } from "../src/server.ts";
+import { inventoryService } from "../src/service.ts";
+import type { Db, Events, HandlerDeps, Tx } from "../src/types.ts";
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 const CONSUMER = "inventory-saga";
 let db: TestDatabase;
-let prisma: InventoryPrisma;
+let prisma: Db;
 let bus: EventBus;
-let events: InventoryEvents;
-let deps: InventoryHandlerDeps;
+let events: Events;
+let deps: HandlerDeps;
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "inventory_events" });
-  prisma = createInventoryPrisma({ url: db.url });
+  prisma = inventoryService.createPrisma({ url: db.url });
   await seedInventory(prisma);
   // Never started: what handlers emit stays in the outbox for the tests to read.
   bus = createInProcessBus({ logger: silentLogger });
-  events = createServiceEvents({ service: "inventory", db: prisma, bus, logger: silentLogger });
+  events = inventoryService.build({ prisma, bus, logger: silentLogger }).events;
   deps = { events, logger: silentLogger };
 });
 
@@ -51,7 +50,7 @@ const counters = async (productId: string) => {
   return { onHand, reserved, available: onHand - reserved };
 };
 
-type Handler<T extends EventType> = (event: EventEnvelope<T>, tx: InventoryTx, deps: InventoryHandlerDeps) => Promise<void>;
+type Handler<T extends EventType> = (event: EventEnvelope<T>, tx: Tx, deps: HandlerDeps) => Promise<void>;
 
 /** Delivers an event as the saga consumer does: once per event id, in one transaction with its inbox row. */
 function deliver<T extends EventType>(handler: Handler<T>, event: EventEnvelope<T>) {
@@ -338,7 +337,7 @@ describe("ShipmentDispatched", () => {
     // Restock, reserve, release part, ship the rest: sum(delta) = available, sum(onHandDelta) = onHand.
     const productId = randomUUID();
     await deliver(handleProductCreated, productCreated(productId));
-    const subgraph = createInventorySubgraph({ prisma, events, bus, logger: silentLogger });
+    const { subgraph } = inventoryService.build({ prisma, bus, logger: silentLogger });
     const restocked = await subgraph.execute(`mutation($id: ID!) { restock(productId: $id, quantity: 20) { id } }`, { id: productId }, { identity: admin() });
     expect(restocked.errors).toBeUndefined();
     await subgraph.stop();
@@ -390,13 +389,13 @@ describe("ProductCreated", () => {
   });
 });
 
-describe("subscribeInventory", () => {
+describe("the inventory-saga consumer", () => {
   it("consumes the saga's events from the bus and publishes its answers through the relay", async () => {
     // A bus and events of their own, started, as a running service has them.
     const bus = createInProcessBus({ logger: silentLogger });
-    const live = createInventoryEvents({ prisma, bus, logger: silentLogger });
-    const consumer = await subscribeInventory(live, { logger: silentLogger });
-    expect(consumer.name).toBe("inventory-saga");
+    const { events: live, subscribe } = inventoryService.build({ prisma, bus, logger: silentLogger });
+    const consumers = await subscribe();
+    expect(consumers.map((c) => c.name)).toEqual([CONSUMER]);
     const heard: AnyEventEnvelope[] = [];
     await bus.consume({ name: "listener", types: ["StockReserved", "StockChanged"], handler: async (e) => void heard.push(e) });
     live.start();

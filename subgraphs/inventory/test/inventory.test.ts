@@ -2,29 +2,27 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoProducts } from "@store/demo-data";
-import { createInProcessBus, createServiceEvents, type EventEnvelope } from "@store/events";
-import { silentLogger } from "@store/kit";
-import { admin, countQueries, createTestDatabase, customer, errorCodes, type TestDatabase } from "@store/testing";
-import { createInventoryPrisma, type InventoryPrisma } from "../src/db.ts";
-import type { InventoryEvents } from "../src/events.ts";
+import { createInProcessBus, type EventEnvelope } from "@store/events";
+import { silentLogger, type Subgraph } from "@store/kit";
+import { admin, countQueries, createTestDatabase, customer, errorCodes, eventually, type TestDatabase } from "@store/testing";
+import type { Context } from "../src/context.ts";
 import { seedInventory } from "../src/seed.ts";
-import { createInventorySubgraph } from "../src/server.ts";
+import { inventoryService } from "../src/service.ts";
 import { releaseStock, reserveStock, reserveStockInTx } from "../src/stock.ts";
+import type { Db, Events } from "../src/types.ts";
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 let db: TestDatabase;
-let prisma: InventoryPrisma;
-let events: InventoryEvents;
-let subgraph: ReturnType<typeof createInventorySubgraph>;
+let prisma: Db;
+let events: Events;
+let subgraph: Subgraph<Context>;
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "inventory" });
-  prisma = createInventoryPrisma({ url: db.url });
+  prisma = inventoryService.createPrisma({ url: db.url });
   await seedInventory(prisma);
-  // Never started: rows stay in the outbox for the tests to read.
-  const bus = createInProcessBus({ logger: silentLogger });
-  events = createServiceEvents({ service: "inventory", db: prisma, bus, logger: silentLogger });
-  subgraph = createInventorySubgraph({ prisma, events, bus, logger: silentLogger });
+  // Its relay never started: rows stay in the outbox for the tests to read.
+  ({ subgraph, events } = inventoryService.build({ prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger }));
 });
 
 afterAll(async () => {
@@ -348,12 +346,13 @@ describe("reserveStock", () => {
     await firstHasReserved;
     // The second finds no reservation yet (uncommitted), then queues on the stock row's lock.
     const second = reserveStock(prisma, orderId, [{ productId: a, quantity: 3 }]);
-    for (let waited = 0; ; waited += 20) {
-      const [row] = await prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
-      if (row!.n > 0) break;
-      if (waited > 5000) throw new Error("the second reservation never waited for the first");
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await eventually(
+      async () => {
+        const [row] = await prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+        return row!.n > 0;
+      },
+      { what: "the second reservation to wait for the first one's lock" },
+    );
     commitFirst();
     const [one, two] = await Promise.all([first, second]);
     expect(one.ok && two.ok).toBe(true);

@@ -1,37 +1,36 @@
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createInProcessBus, createServiceEvents } from "@store/events";
-import { silentLogger, type Identity, type RunningSubgraph } from "@store/kit";
-import { admin, connectSubgraph, createTestDatabase, customer, recordSubscription, TEST_SIGNING_SECRET, waitFor, type SubgraphClient, type TestDatabase } from "@store/testing";
-import { createInventoryPrisma, type InventoryPrisma } from "../src/db.ts";
-import type { InventoryEvents } from "../src/events.ts";
-import { createInventorySubgraph } from "../src/server.ts";
+import { createInProcessBus } from "@store/events";
+import { silentLogger, type Identity, type RunningSubgraph, type Subgraph } from "@store/kit";
+import { admin, connectSubgraph, createTestDatabase, customer, eventually, recordSubscription, TEST_SIGNING_SECRET, type SubgraphClient, type TestDatabase } from "@store/testing";
+import type { Context } from "../src/context.ts";
+import { inventoryService } from "../src/service.ts";
 import { stockChanged } from "../src/stockChanged.ts";
+import type { Db, Events } from "../src/types.ts";
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 let db: TestDatabase;
-let prisma: InventoryPrisma;
+let prisma: Db;
 let bus: ReturnType<typeof createInProcessBus>;
-let events: InventoryEvents;
-let subgraph: ReturnType<typeof createInventorySubgraph>;
+let events: Events;
+let subgraph: Subgraph<Context>;
 let running: RunningSubgraph;
 const clients: SubgraphClient[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "inventory_subscriptions" });
-  prisma = createInventoryPrisma({ url: db.url });
+  prisma = inventoryService.createPrisma({ url: db.url });
   bus = createInProcessBus({ logger: silentLogger });
+  ({ subgraph, events } = inventoryService.build({ prisma, bus, logger: silentLogger, pollIntervalMs: 50 }));
   // Started: a mutation's StockChanged goes out through the real outbox relay.
-  events = createServiceEvents({ service: "inventory", db: prisma, bus, logger: silentLogger, pollIntervalMs: 50 });
   events.start();
-  subgraph = createInventorySubgraph({ prisma, events, bus, logger: silentLogger });
   running = await subgraph.listen({ port: 0, routerSigningSecret: TEST_SIGNING_SECRET });
 });
 
 afterEach(async () => {
   for (const client of clients.splice(0)) await client.dispose();
-  await waitFor(() => bus.listenerCount() === 0 && running.webSocketConnections() === 0, { what: "every subscription and socket to be released" });
+  await eventually(() => bus.listenerCount() === 0 && running.webSocketConnections() === 0, { what: "every subscription and socket to be released" });
 });
 
 afterAll(async () => {
@@ -64,7 +63,7 @@ describe("stockChanged", () => {
     const other = await stockedProduct(3);
     const anonymous = recordSubscription<StockUpdate>(connect(null), STOCK_CHANGED, { id: productId });
     const signedIn = recordSubscription<StockUpdate>(connect(customer()), STOCK_CHANGED, { id: productId });
-    await waitFor(() => bus.listenerCount() === 2);
+    await eventually(() => bus.listenerCount() === 2);
     const steps = [
       { onHand: 3, reserved: 1 },
       { onHand: 3, reserved: 3 },
@@ -87,7 +86,7 @@ describe("stockChanged", () => {
   it("delivers a restock as it happens: mutation, outbox, relay, bus, subscriber", async () => {
     const productId = await stockedProduct(0);
     const sub = recordSubscription<StockUpdate>(connect(null), STOCK_CHANGED, { id: productId });
-    await waitFor(() => bus.listenerCount() === 1);
+    await eventually(() => bus.listenerCount() === 1);
     const restocked = await subgraph.execute(`mutation($id: ID!) { restock(productId: $id, quantity: 5) { id } }`, { id: productId }, { identity: admin() });
     expect(restocked.errors).toBeUndefined();
     expect((await sub.take(1))[0]?.data?.stockChanged).toEqual({ id: productId, stock: 5, inStock: true });
@@ -101,8 +100,8 @@ describe("stockChanged", () => {
 
   it("releases the bus listener when the client unsubscribes", async () => {
     const sub = recordSubscription(connect(null), STOCK_CHANGED, { id: await stockedProduct(1) });
-    await waitFor(() => bus.listenerCount() === 1);
+    await eventually(() => bus.listenerCount() === 1);
     sub.unsubscribe();
-    await waitFor(() => bus.listenerCount() === 0, { what: "unsubscribe to release the listener" });
+    await eventually(() => bus.listenerCount() === 0, { what: "unsubscribe to release the listener" });
   });
 });

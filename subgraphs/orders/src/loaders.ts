@@ -1,6 +1,6 @@
 import { createBatchLoader, createGroupLoader } from "@store/kit";
 import type { Prisma } from "./generated/prisma/client.ts";
-import type { OrdersPrisma } from "./db.ts";
+import type { Db } from "./types.ts";
 
 /** Lines have no natural position; by name reads well and is stable. */
 export const LINE_ORDER = [{ productName: "asc" }, { id: "asc" }] satisfies Prisma.OrderLineOrderByWithRelationInput[];
@@ -12,7 +12,7 @@ export const LINE_ORDER = [{ productName: "asc" }, { id: "asc" }] satisfies Pris
 export const HISTORY_ORDER = [{ at: "asc" }, { toStatus: "asc" }] satisfies Prisma.OrderStatusChangeOrderByWithRelationInput[];
 
 /** Per-request loaders: one SQL query per entity type or list field, whatever the batch size. */
-export function createLoaders(prisma: OrdersPrisma) {
+export function createLoaders(prisma: Db) {
   return {
     order: createBatchLoader((ids) => prisma.order.findMany({ where: { id: { in: [...ids] } } }), (o) => o.id),
     orderLines: createGroupLoader(

@@ -1,11 +1,8 @@
-import { createEvent, type EventEnvelope, type EventPayload, type ServiceEvents } from "@store/events";
-import type { Prisma } from "./generated/prisma/client.ts";
-
-/** The client inside `prisma.$transaction` (and inside an inbox transaction): what the outbox writes through. */
-export type OrdersTx = Prisma.TransactionClient;
+import { createEvent, type EventEnvelope, type EventPayload } from "@store/events";
+import type { Events } from "./types.ts";
 
 /** The one thing domain code needs from the event system: writing to the outbox in its transaction. */
-export type OrderEventSink = Pick<ServiceEvents<OrdersTx>, "emit">;
+export type OrderEventSink = Pick<Events, "emit">;
 
 type OrderEventType = "OrderPlaced" | "OrderStatusChanged" | "OrderCancelled";
 

@@ -2,7 +2,8 @@ import { ERRORS } from "@store/kit";
 import { OrderStatus } from "./generated/prisma/enums.ts";
 import type { EventEnvelope } from "@store/events";
 import type { Order, OrderStatusChange } from "./generated/prisma/client.ts";
-import { orderEvent, type OrderEventSink, type OrdersTx } from "./orderEvents.ts";
+import { orderEvent, type OrderEventSink } from "./orderEvents.ts";
+import type { Tx } from "./types.ts";
 
 /**
  * The order lifecycle: PENDING → AWAITING_PAYMENT → PAID → SHIPPED → DELIVERED,
@@ -87,7 +88,7 @@ export type TransitionOutcome =
  * instead of throwing: for an event handler those are late or re-ordered
  * events to ignore, not failures.
  */
-export async function attemptTransition(tx: OrdersTx, events: OrderEventSink, request: TransitionRequest): Promise<TransitionOutcome> {
+export async function attemptTransition(tx: Tx, events: OrderEventSink, request: TransitionRequest): Promise<TransitionOutcome> {
   const { orderId, to, reason, from, causedBy } = request;
   for (;;) {
     const current = await tx.order.findUnique({ where: { id: orderId }, select: { status: true } });
@@ -113,7 +114,7 @@ export async function attemptTransition(tx: OrdersTx, events: OrderEventSink, re
  * NOT_FOUND for an unknown order and INVALID_STATE (naming the current
  * status) when the move is not allowed.
  */
-export async function transitionOrder(tx: OrdersTx, events: OrderEventSink, request: TransitionRequest): Promise<Transition> {
+export async function transitionOrder(tx: Tx, events: OrderEventSink, request: TransitionRequest): Promise<Transition> {
   const outcome = await attemptTransition(tx, events, request);
   if (outcome.ok) return { order: outcome.order, change: outcome.change };
   const { orderId, to } = request;

@@ -1,5 +1,5 @@
 import { demoOrderTotalCents, demoOrders, demoProductById, demoProducts } from "@store/demo-data";
-import type { OrdersPrisma } from "./db.ts";
+import type { Db } from "./types.ts";
 import { OrderStatus } from "./generated/prisma/enums.ts";
 import { lifecyclePath } from "./orderStatus.ts";
 
@@ -21,7 +21,7 @@ const demoSteps: Record<OrderStatus, { after: number; reason: string }> = {
  * status history that walks the lifecycle to each order's status. Rows that
  * exist are left as they are, so seeding twice is harmless.
  */
-export async function seedOrders(prisma: OrdersPrisma): Promise<void> {
+export async function seedOrders(prisma: Db): Promise<void> {
   await prisma.$transaction(async (tx) => {
     await tx.productPrice.createMany({
       data: demoProducts.map(({ id, name, priceCents, currency }) => ({ productId: id, name, priceCents, currency })),

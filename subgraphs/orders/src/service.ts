@@ -1,35 +1,43 @@
-import { fileURLToPath } from "node:url";
-import { databaseOptions, type ServiceDefinition } from "@store/kit";
-import { createOrdersPrisma } from "./db.ts";
-import { createOrdersEvents, subscribeOrders } from "./events.ts";
+import { defineSubgraphService } from "@store/kit";
+import { createContext } from "./context.ts";
+import { PrismaClient } from "./generated/prisma/client.ts";
+import { handlePaymentCaptured } from "./handlers/PaymentCaptured.ts";
+import { handlePaymentFailed } from "./handlers/PaymentFailed.ts";
+import { handleProductCreated } from "./handlers/ProductCreated.ts";
+import { handleProductPriceChanged } from "./handlers/ProductPriceChanged.ts";
+import { handleShipmentDelivered } from "./handlers/ShipmentDelivered.ts";
+import { handleShipmentDispatched } from "./handlers/ShipmentDispatched.ts";
+import { handleStockRejected } from "./handlers/StockRejected.ts";
+import { handleStockReserved } from "./handlers/StockReserved.ts";
+import { resolvers } from "./resolvers/index.ts";
 import { seedOrders } from "./seed.ts";
-import { createOrdersSubgraph } from "./server.ts";
 
-export const ordersService: ServiceDefinition = {
+export const ordersService = defineSubgraphService({
   name: "orders",
   defaultPort: 4005,
-  prismaDir: fileURLToPath(new URL("..", import.meta.url)),
-  async create({ config, logger, bus, registry }) {
-    const prisma = createOrdersPrisma({ url: config.DATABASE_URL, ...databaseOptions(config) });
-    const events = createOrdersEvents({ prisma, bus, logger, registry });
-    // Subscribed now, relay started in start(): the platform subscribes every
-    // service before any relay publishes, so no event goes out unheard.
-    try {
-      await subscribeOrders(events, { events, logger: logger.child({ component: "orders-saga" }) });
-    } catch (error) {
-      // The runner never gets an instance to dispose of, so release the pool here.
-      await events.stop().catch(() => {});
-      await prisma.$disconnect();
-      throw error;
-    }
-    return {
-      subgraph: createOrdersSubgraph({ prisma, events, bus, logger, registry }),
-      seed: () => seedOrders(prisma),
-      start: () => events.start(),
-      dispose: async () => {
-        await events.stop();
-        await prisma.$disconnect();
+  schema: new URL("../schema.graphql", import.meta.url),
+  PrismaClient,
+  resolvers,
+  context: createContext,
+  seed: seedOrders,
+  consumers: {
+    /**
+     * "orders-saga": moves orders along their lifecycle as inventory,
+     * payments and shipping report back, and keeps the local price list in
+     * step with the catalog. One consumer for all of them keeps an order's
+     * events in the order they were published.
+     */
+    saga: {
+      handlers: {
+        StockReserved: handleStockReserved,
+        StockRejected: handleStockRejected,
+        PaymentCaptured: handlePaymentCaptured,
+        PaymentFailed: handlePaymentFailed,
+        ShipmentDispatched: handleShipmentDispatched,
+        ShipmentDelivered: handleShipmentDelivered,
+        ProductCreated: handleProductCreated,
+        ProductPriceChanged: handleProductPriceChanged,
       },
-    };
+    },
   },
-};
+});

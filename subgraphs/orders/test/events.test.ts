@@ -2,40 +2,37 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { demoOrders, demoProducts } from "@store/demo-data";
-import { createEvent, createInProcessBus, createServiceEvents, handleOnce, type AnyEventEnvelope, type EventEnvelope } from "@store/events";
+import { createEvent, createInProcessBus, handleOnce, type AnyEventEnvelope, type EventEnvelope } from "@store/events";
 import { silentLogger, type Identity } from "@store/kit";
 import { admin, createTestDatabase, customer, errorCodes, type TestDatabase } from "@store/testing";
-import { createOrdersPrisma, type OrdersPrisma } from "../src/db.ts";
-import { subscribeOrders, type OrdersEvents, type OrdersHandlerDeps } from "../src/events.ts";
-import { onPaymentCaptured } from "../src/handlers/PaymentCaptured.ts";
-import { onPaymentFailed } from "../src/handlers/PaymentFailed.ts";
-import { onProductCreated } from "../src/handlers/ProductCreated.ts";
-import { onProductPriceChanged } from "../src/handlers/ProductPriceChanged.ts";
-import { onShipmentDelivered } from "../src/handlers/ShipmentDelivered.ts";
-import { onShipmentDispatched } from "../src/handlers/ShipmentDispatched.ts";
-import { onStockRejected } from "../src/handlers/StockRejected.ts";
-import { onStockReserved } from "../src/handlers/StockReserved.ts";
-import type { OrdersTx } from "../src/orderEvents.ts";
+import { handlePaymentCaptured } from "../src/handlers/PaymentCaptured.ts";
+import { handlePaymentFailed } from "../src/handlers/PaymentFailed.ts";
+import { handleProductCreated } from "../src/handlers/ProductCreated.ts";
+import { handleProductPriceChanged } from "../src/handlers/ProductPriceChanged.ts";
+import { handleShipmentDelivered } from "../src/handlers/ShipmentDelivered.ts";
+import { handleShipmentDispatched } from "../src/handlers/ShipmentDispatched.ts";
+import { handleStockRejected } from "../src/handlers/StockRejected.ts";
+import { handleStockReserved } from "../src/handlers/StockReserved.ts";
 import { seedOrders } from "../src/seed.ts";
-import { createOrdersSubgraph } from "../src/server.ts";
+import { ordersService } from "../src/service.ts";
+import type { Db, Events, HandlerDeps, Tx } from "../src/types.ts";
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 const CONSUMER = "orders-saga";
 let db: TestDatabase;
-let prisma: OrdersPrisma;
-let events: OrdersEvents;
-let deps: OrdersHandlerDeps;
-let subgraph: ReturnType<typeof createOrdersSubgraph>;
+let prisma: Db;
+let events: Events;
+let deps: HandlerDeps;
+let subgraph: ReturnType<typeof ordersService.build>["subgraph"];
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "orders_events" });
-  prisma = createOrdersPrisma({ url: db.url });
+  prisma = ordersService.createPrisma({ url: db.url });
   await seedOrders(prisma);
   // Never started: what handlers and mutations emit stays in the outbox to be asserted.
   const bus = createInProcessBus({ logger: silentLogger });
-  events = createServiceEvents<OrdersTx>({ service: "orders", db: prisma, bus, logger: silentLogger });
+  ({ subgraph, events } = ordersService.build({ prisma, bus, logger: silentLogger }));
   deps = { events, logger: silentLogger.child({}) };
-  subgraph = createOrdersSubgraph({ prisma, events, bus, logger: silentLogger });
 });
 
 afterAll(async () => {
@@ -48,16 +45,16 @@ afterAll(async () => {
 const UNKNOWN_ID = "00000000-0000-4000-8000-000000000000";
 const product = (i: number) => demoProducts[i]!;
 
-type Handler = (event: never, tx: OrdersTx, deps: OrdersHandlerDeps) => Promise<void>;
+type Handler = (event: never, tx: Tx, deps: HandlerDeps) => Promise<void>;
 const handlers: Partial<Record<AnyEventEnvelope["type"], Handler>> = {
-  StockReserved: onStockReserved,
-  StockRejected: onStockRejected,
-  PaymentCaptured: onPaymentCaptured,
-  PaymentFailed: onPaymentFailed,
-  ShipmentDispatched: onShipmentDispatched,
-  ShipmentDelivered: onShipmentDelivered,
-  ProductCreated: onProductCreated,
-  ProductPriceChanged: onProductPriceChanged,
+  StockReserved: handleStockReserved,
+  StockRejected: handleStockRejected,
+  PaymentCaptured: handlePaymentCaptured,
+  PaymentFailed: handlePaymentFailed,
+  ShipmentDispatched: handleShipmentDispatched,
+  ShipmentDelivered: handleShipmentDelivered,
+  ProductCreated: handleProductCreated,
+  ProductPriceChanged: handleProductPriceChanged,
 };
 
 /** Delivers an event as the orders-saga consumer does: once per event id, in one transaction with its inbox row. */
@@ -346,13 +343,13 @@ describe("catalog prices", () => {
   });
 });
 
-describe("subscribeOrders", () => {
+describe("the orders-saga consumer", () => {
   it("consumes every saga and catalog event as orders-saga, through the bus, once per event", async () => {
     const bus = createInProcessBus({ logger: silentLogger, delay: () => 1 });
-    const live = createServiceEvents<OrdersTx>({ service: "orders", db: prisma, bus, logger: silentLogger });
-    const consumer = await subscribeOrders(live, { events: live, logger: silentLogger });
+    const live = ordersService.build({ prisma, bus, logger: silentLogger });
+    const consumers = await live.subscribe();
     try {
-      expect(consumer.name).toBe(CONSUMER);
+      expect(consumers.map((c) => c.name)).toEqual([CONSUMER]);
       const order = await place(customer());
       const saga = sagaEvents(await placedEventOf(order.id));
       await bus.publish(saga.stockReserved);
@@ -369,7 +366,7 @@ describe("subscribeOrders", () => {
       expect(bus.deadLetters).toEqual([expect.objectContaining({ consumer: CONSUMER, type: "ShipmentDispatched" })]);
       expect((await read(order.id)).status).toBe("PAID");
     } finally {
-      await live.stop();
+      await live.events.stop();
       await bus.close();
     }
   });

@@ -2,31 +2,29 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoOrderTotalCents, demoOrders, demoProducts, demoUsers } from "@store/demo-data";
-import { createInProcessBus, createServiceEvents, type AnyEventEnvelope } from "@store/events";
-import { silentLogger, type Identity } from "@store/kit";
+import { createInProcessBus, type AnyEventEnvelope } from "@store/events";
+import { silentLogger, type Identity, type Subgraph } from "@store/kit";
 import { admin, countQueries, createTestDatabase, customer, errorCodes, type TestDatabase } from "@store/testing";
-import { createOrdersPrisma, type OrdersPrisma } from "../src/db.ts";
-import type { OrdersEvents } from "../src/events.ts";
+import type { Context } from "../src/context.ts";
 import { OrderStatus } from "../src/generated/prisma/enums.ts";
-import type { OrdersTx } from "../src/orderEvents.ts";
 import { lifecyclePath, transitionOrder } from "../src/orderStatus.ts";
 import { seedOrders } from "../src/seed.ts";
-import { createOrdersSubgraph } from "../src/server.ts";
+import { ordersService } from "../src/service.ts";
+import type { Db, Events } from "../src/types.ts";
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 let db: TestDatabase;
-let prisma: OrdersPrisma;
-let subgraph: ReturnType<typeof createOrdersSubgraph>;
-let events: OrdersEvents;
+let prisma: Db;
+let subgraph: Subgraph<Context>;
+let events: Events;
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "orders" });
-  prisma = createOrdersPrisma({ url: db.url });
+  prisma = ordersService.createPrisma({ url: db.url });
   await seedOrders(prisma);
   // Never started: the relay stays off, so what mutations emit stays in the outbox to be asserted.
   const bus = createInProcessBus({ logger: silentLogger });
-  events = createServiceEvents<OrdersTx>({ service: "orders", db: prisma, bus, logger: silentLogger });
-  subgraph = createOrdersSubgraph({ prisma, events, bus, logger: silentLogger });
+  ({ subgraph, events } = ordersService.build({ prisma, bus, logger: silentLogger }));
 });
 
 afterAll(async () => {

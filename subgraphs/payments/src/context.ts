@@ -1,15 +1,14 @@
 import type { RequestContextBase } from "@store/kit";
-import type { PaymentsPrisma } from "./db.ts";
-import type { PaymentsEvents } from "./events.ts";
 import { createLoaders, type PaymentsLoaders } from "./loaders.ts";
+import type { Db, Deps, Events } from "./types.ts";
 
 export interface Context extends RequestContextBase {
-  prisma: PaymentsPrisma;
+  prisma: Db;
   loaders: PaymentsLoaders;
   /** Mutations write their domain events to the outbox in their own transaction. */
-  events: PaymentsEvents;
+  events: Events;
 }
 
-export function createContext(prisma: PaymentsPrisma, events: PaymentsEvents, base: RequestContextBase): Context {
+export function createContext({ prisma, events }: Deps, base: RequestContextBase): Context {
   return { ...base, prisma, events, loaders: createLoaders(prisma) };
 }

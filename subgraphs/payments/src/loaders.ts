@@ -1,6 +1,6 @@
 import { createBatchLoader, createGroupLoader } from "@store/kit";
 import { z } from "zod";
-import type { PaymentsPrisma } from "./db.ts";
+import type { Db } from "./types.ts";
 
 const uuid = z.uuid();
 
@@ -14,7 +14,7 @@ function wellFormed(ids: readonly string[]): string[] {
 }
 
 /** Per-request loaders: one SQL query per entity type, whatever the batch size. */
-export function createLoaders(prisma: PaymentsPrisma) {
+export function createLoaders(prisma: Db) {
   return {
     payment: createBatchLoader(async (ids) => {
       const valid = wellFormed(ids);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ServiceEvents } from "@store/events";
 import { ERRORS, UNIQUE_VIOLATION, fields, isPrismaError, parseInput } from "@store/kit";
-import type { PaymentsPrisma, PaymentsTx } from "./db.ts";
+import type { Db, Tx } from "./types.ts";
 import type { Payment, PaymentStatus } from "./generated/prisma/client.ts";
 import { paymentRefunded } from "./paymentEvents.ts";
 import type { CardProcessor } from "./processor.ts";
@@ -54,7 +54,7 @@ const defaultBackoffMs = (attempts: number) => 100 * 2 ** (attempts - 1);
  * settled row, in the transaction of whoever asked for the charge (the
  * StockReserved handler's inbox transaction; see handlers/StockReserved.ts).
  */
-export async function chargeOrder(prisma: PaymentsPrisma, processor: CardProcessor, input: ChargeOrderInput, options: ChargeOrderOptions = {}): Promise<Payment> {
+export async function chargeOrder(prisma: Db, processor: CardProcessor, input: ChargeOrderInput, options: ChargeOrderOptions = {}): Promise<Payment> {
   const data = parseInput(chargeInput, input);
   const sleep = options.sleep ?? defaultSleep;
   const backoffMs = options.backoffMs ?? defaultBackoffMs;
@@ -81,7 +81,7 @@ export async function chargeOrder(prisma: PaymentsPrisma, processor: CardProcess
   return payment;
 }
 
-async function findOrCreatePayment(prisma: PaymentsPrisma, data: z.output<typeof chargeInput>): Promise<Payment> {
+async function findOrCreatePayment(prisma: Db, data: z.output<typeof chargeInput>): Promise<Payment> {
   let payment = await prisma.payment.findUnique({ where: { orderId: data.orderId } });
   if (!payment) {
     try {
@@ -106,7 +106,7 @@ async function findOrCreatePayment(prisma: PaymentsPrisma, data: z.output<typeof
  * waiting for a charge that will never happen. Idempotent per order: a payment
  * that already exists is returned as it is.
  */
-export async function recordRefusedCharge(prisma: PaymentsPrisma, input: ChargeOrderInput, reason: string): Promise<Payment> {
+export async function recordRefusedCharge(prisma: Db, input: ChargeOrderInput, reason: string): Promise<Payment> {
   await prisma.payment.createMany({ data: [{ ...input, status: "FAILED", failureReason: reason, attempts: 0 }], skipDuplicates: true });
   return prisma.payment.findUniqueOrThrow({ where: { orderId: input.orderId } });
 }
@@ -121,7 +121,7 @@ export type RefundOutcome =
   | { kind: "NO_PAYMENT" };
 
 /** What refunds need of the event runtime: the outbox, and a nudge to publish after commit. */
-export type RefundEvents = Pick<ServiceEvents<PaymentsTx>, "emit" | "committed">;
+export type RefundEvents = Pick<ServiceEvents<Tx>, "emit" | "committed">;
 
 const refundInput = z.object({ orderId: fields.id("orderId"), reason: fields.text(500) });
 
@@ -135,7 +135,7 @@ const refundInput = z.object({ orderId: fields.id("orderId"), reason: fields.tex
  * The status change is conditional on CAPTURED, so two concurrent refunds
  * make exactly one Refund.
  */
-export async function refundOrderIn(tx: PaymentsTx, orderId: string, reason: string): Promise<RefundOutcome> {
+export async function refundOrderIn(tx: Tx, orderId: string, reason: string): Promise<RefundOutcome> {
   const data = parseInput(refundInput, { orderId, reason });
   const payment = await tx.payment.findUnique({ where: { orderId: data.orderId } });
   if (!payment) return { kind: "NO_PAYMENT" };
@@ -157,7 +157,7 @@ export async function refundOrderIn(tx: PaymentsTx, orderId: string, reason: str
  * exactly the refunds that happened. Only a refund made now is announced; a
  * repeat finds ALREADY_REFUNDED and announces nothing a second time.
  */
-export async function refundOrder(prisma: PaymentsPrisma, events: RefundEvents, orderId: string, reason: string): Promise<RefundOutcome> {
+export async function refundOrder(prisma: Db, events: RefundEvents, orderId: string, reason: string): Promise<RefundOutcome> {
   // Validated before a transaction is opened: a bad request costs no connection.
   const data = parseInput(refundInput, { orderId, reason });
   const outcome = await prisma.$transaction(async (tx) => {
@@ -174,7 +174,7 @@ export async function refundOrder(prisma: PaymentsPrisma, events: RefundEvents, 
  * is returned as it is). Null when there is nothing to refund: no payment, or
  * one that was never captured.
  */
-export async function refundPayment(prisma: PaymentsPrisma, events: RefundEvents, orderId: string, reason: string): Promise<Payment | null> {
+export async function refundPayment(prisma: Db, events: RefundEvents, orderId: string, reason: string): Promise<Payment | null> {
   const outcome = await refundOrder(prisma, events, orderId, reason);
   return outcome.kind === "REFUNDED" || outcome.kind === "ALREADY_REFUNDED" ? outcome.payment : null;
 }

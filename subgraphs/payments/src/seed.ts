@@ -1,9 +1,9 @@
 import { demoOrders, demoOrderTotalCents } from "@store/demo-data";
-import type { PaymentsPrisma } from "./db.ts";
+import type { Db } from "./types.ts";
 import { TEST_TOKENS } from "./processor.ts";
 
 /** Every demo order was paid: one captured payment each. Rows that exist are left as they are, so seeding twice is harmless. */
-export async function seedPayments(prisma: PaymentsPrisma): Promise<void> {
+export async function seedPayments(prisma: Db): Promise<void> {
   await prisma.payment.createMany({
     data: demoOrders.map((order) => ({
       id: order.paymentId,

@@ -1,33 +1,43 @@
-import { fileURLToPath } from "node:url";
-import { databaseOptions, type ServiceDefinition } from "@store/kit";
-import { createPaymentsPrisma } from "./db.ts";
-import { createPaymentsEvents, subscribePayments } from "./events.ts";
+import { defineSubgraphService } from "@store/kit";
+import { createContext } from "./context.ts";
+import { PrismaClient } from "./generated/prisma/client.ts";
+import { handleOrderCancelled } from "./handlers/OrderCancelled.ts";
+import { handleOrderPlaced } from "./handlers/OrderPlaced.ts";
+import { chargeForStockReserved, handleStockReserved } from "./handlers/StockReserved.ts";
 import { createCardProcessor } from "./processor.ts";
+import { resolvers } from "./resolvers/index.ts";
 import { seedPayments } from "./seed.ts";
-import { createPaymentsSubgraph } from "./server.ts";
+import type { Resources } from "./types.ts";
 
-export const paymentsService: ServiceDefinition = {
+export const paymentsService = defineSubgraphService({
   name: "payments",
   defaultPort: 4006,
-  prismaDir: fileURLToPath(new URL("..", import.meta.url)),
-  async create({ config, logger, bus, registry }) {
-    const prisma = createPaymentsPrisma({ url: config.DATABASE_URL, ...databaseOptions(config) });
-    const events = createPaymentsEvents({ prisma, bus, logger, registry });
-    // One processor per process: the simulated one keeps its idempotency memory
-    // (captured payment ids, tok_flaky's first failure) in the instance, so every
-    // charge and every resumed charge must go through the same one.
-    const processor = createCardProcessor();
-    await subscribePayments(events, { prisma, processor, events, logger });
-    return {
-      subgraph: createPaymentsSubgraph({ prisma, logger, events, registry }),
-      seed: () => seedPayments(prisma),
-      // Publishing waits for start(): on the in-process bus an event published
-      // before the other services subscribed would reach no consumer.
-      start: () => events.start(),
-      dispose: async () => {
-        await events.stop();
-        await prisma.$disconnect();
+  schema: new URL("../schema.graphql", import.meta.url),
+  PrismaClient,
+  resolvers,
+  context: createContext,
+  seed: seedPayments,
+  // One processor per process: the simulated one keeps its idempotency memory
+  // (captured payment ids, tok_flaky's first failure) in the instance, so every
+  // charge and every resumed charge must go through the same one.
+  resources: (): Resources => ({ processor: createCardProcessor() }),
+  consumers: {
+    /**
+     * "payments-saga":
+     * - OrderPlaced: remember what to charge (a PaymentIntent);
+     * - StockReserved: charge it (before the inbox transaction), then announce
+     *   PaymentCaptured or PaymentFailed (in it);
+     * - OrderCancelled: never charge it, and refund a captured payment
+     *   (PaymentRefunded).
+     */
+    saga: {
+      handlers: {
+        OrderPlaced: handleOrderPlaced,
+        StockReserved: handleStockReserved,
+        OrderCancelled: handleOrderCancelled,
       },
-    };
+      // The charge cannot live in a transaction (see handlers/StockReserved.ts).
+      beforeTransaction: { StockReserved: chargeForStockReserved },
+    },
   },
-};
+});

@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createEvent,
   createInProcessBus,
-  createServiceEvents,
   eventCatalogue,
   handleOnce,
   type AnyEventEnvelope,
@@ -14,24 +13,24 @@ import {
 } from "@store/events";
 import { silentLogger } from "@store/kit";
 import { createTestDatabase, type TestDatabase } from "@store/testing";
-import { createPaymentsPrisma, type PaymentsPrisma, type PaymentsTx } from "../src/db.ts";
-import { createPaymentsEvents, subscribePayments, type PaymentsEvents, type PaymentsHandlerDeps } from "../src/events.ts";
 import { handleOrderCancelled } from "../src/handlers/OrderCancelled.ts";
 import { handleOrderPlaced } from "../src/handlers/OrderPlaced.ts";
-import { chargeForStockReserved, handleStockReserved } from "../src/handlers/StockReserved.ts";
+import { chargeForStockReserved, handleStockReserved, type StockReservedDeps } from "../src/handlers/StockReserved.ts";
 import { createCardProcessor, TEST_TOKENS, type CardProcessor, type ChargeRequest, type ChargeResult } from "../src/processor.ts";
+import { paymentsService } from "../src/service.ts";
+import type { Db, Events, Tx } from "../src/types.ts";
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 const CONSUMER = "payments-saga";
 let db: TestDatabase;
-let prisma: PaymentsPrisma;
-let events: PaymentsEvents;
+let prisma: Db;
+let events: Events;
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "payments_events" });
-  prisma = createPaymentsPrisma({ url: db.url });
+  prisma = paymentsService.createPrisma({ url: db.url });
   // Never started: what handlers emit stays in the outbox for the tests to read.
-  events = createServiceEvents({ service: "payments", db: prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger });
+  events = paymentsService.build({ prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger, resources: { processor: createCardProcessor() } }).events;
 });
 
 afterAll(async () => {
@@ -55,7 +54,7 @@ function spy(inner: CardProcessor = createCardProcessor()) {
   };
 }
 
-function depsWith(processor: CardProcessor): PaymentsHandlerDeps {
+function depsWith(processor: CardProcessor): StockReservedDeps {
   return { prisma, processor, events, logger: silentLogger, chargeOptions: { sleep: async () => {} } };
 }
 
@@ -88,8 +87,8 @@ const orderCancelled = (placed: EventEnvelope<"OrderPlaced">, cause: EventEnvelo
  * transaction. `afterHandler` runs inside that transaction after the handler
  * (a throw there is a crash before commit).
  */
-async function deliver(event: AnyEventEnvelope, deps: PaymentsHandlerDeps, afterHandler?: () => Promise<void>): Promise<InboxOutcome> {
-  const run = async (tx: PaymentsTx) => {
+async function deliver(event: AnyEventEnvelope, deps: StockReservedDeps, afterHandler?: () => Promise<void>): Promise<InboxOutcome> {
+  const run = async (tx: Tx) => {
     switch (event.type) {
       case "OrderPlaced":
         await handleOrderPlaced(event, tx, deps);
@@ -414,11 +413,11 @@ describe("OrderCancelled", () => {
 describe("payments-saga consumer", () => {
   it("runs the charge before the inbox transaction, through the real subscription", async () => {
     const bus = createInProcessBus({ logger: silentLogger, delay: () => 1 });
-    const runtime = createPaymentsEvents({ prisma, bus, logger: silentLogger });
     const processor = spy();
-    const consumer = await subscribePayments(runtime, { prisma, processor, events: runtime, logger: silentLogger, chargeOptions: { sleep: async () => {} } });
+    const { events: runtime, subscribe } = paymentsService.build({ prisma, bus, logger: silentLogger, resources: { processor } });
+    const consumers = await subscribe();
     try {
-      expect(consumer.name).toBe(CONSUMER);
+      expect(consumers.map((c) => c.name)).toEqual([CONSUMER]);
       const placed = orderPlaced({ paymentToken: TEST_TOKENS.flaky });
       const reserved = stockReserved(placed);
       // The in-process bus resolves publish once every consumer has handled the event.

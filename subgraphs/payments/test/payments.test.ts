@@ -2,29 +2,28 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoOrders, demoOrderTotalCents } from "@store/demo-data";
-import { createInProcessBus, createServiceEvents, eventCatalogue, type EventEnvelope } from "@store/events";
-import { silentLogger } from "@store/kit";
+import { createInProcessBus, eventCatalogue, type EventEnvelope } from "@store/events";
+import { silentLogger, type Subgraph } from "@store/kit";
 import { admin, countQueries, createTestDatabase, customer, errorCodes, type TestDatabase } from "@store/testing";
-import { createPaymentsPrisma, type PaymentsPrisma } from "../src/db.ts";
-import type { PaymentsEvents } from "../src/events.ts";
+import type { Context } from "../src/context.ts";
 import { chargeOrder, MAX_CHARGE_ATTEMPTS, refundPayment, type ChargeOrderInput } from "../src/payments.ts";
 import { createCardProcessor, TEST_TOKENS, type CardProcessor, type ChargeRequest } from "../src/processor.ts";
 import { seedPayments } from "../src/seed.ts";
-import { createPaymentsSubgraph } from "../src/server.ts";
+import { paymentsService } from "../src/service.ts";
+import type { Db, Events } from "../src/types.ts";
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 let db: TestDatabase;
-let prisma: PaymentsPrisma;
-let subgraph: ReturnType<typeof createPaymentsSubgraph>;
-let events: PaymentsEvents;
+let prisma: Db;
+let subgraph: Subgraph<Context>;
+let events: Events;
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "payments" });
-  prisma = createPaymentsPrisma({ url: db.url });
+  prisma = paymentsService.createPrisma({ url: db.url });
   await seedPayments(prisma);
-  // Never started: what mutations emit stays in the outbox for the tests to read.
-  events = createServiceEvents({ service: "payments", db: prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger });
-  subgraph = createPaymentsSubgraph({ prisma, logger: silentLogger, events });
+  // Its relay never started: what mutations emit stays in the outbox for the tests to read.
+  ({ subgraph, events } = paymentsService.build({ prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger, resources: { processor: createCardProcessor() } }));
 });
 
 afterAll(async () => {

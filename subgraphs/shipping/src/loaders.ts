@@ -1,8 +1,8 @@
 import { createBatchLoader, createGroupLoader } from "@store/kit";
-import type { ShippingPrisma } from "./db.ts";
+import type { Db } from "./types.ts";
 
 /** Per-request loaders: one SQL query per entity type, whatever the batch size. */
-export function createLoaders(prisma: ShippingPrisma) {
+export function createLoaders(prisma: Db) {
   return {
     shipment: createBatchLoader((ids) => prisma.shipment.findMany({ where: { id: { in: [...ids] } } }), (s) => s.id),
     shipmentByOrder: createBatchLoader((orderIds) => prisma.shipment.findMany({ where: { orderId: { in: [...orderIds] } } }), (s) => s.orderId),

@@ -1,6 +1,6 @@
 import { demoOrders, type DemoOrderStatus } from "@store/demo-data";
 import type { ShipmentStatus } from "./generated/prisma/client.ts";
-import type { ShippingPrisma } from "./db.ts";
+import type { Db } from "./types.ts";
 import { CARRIER, shipmentNote } from "./shipments.ts";
 
 const statusOf: Record<DemoOrderStatus, ShipmentStatus> = { PAID: "PENDING", SHIPPED: "DISPATCHED", DELIVERED: "DELIVERED" };
@@ -12,7 +12,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * they are (with their history), so seeding twice is harmless. Times are
  * derived from the order's placedAt so the demo reads the same on every run.
  */
-export async function seedShipping(prisma: ShippingPrisma): Promise<void> {
+export async function seedShipping(prisma: Db): Promise<void> {
   await prisma.$transaction(
     demoOrders.map((order) => {
       const status = statusOf[order.status];

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { createEvent, type EventEnvelope, type ServiceEvents } from "@store/events";
 import { ERRORS, fields, parseInput } from "@store/kit";
 import type { Shipment, ShipmentStatus } from "./generated/prisma/client.ts";
-import type { ShippingPrisma, ShippingTx } from "./db.ts";
+import type { Db, Tx } from "./types.ts";
 
 export const CARRIER = "Parcelnet";
 
@@ -57,7 +57,7 @@ const MAX_CREATE_ATTEMPTS = 3;
  * Give it a transaction, never the root client: the shipment and its first
  * history event must commit together.
  */
-export async function createShipmentForOrder(tx: ShippingTx, input: CreateShipmentInput): Promise<Shipment> {
+export async function createShipmentForOrder(tx: Tx, input: CreateShipmentInput): Promise<Shipment> {
   const { orderId, customerId, correlationId } = parseInput(createInput, input);
   for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt++) {
     // ON CONFLICT DO NOTHING rather than catching a unique violation: in the
@@ -95,7 +95,7 @@ const NEXT_STATUS: Record<ShipmentStatus, Exclude<ShipmentStatus, "PENDING"> | n
 };
 
 /** The part of the service's events that a state change needs: the outbox write, and the nudge after commit. */
-export type ShipmentEvents = Pick<ServiceEvents<ShippingTx>, "emit" | "committed">;
+export type ShipmentEvents = Pick<ServiceEvents<Tx>, "emit" | "committed">;
 
 /** The event announcing that `shipment` has just reached `status`. */
 export function shipmentStepEvent(shipment: Shipment, status: Exclude<ShipmentStatus, "PENDING">): EventEnvelope {
@@ -120,7 +120,7 @@ export function shipmentStepEvent(shipment: Shipment, status: Exclude<ShipmentSt
  * the status is still the one read, so of two concurrent calls exactly one
  * wins (and emits) and the other gets INVALID_STATE rather than skipping a step.
  */
-export async function advanceShipment(prisma: ShippingPrisma, events: ShipmentEvents, shipmentId: string): Promise<Shipment> {
+export async function advanceShipment(prisma: Db, events: ShipmentEvents, shipmentId: string): Promise<Shipment> {
   const id = parseInput(fields.id("shipmentId"), shipmentId);
   const advanced = await prisma.$transaction(async (tx) => {
     const current = await tx.shipment.findUnique({ where: { id } });

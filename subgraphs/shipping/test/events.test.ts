@@ -2,23 +2,22 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Registry } from "prom-client";
-import { createEvent, createInProcessBus, createServiceEvents, handleOnce, type AnyEventEnvelope, type EventEnvelope } from "@store/events";
+import { createEvent, createInProcessBus, handleOnce, type AnyEventEnvelope, type EventEnvelope } from "@store/events";
 import { silentLogger } from "@store/kit";
-import { admin, createTestDatabase, type TestDatabase } from "@store/testing";
-import { createShippingPrisma, type ShippingPrisma } from "../src/db.ts";
-import { subscribeShipping } from "../src/events.ts";
+import { admin, createTestDatabase, eventually, type TestDatabase } from "@store/testing";
 import { handlePaymentCaptured } from "../src/handlers/PaymentCaptured.ts";
 import { shippingService } from "../src/service.ts";
 import { CARRIER, TRACKING_NUMBER_PATTERN } from "../src/shipments.ts";
+import type { Db } from "../src/types.ts";
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 const CONSUMER = "shipping-saga";
 let db: TestDatabase;
-let prisma: ShippingPrisma;
+let prisma: Db;
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "shipping_handlers" });
-  prisma = createShippingPrisma({ url: db.url });
+  prisma = shippingService.createPrisma({ url: db.url });
 });
 
 afterAll(async () => {
@@ -126,8 +125,8 @@ describe("PaymentCaptured", () => {
 
   it("arrives through the bus on the shipping-saga consumer", async () => {
     const bus = createInProcessBus({ logger: silentLogger, delay: () => 1 });
-    const events = createServiceEvents({ service: "shipping", db: prisma, bus, logger: silentLogger });
-    await subscribeShipping(events, deps);
+    const { events, subscribe } = shippingService.build({ prisma, bus, logger: silentLogger });
+    expect((await subscribe()).map((c) => c.name)).toEqual([CONSUMER]);
     try {
       const event = paymentCaptured();
       // Resolves once every consumer has handled the event.
@@ -168,7 +167,7 @@ describe("shipping service", () => {
 
       const result = await instance.subgraph.execute(`mutation($id: ID!) { advanceShipment(shipmentId: $id) { status } }`, { id: shipment.id }, { identity: admin() });
       expect(result).toEqual({ data: { advanceShipment: { status: "DISPATCHED" } } });
-      await vi.waitFor(() => expect(published).toHaveLength(1), { timeout: 5_000 });
+      await eventually(() => published.length === 1, { what: "ShipmentDispatched to be published" });
       expect(published[0]).toMatchObject({
         type: "ShipmentDispatched",
         source: "shipping",

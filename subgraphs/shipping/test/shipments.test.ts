@@ -2,12 +2,12 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { GraphQLError } from "graphql";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createInProcessBus, createServiceEvents, type AnyEventEnvelope } from "@store/events";
+import { createInProcessBus, type AnyEventEnvelope } from "@store/events";
 import { silentLogger } from "@store/kit";
-import { createTestDatabase, type TestDatabase } from "@store/testing";
-import { createShippingPrisma, type ShippingPrisma } from "../src/db.ts";
-import type { ShippingEvents } from "../src/events.ts";
+import { createTestDatabase, eventually, type TestDatabase } from "@store/testing";
+import { shippingService } from "../src/service.ts";
 import { CARRIER, TRACKING_NUMBER_PATTERN, advanceShipment as advance, createShipmentForOrder, generateTrackingNumber, type CreateShipmentInput } from "../src/shipments.ts";
+import type { Db, Events } from "../src/types.ts";
 
 // randomInt stays the real one unless a test scripts it: how a tracking number collision is staged.
 vi.mock("node:crypto", async (importOriginal) => {
@@ -18,14 +18,14 @@ const { randomInt } = await import("node:crypto");
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 let db: TestDatabase;
-let prisma: ShippingPrisma;
-let events: ShippingEvents;
+let prisma: Db;
+let events: Events;
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "shipping_domain" });
-  prisma = createShippingPrisma({ url: db.url });
+  prisma = shippingService.createPrisma({ url: db.url });
   // Never started: emitted events stay in the outbox for the assertions.
-  events = createServiceEvents({ service: "shipping", db: prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger });
+  events = shippingService.build({ prisma, bus: createInProcessBus({ logger: silentLogger }), logger: silentLogger }).events;
 });
 
 afterAll(async () => {
@@ -202,15 +202,16 @@ describe("advanceShipment", () => {
       async (locker) => {
         await locker.$queryRaw`SELECT id FROM "Shipment" WHERE id = ${created.id}::uuid FOR UPDATE`;
         const racing = Promise.allSettled([advanceShipment(created.id), advanceShipment(created.id)]);
-        const deadline = Date.now() + 10_000;
-        for (;;) {
-          const [{ waiting }] = await prisma.$queryRaw<[{ waiting: number }]>`
-            SELECT count(*)::int AS waiting FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock'`;
-          if (waiting === 2) break;
-          if (Date.now() > deadline) throw new Error(`only ${waiting} advance(s) reached the lock`);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
+        // Within the transaction's own timeout (below).
+        await eventually(
+          async () => {
+            const [{ waiting }] = await prisma.$queryRaw<[{ waiting: number }]>`
+              SELECT count(*)::int AS waiting FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+            return waiting === 2;
+          },
+          { what: "both advances to wait for the row lock", timeoutMs: 10_000 },
+        );
         // Wrapped, or the callback would wait for the advances that wait for it to commit.
         return { racing };
       },

@@ -2,29 +2,28 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoOrders } from "@store/demo-data";
-import { createInProcessBus, createServiceEvents, type AnyEventEnvelope } from "@store/events";
-import { silentLogger } from "@store/kit";
+import { createInProcessBus, type AnyEventEnvelope } from "@store/events";
+import { silentLogger, type Subgraph } from "@store/kit";
 import { admin, countQueries, createTestDatabase, customer, errorCodes, type TestDatabase } from "@store/testing";
-import { createShippingPrisma, type ShippingPrisma } from "../src/db.ts";
-import type { ShippingEvents } from "../src/events.ts";
+import type { Context } from "../src/context.ts";
 import { seedShipping } from "../src/seed.ts";
-import { createShippingSubgraph } from "../src/server.ts";
+import { shippingService } from "../src/service.ts";
 import { TRACKING_NUMBER_PATTERN, createShipmentForOrder, generateTrackingNumber, type CreateShipmentInput } from "../src/shipments.ts";
+import type { Db, Events } from "../src/types.ts";
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 let db: TestDatabase;
-let prisma: ShippingPrisma;
-let events: ShippingEvents;
-let subgraph: ReturnType<typeof createShippingSubgraph>;
+let prisma: Db;
+let events: Events;
+let subgraph: Subgraph<Context>;
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "shipping" });
-  prisma = createShippingPrisma({ url: db.url });
+  prisma = shippingService.createPrisma({ url: db.url });
   await seedShipping(prisma);
   // Never started: emitted events stay in the outbox for the assertions.
   const bus = createInProcessBus({ logger: silentLogger });
-  events = createServiceEvents({ service: "shipping", db: prisma, bus, logger: silentLogger });
-  subgraph = createShippingSubgraph({ prisma, logger: silentLogger, events, bus });
+  ({ subgraph, events } = shippingService.build({ prisma, bus, logger: silentLogger }));
 });
 
 afterAll(async () => {

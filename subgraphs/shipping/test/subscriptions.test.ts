@@ -1,37 +1,36 @@
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createInProcessBus, createServiceEvents } from "@store/events";
-import { silentLogger, type Identity, type RunningSubgraph } from "@store/kit";
-import { admin, connectSubgraph, createTestDatabase, customer, recordSubscription, TEST_SIGNING_SECRET, waitFor, type SubgraphClient, type TestDatabase } from "@store/testing";
-import { createShippingPrisma, type ShippingPrisma } from "../src/db.ts";
-import type { ShippingEvents } from "../src/events.ts";
-import { createShippingSubgraph } from "../src/server.ts";
+import { createInProcessBus } from "@store/events";
+import { silentLogger, type Identity, type RunningSubgraph, type Subgraph } from "@store/kit";
+import { admin, connectSubgraph, createTestDatabase, customer, eventually, recordSubscription, staysAt, TEST_SIGNING_SECRET, type SubgraphClient, type TestDatabase } from "@store/testing";
+import type { Context } from "../src/context.ts";
+import { shippingService } from "../src/service.ts";
 import { createShipmentForOrder, shipmentStepEvent } from "../src/shipments.ts";
+import type { Db, Events } from "../src/types.ts";
 
 const prismaDir = fileURLToPath(new URL("..", import.meta.url));
 let db: TestDatabase;
-let prisma: ShippingPrisma;
+let prisma: Db;
 let bus: ReturnType<typeof createInProcessBus>;
-let events: ShippingEvents;
-let subgraph: ReturnType<typeof createShippingSubgraph>;
+let events: Events;
+let subgraph: Subgraph<Context>;
 let running: RunningSubgraph;
 const clients: SubgraphClient[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase({ prismaDir, label: "shipping_subscriptions" });
-  prisma = createShippingPrisma({ url: db.url });
+  prisma = shippingService.createPrisma({ url: db.url });
   bus = createInProcessBus({ logger: silentLogger });
+  ({ subgraph, events } = shippingService.build({ prisma, bus, logger: silentLogger, pollIntervalMs: 50 }));
   // Started: advanceShipment's events go out through the real outbox relay.
-  events = createServiceEvents({ service: "shipping", db: prisma, bus, logger: silentLogger, pollIntervalMs: 50 });
   events.start();
-  subgraph = createShippingSubgraph({ prisma, logger: silentLogger, events, bus });
   running = await subgraph.listen({ port: 0, routerSigningSecret: TEST_SIGNING_SECRET });
 });
 
 afterEach(async () => {
   for (const client of clients.splice(0)) await client.dispose();
-  await waitFor(() => bus.listenerCount() === 0 && running.webSocketConnections() === 0, { what: "every subscription and socket to be released" });
+  await eventually(() => bus.listenerCount() === 0 && running.webSocketConnections() === 0, { what: "every subscription and socket to be released" });
 });
 
 afterAll(async () => {
@@ -64,7 +63,7 @@ describe("shipmentUpdated", () => {
     const shipment = await newShipment(ada.userId);
     const owner = recordSubscription<ShipmentUpdate>(connect(ada), SHIPMENT_UPDATED, { orderId: shipment.orderId });
     const watcher = recordSubscription<ShipmentUpdate>(connect(admin()), SHIPMENT_UPDATED, { orderId: shipment.orderId });
-    await waitFor(() => bus.listenerCount() === 2);
+    await eventually(() => bus.listenerCount() === 2);
     for (const expected of ["DISPATCHED", "DELIVERED"]) {
       const advanced = await subgraph.execute(ADVANCE, { id: shipment.id }, { identity: admin() });
       expect(advanced.errors).toBeUndefined();
@@ -92,14 +91,13 @@ describe("shipmentUpdated", () => {
     const orderId = randomUUID();
     const mine = recordSubscription<ShipmentUpdate>(connect(ada), SHIPMENT_UPDATED, { orderId });
     const stranger = recordSubscription<ShipmentUpdate>(connect(customer()), SHIPMENT_UPDATED, { orderId });
-    await waitFor(() => bus.listenerCount() === 2);
+    await eventually(() => bus.listenerCount() === 2);
     // The payment is captured; shipping opens the shipment and dispatches it.
     const shipment = await prisma.$transaction((tx) => createShipmentForOrder(tx, { orderId, customerId: ada.userId }));
     const dispatched = await prisma.shipment.update({ where: { id: shipment.id }, data: { status: "DISPATCHED", dispatchedAt: new Date() } });
     await bus.publish(shipmentStepEvent(dispatched, "DISPATCHED"));
     expect((await mine.take(1))[0]?.data?.shipmentUpdated).toMatchObject({ id: shipment.id, status: "DISPATCHED" });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(stranger.results).toEqual([]);
+    await staysAt(() => stranger.results.length, 0, { what: "updates to a stranger", quietMs: 100 });
   });
 
   it("refuses an anonymous caller with UNAUTHENTICATED and a malformed order id with BAD_USER_INPUT", async () => {
@@ -114,8 +112,8 @@ describe("shipmentUpdated", () => {
   it("releases the bus listener when the client unsubscribes", async () => {
     const ada = customer();
     const sub = recordSubscription(connect(ada), SHIPMENT_UPDATED, { orderId: randomUUID() });
-    await waitFor(() => bus.listenerCount() === 1);
+    await eventually(() => bus.listenerCount() === 1);
     sub.unsubscribe();
-    await waitFor(() => bus.listenerCount() === 0, { what: "unsubscribe to release the listener" });
+    await eventually(() => bus.listenerCount() === 0, { what: "unsubscribe to release the listener" });
   });
 });

@@ -1,13 +1,13 @@
 import type { EventEnvelope } from "@store/events";
-import { removeOrderedLines, type Tx } from "../cart.ts";
-import type { CartHandlerDeps } from "../events.ts";
+import { removeOrderedLines } from "../cart.ts";
+import type { HandlerDeps, Tx } from "../types.ts";
 
 /**
  * Takes the ordered products out of the customer's cart (see
  * removeOrderedLines for why only those lines, and whole). A customer without
  * a cart, or whose cart holds none of the products, is nothing to do.
  */
-export async function onOrderPlaced(event: EventEnvelope<"OrderPlaced">, tx: Tx, { logger }: CartHandlerDeps): Promise<void> {
+export async function handleOrderPlaced(event: EventEnvelope<"OrderPlaced">, tx: Tx, { logger }: HandlerDeps): Promise<void> {
   const { orderId, customerId, cartId, lines } = event.payload;
   const result = await removeOrderedLines(
     tx,

@@ -1,6 +1,6 @@
 import type { EventEnvelope } from "@store/events";
-import { removeLinesPricedApart, type Tx } from "../cart.ts";
-import type { CartHandlerDeps } from "../events.ts";
+import { removeLinesPricedApart } from "../cart.ts";
+import type { HandlerDeps, Tx } from "../types.ts";
 
 /**
  * Carts price lines at the product's current price, so the snapshot simply
@@ -12,7 +12,7 @@ import type { CartHandlerDeps } from "../events.ts";
  * subtotal can add up; the changed product's lines leave those carts (see
  * removeLinesPricedApart).
  */
-export async function onProductPriceChanged(event: EventEnvelope<"ProductPriceChanged">, tx: Tx, { logger }: CartHandlerDeps): Promise<void> {
+export async function handleProductPriceChanged(event: EventEnvelope<"ProductPriceChanged">, tx: Tx, { logger }: HandlerDeps): Promise<void> {
   const { productId, name, priceCents, currency } = event.payload;
   // The currency carts priced this product in is the snapshot's, whatever the event calls previous.
   const before = await tx.productSnapshot.findUnique({ where: { productId }, select: { currency: true } });

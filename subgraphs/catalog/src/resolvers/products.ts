@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { createBatchLoader, cursorTimestamp, decodeCursor, encodeCursor, fields, parseInput, toConnection, type Connection } from "@store/kit";
 import { Prisma, type Product } from "../generated/prisma/client.ts";
-import type { CatalogPrisma } from "../db.ts";
+import type { Db } from "../types.ts";
 import type { ProductFilter, ProductSort } from "../generated/graphql.ts";
 
 const sortColumn = { NAME: "name", PRICE: "priceCents", CREATED_AT: "createdAt" } as const;
@@ -78,7 +78,7 @@ const cursorOf = (column: SortColumn) => (product: Product) => encodeCursor({ v:
  * Keyset pagination over (sort column, id): stable under concurrent inserts,
  * unlike OFFSET, and a cursor stays valid while the rows around it change.
  */
-export async function listProducts(prisma: CatalogPrisma, rawArgs: ListProductsArgs): Promise<Connection<Product>> {
+export async function listProducts(prisma: Db, rawArgs: ListProductsArgs): Promise<Connection<Product>> {
   const args = parseInput(listArgs, { ...rawArgs, first: rawArgs.first ?? 20 });
   const page = parsePage(args);
   const { column, direction } = page;
@@ -117,7 +117,7 @@ type CategoryPageRow = Omit<Product, "id"> & { id: string | null; totalCount: nu
  * serves the price sort). What keeps `categories { products }` at one query
  * however many categories there are.
  */
-async function categoryPages(prisma: CatalogPrisma, categoryIds: readonly string[], page: Page): Promise<{ categoryId: string; connection: Connection<Product> }[]> {
+async function categoryPages(prisma: Db, categoryIds: readonly string[], page: Page): Promise<{ categoryId: string; connection: Connection<Product> }[]> {
   const column = sqlColumn[page.column];
   const direction = Prisma.raw(page.direction === "asc" ? "ASC" : "DESC");
   const beyond = page.after
@@ -153,7 +153,7 @@ async function categoryPages(prisma: CatalogPrisma, categoryIds: readonly string
  * arguments (aliases may ask for different pages): each batches every
  * category asked for in a tick into one categoryPages query.
  */
-export function createCategoryProductsLoader(prisma: CatalogPrisma) {
+export function createCategoryProductsLoader(prisma: Db) {
   const loaderFor = (page: Page) => createBatchLoader((ids) => categoryPages(prisma, ids, page), (result) => result.categoryId);
   const loaders = new Map<string, ReturnType<typeof loaderFor>>();
   return async (categoryId: string, rawArgs: CategoryProductsArgs): Promise<Connection<Product>> => {

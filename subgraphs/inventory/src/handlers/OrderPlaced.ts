@@ -1,9 +1,8 @@
 import { createEvent, type EventEnvelope } from "@store/events";
 import { ERRORS } from "@store/kit";
-import type { InventoryTx } from "../db.ts";
-import type { InventoryHandlerDeps } from "../events.ts";
 import { stockChanged } from "../stockChanged.ts";
 import { reserveStockInTx, type ReserveStockResult } from "../stock.ts";
+import type { HandlerDeps, Tx } from "../types.ts";
 
 /** A catalogue-valid order that inventory's own limits refuse (lines, quantity per line): retrying cannot change that. */
 function isBadInput(error: unknown): boolean {
@@ -17,7 +16,7 @@ function isBadInput(error: unknown): boolean {
  * the inbox row commit together; concurrent orders for the same product are
  * serialised by reserveStockInTx's conditional UPDATE and cannot oversell.
  */
-export async function handleOrderPlaced(event: EventEnvelope<"OrderPlaced">, tx: InventoryTx, { events, logger }: InventoryHandlerDeps): Promise<void> {
+export async function handleOrderPlaced(event: EventEnvelope<"OrderPlaced">, tx: Tx, { events, logger }: HandlerDeps): Promise<void> {
   const { orderId, lines } = event.payload;
   let result: ReserveStockResult;
   try {

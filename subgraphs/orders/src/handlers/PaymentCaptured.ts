@@ -1,8 +1,7 @@
 import type { EventEnvelope } from "@store/events";
-import type { OrdersHandlerDeps } from "../events.ts";
 import { OrderStatus } from "../generated/prisma/enums.ts";
-import type { OrdersTx } from "../orderEvents.ts";
-import { advanceOrder } from "./transition.ts";
+import { advanceOrder } from "../advanceOrder.ts";
+import type { HandlerDeps, Tx } from "../types.ts";
 
 /**
  * The charge went through: the order is PAID. When the customer cancelled
@@ -10,6 +9,6 @@ import { advanceOrder } from "./transition.ts";
  * done here: payments sees the OrderCancelled that cancel emitted and refunds
  * the capture itself.
  */
-export async function onPaymentCaptured(event: EventEnvelope<"PaymentCaptured">, tx: OrdersTx, deps: OrdersHandlerDeps): Promise<void> {
+export async function handlePaymentCaptured(event: EventEnvelope<"PaymentCaptured">, tx: Tx, deps: HandlerDeps): Promise<void> {
   await advanceOrder(event, tx, deps, { from: OrderStatus.AWAITING_PAYMENT, to: OrderStatus.PAID, reason: "payment captured" });
 }

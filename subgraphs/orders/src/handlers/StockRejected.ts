@@ -1,15 +1,14 @@
 import type { EventEnvelope } from "@store/events";
-import type { OrdersHandlerDeps } from "../events.ts";
 import { OrderStatus } from "../generated/prisma/enums.ts";
-import type { OrdersTx } from "../orderEvents.ts";
-import { advanceOrder } from "./transition.ts";
+import { advanceOrder } from "../advanceOrder.ts";
+import type { HandlerDeps, Tx } from "../types.ts";
 
 /**
  * Inventory could not reserve every line: the order is cancelled, and the
  * reason names the short products by the names the customer saw when
  * ordering (the order's own snapshot), since it is shown as cancelReason.
  */
-export async function onStockRejected(event: EventEnvelope<"StockRejected">, tx: OrdersTx, deps: OrdersHandlerDeps): Promise<void> {
+export async function handleStockRejected(event: EventEnvelope<"StockRejected">, tx: Tx, deps: HandlerDeps): Promise<void> {
   const { orderId, shortages } = event.payload;
   const lines = await tx.orderLine.findMany({ where: { orderId, productId: { in: shortages.map((s) => s.productId) } }, select: { productId: true, productName: true } });
   const names = new Map(lines.map((line) => [line.productId, line.productName]));

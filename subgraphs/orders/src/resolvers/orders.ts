@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { cursorTimestamp, decodeCursor, encodeCursor, parseInput, fields, toConnection, type Connection } from "@store/kit";
 import type { Order, Prisma } from "../generated/prisma/client.ts";
-import type { OrdersPrisma } from "../db.ts";
+import type { Db } from "../types.ts";
 
 const listArgs = z.object({
   first: fields.first(50),
@@ -20,7 +20,7 @@ export interface ListOrdersArgs {
  * id desc), which the (customerId, placedAt desc, id desc) index serves
  * directly; a cursor stays valid while new orders arrive.
  */
-export async function listOrders(prisma: OrdersPrisma, customerId: string, rawArgs: ListOrdersArgs): Promise<Connection<Order>> {
+export async function listOrders(prisma: Db, customerId: string, rawArgs: ListOrdersArgs): Promise<Connection<Order>> {
   const args = parseInput(listArgs, { ...rawArgs, first: rawArgs.first ?? 10 });
   const scope: Prisma.OrderWhereInput = { customerId };
   let where = scope;

@@ -1,11 +1,11 @@
 import type { EventEnvelope, ServiceEvents } from "@store/events";
 import type { Logger } from "@store/kit";
-import type { PaymentsTx } from "../db.ts";
+import type { Tx } from "../types.ts";
 import { paymentRefunded } from "../paymentEvents.ts";
 import { refundOrderIn } from "../payments.ts";
 
 export interface OrderCancelledDeps {
-  events: Pick<ServiceEvents<PaymentsTx>, "emit">;
+  events: Pick<ServiceEvents<Tx>, "emit">;
   logger: Logger;
 }
 
@@ -27,7 +27,7 @@ export function cancellationRefundReason(reason: string): string {
  * second OrderCancelled for the order finds it REFUNDED and announces nothing.
  * A refund an admin already made was announced by that mutation.
  */
-export async function handleOrderCancelled(event: EventEnvelope<"OrderCancelled">, tx: PaymentsTx, { events, logger }: OrderCancelledDeps): Promise<void> {
+export async function handleOrderCancelled(event: EventEnvelope<"OrderCancelled">, tx: Tx, { events, logger }: OrderCancelledDeps): Promise<void> {
   const { orderId } = event.payload;
   const { count } = await tx.paymentIntent.updateMany({ where: { orderId }, data: { cancelled: true } });
   // Still look for a payment: one made before payments kept intents must be refunded all the same.

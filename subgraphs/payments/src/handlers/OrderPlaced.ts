@@ -1,6 +1,6 @@
 import type { EventEnvelope } from "@store/events";
 import type { Logger } from "@store/kit";
-import type { PaymentsTx } from "../db.ts";
+import type { Tx } from "../types.ts";
 
 export interface OrderPlacedDeps {
   logger: Logger;
@@ -15,7 +15,7 @@ export interface OrderPlacedDeps {
  * (the first word on an order stands, and a cancelled intent must stay
  * cancelled), so even an OrderPlaced re-sent under a new event id changes nothing.
  */
-export async function handleOrderPlaced(event: EventEnvelope<"OrderPlaced">, tx: PaymentsTx, { logger }: OrderPlacedDeps): Promise<void> {
+export async function handleOrderPlaced(event: EventEnvelope<"OrderPlaced">, tx: Tx, { logger }: OrderPlacedDeps): Promise<void> {
   const { orderId, customerId, totalCents, currency, paymentToken } = event.payload;
   const { count } = await tx.paymentIntent.createMany({
     data: [{ orderId, customerId, amountCents: totalCents, currency, paymentToken }],

@@ -1,6 +1,6 @@
 import type { EventEnvelope, ServiceEvents } from "@store/events";
 import { ERRORS, type Logger } from "@store/kit";
-import type { PaymentsPrisma, PaymentsTx } from "../db.ts";
+import type { Db, Tx } from "../types.ts";
 import { paymentCaptured, paymentFailed, paymentRefunded } from "../paymentEvents.ts";
 import { chargeOrder, recordRefusedCharge, refundOrderIn, type ChargeOrderInput, type ChargeOrderOptions } from "../payments.ts";
 import type { CardProcessor } from "../processor.ts";
@@ -37,15 +37,15 @@ import type { CardProcessor } from "../processor.ts";
  *
  * Step 1 needs the root client: PGlite serves one connection, so it must not
  * run while the inbox transaction holds it. That is why it is a step of its
- * own (events.ts runs it for each delivery before the inbox transaction)
+ * own (service.ts declares it as the consumer's beforeTransaction step)
  * rather than part of the handler.
  */
 
 export interface StockReservedDeps {
   /** Only for step 1, which runs outside any transaction. */
-  prisma: PaymentsPrisma;
+  prisma: Db;
   processor: CardProcessor;
-  events: Pick<ServiceEvents<PaymentsTx>, "emit">;
+  events: Pick<ServiceEvents<Tx>, "emit">;
   logger: Logger;
   /** Back-off between processor attempts; tests pass one that does not wait. */
   chargeOptions?: ChargeOrderOptions;
@@ -79,7 +79,7 @@ export async function chargeForStockReserved(event: EventEnvelope<"StockReserved
 }
 
 /** Step 2: announces the settled payment, in the inbox transaction `tx`. */
-export async function handleStockReserved(event: EventEnvelope<"StockReserved">, tx: PaymentsTx, { events, logger }: StockReservedDeps): Promise<void> {
+export async function handleStockReserved(event: EventEnvelope<"StockReserved">, tx: Tx, { events, logger }: StockReservedDeps): Promise<void> {
   const { orderId } = event.payload;
   // The intent's row lock orders this against OrderCancelled (see handlers/OrderCancelled.ts).
   await tx.$queryRaw`SELECT 1 FROM "PaymentIntent" WHERE "orderId" = ${orderId}::uuid FOR UPDATE`;

@@ -1,11 +1,7 @@
 import type { EventEnvelope } from "@store/events";
-import { ERRORS, type Logger } from "@store/kit";
-import type { ShippingTx } from "../db.ts";
+import { ERRORS } from "@store/kit";
 import { createShipmentForOrder } from "../shipments.ts";
-
-export interface PaymentCapturedDeps {
-  logger: Logger;
-}
+import type { HandlerDeps, Tx } from "../types.ts";
 
 /**
  * Domain refusals that no redelivery can change. Retrying them would only
@@ -24,7 +20,7 @@ const codeOf = (error: unknown): unknown => (error as { extensions?: { code?: un
  * second PaymentCaptured for the same order (a retried capture) adds nothing.
  * Nothing is emitted here: the order moves on when the shipment is dispatched.
  */
-export async function handlePaymentCaptured(event: EventEnvelope<"PaymentCaptured">, tx: ShippingTx, { logger }: PaymentCapturedDeps): Promise<void> {
+export async function handlePaymentCaptured(event: EventEnvelope<"PaymentCaptured">, tx: Tx, { logger }: HandlerDeps): Promise<void> {
   const { orderId, customerId } = event.payload;
   try {
     await createShipmentForOrder(tx, { orderId, customerId, correlationId: event.correlationId });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { cursorTimestamp, decodeCursor, encodeCursor, fields, parseInput, toConnection, type Connection } from "@store/kit";
 import type { Prisma, Shipment } from "../generated/prisma/client.ts";
-import type { ShippingPrisma } from "../db.ts";
+import type { Db } from "../types.ts";
 import type { ShipmentStatus } from "../generated/graphql.ts";
 
 const listArgs = z.object({
@@ -22,7 +22,7 @@ export interface ListShipmentsArgs {
  * Newest first, keyset-paginated over (createdAt, id): stable while new
  * shipments arrive at the top, unlike OFFSET.
  */
-export async function listShipments(prisma: ShippingPrisma, rawArgs: ListShipmentsArgs): Promise<Connection<Shipment>> {
+export async function listShipments(prisma: Db, rawArgs: ListShipmentsArgs): Promise<Connection<Shipment>> {
   const args = parseInput(listArgs, { ...rawArgs, first: rawArgs.first ?? 20 });
   const filter: Prisma.ShipmentWhereInput = args.status ? { status: args.status } : {};
   let where = filter;

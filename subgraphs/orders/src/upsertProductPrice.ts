@@ -1,4 +1,4 @@
-import type { OrdersTx } from "../orderEvents.ts";
+import type { Tx } from "./types.ts";
 
 export interface CatalogPrice {
   productId: string;
@@ -17,7 +17,7 @@ export type PriceUpdate = "created" | "updated" | "stale";
  * ProductCreated replayed after a price change) cannot roll the price back.
  * Rows the demo seed wrote carry no time and take any event.
  */
-export async function upsertProductPrice(tx: OrdersTx, price: CatalogPrice, occurredAt: string): Promise<PriceUpdate> {
+export async function upsertProductPrice(tx: Tx, price: CatalogPrice, occurredAt: string): Promise<PriceUpdate> {
   const { productId, name, priceCents, currency } = price;
   const asOf = new Date(occurredAt);
   const updated = await tx.productPrice.updateMany({

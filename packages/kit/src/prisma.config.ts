@@ -1,3 +1,10 @@
+/**
+ * The Prisma CLI's config for every subgraph: the CLI runs in the subgraph's
+ * folder with `--config` pointing here (scripts/prisma-generate.mjs,
+ * migrateDeploy, the subgraphs' `generate` and `migrate` scripts), so the
+ * schema is the one under the working directory.
+ */
+import { resolve } from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { defineConfig } from "prisma/config";
 
@@ -10,7 +17,8 @@ process.env.DATABASE_URL ??= "postgresql://127.0.0.1:5432/prisma_generate_only";
 export default defineConfig({
   experimental: { adapter: true },
   engine: "js",
-  schema: "prisma/schema.prisma",
+  // Absolute: a relative path would be read against this file's folder, not the subgraph's.
+  schema: resolve("prisma/schema.prisma"),
   async adapter() {
     return new PrismaPg({ connectionString: process.env.DATABASE_URL });
   },

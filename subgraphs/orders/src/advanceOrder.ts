@@ -1,8 +1,7 @@
 import type { AnyEventEnvelope } from "@store/events";
-import type { OrdersHandlerDeps } from "../events.ts";
-import type { OrderStatus } from "../generated/prisma/enums.ts";
-import type { OrdersTx } from "../orderEvents.ts";
-import { attemptTransition, type TransitionOutcome } from "../orderStatus.ts";
+import type { OrderStatus } from "./generated/prisma/enums.ts";
+import { attemptTransition, type TransitionOutcome } from "./orderStatus.ts";
+import type { HandlerDeps, Tx } from "./types.ts";
 
 /**
  * The step an event completes for its order. An unknown order, or one not in
@@ -13,8 +12,8 @@ import { attemptTransition, type TransitionOutcome } from "../orderStatus.ts";
  */
 export async function advanceOrder(
   event: AnyEventEnvelope & { payload: { orderId: string } },
-  tx: OrdersTx,
-  { events, logger }: OrdersHandlerDeps,
+  tx: Tx,
+  { events, logger }: HandlerDeps,
   step: { from: OrderStatus; to: OrderStatus; reason: string },
 ): Promise<TransitionOutcome> {
   const { orderId } = event.payload;
