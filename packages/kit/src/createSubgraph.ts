@@ -1,12 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin, type GraphQLRequest } from "@apollo/server";
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import { GraphQLError, type DocumentNode, type FormattedExecutionResult, type GraphQLFormattedError, type GraphQLResolveInfo, type GraphQLScalarType, type GraphQLSchema } from "graphql";
 import { isClientSafe, ERRORS } from "./errors.ts";
 import type { Identity } from "./identity.ts";
-import { handleGraphQLRequest, replayGuardUnavailable, routerSignatureRequired, sendError, sendJson } from "./http.ts";
+import { closeServer, GRAPHQL_PATHS, handleGraphQLRequest, healthRoute, listenOn, metricsRoute, readinessRoute, refuseUpgrade, replayGuardUnavailable, routeRequests, routerSignatureRequired, routeUpgrades, sendError, type RouteHandler } from "./http.ts";
 import { acceptRouterRequest, createMemoryReplayGuard, type ReplayGuard } from "./replayGuard.ts";
 import type { Logger } from "./logger.ts";
 import { isOverloadError } from "./prisma.ts";
@@ -233,34 +232,7 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
       const guard = replayGuard ?? (ownGuard = createMemoryReplayGuard());
       // What a request's signature vouched for besides the identity, for its context.
       const clientIps = new WeakMap<IncomingMessage, string>();
-      const server = createServer((req, res) => {
-        const path = (req.url ?? "/").split("?")[0];
-        if (path === "/health") return sendJson(res, 200, { status: "ok", subgraph: options.name });
-        if (path === "/ready") {
-          void (options.ready?.() ?? Promise.resolve()).then(
-            () => sendJson(res, 200, { status: "ready", subgraph: options.name }),
-            (error: unknown) => {
-              logger.warn({ err: error }, "readiness check failed");
-              sendJson(res, 503, { status: "unavailable", subgraph: options.name });
-            },
-          );
-          return;
-        }
-        if (path === "/metrics" && options.registry) {
-          const registry = options.registry;
-          void registry.metrics().then(
-            (body) => {
-              res.writeHead(200, { "content-type": registry.contentType });
-              res.end(body);
-            },
-            (error: unknown) => {
-              logger.error({ err: error }, "metrics collection failed");
-              sendError(res, 500, ERRORS.INTERNAL_SERVER_ERROR.code, "metrics collection failed");
-            },
-          );
-          return;
-        }
-        if (path !== "/graphql" && path !== "/") return sendError(res, 404, "NOT_FOUND", `No route for ${path}`);
+      const graphql: RouteHandler = (req, res) => {
         // Aborted when the router closes the connection before the answer is
         // sent; resolvers and loaders see it (context.signal, requestSignal()).
         const signal = abortedWith(res);
@@ -288,7 +260,18 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
           if (!res.headersSent) sendError(res, 500, ERRORS.INTERNAL_SERVER_ERROR.code, "Internal server error");
           else res.destroy();
         }));
-      });
+      };
+      const server = createServer(
+        routeRequests({
+          "/health": healthRoute({ subgraph: options.name }),
+          "/ready": readinessRoute(async () => {
+            await options.ready?.();
+            return true;
+          }, { body: { subgraph: options.name }, logger }),
+          "/metrics": options.registry ? metricsRoute(options.registry, { logger }) : undefined,
+          ...Object.fromEntries(GRAPHQL_PATHS.map((path) => [path, graphql])),
+        }),
+      );
       const ws = subscriptions
         ? createSubscriptionServer({
             schema,
@@ -301,32 +284,20 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
             context: (identity, requestId) => contextFor(identity, requestId),
           })
         : undefined;
-      server.on("upgrade", (req, socket, head: Buffer) => {
-        const path = (req.url ?? "/").split("?")[0];
-        if (!ws || (path !== "/graphql" && path !== "/")) {
-          // An upgraded socket has no HTTP error handler left: a reset peer must not crash the process.
-          socket.once("error", () => socket.destroy());
-          socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-          return;
-        }
-        ws.handleUpgrade(req, socket, head);
-      });
+      server.on("upgrade", routeUpgrades((req, socket, head) => (ws ? ws.handleUpgrade(req, socket, head) : refuseUpgrade(socket, 404, "Not Found"))));
       // Keep-alive from the router must outlive its pool's idle timeout, or
       // the router races a closing socket.
       server.keepAliveTimeout = 65_000;
       server.headersTimeout = 66_000;
+      let actual: number;
       try {
-        await new Promise<void>((resolve, reject) => {
-          server.once("error", reject);
-          server.listen(port, host, () => resolve());
-        });
+        actual = await listenOn(server, port, host);
       } catch (error) {
         await ws?.close();
         throw error;
       }
       http = server;
       sockets = ws;
-      const actual = (server.address() as AddressInfo).port;
       const authority = `${host.includes(":") ? `[${host}]` : host}:${actual}`;
       const url = `http://${authority}/graphql`;
       const subscriptionsUrl = ws ? `ws://${authority}/graphql` : undefined;
@@ -345,25 +316,6 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
       if (started) await apollo.stop();
     },
   };
-}
-
-/**
- * Stops accepting connections and waits for requests in flight, up to
- * `graceMs`; then drops whatever is still open so shutdown always ends.
- */
-export function closeServer(server: Server, graceMs = 5_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (!server.listening) return resolve();
-    const force = setTimeout(() => server.closeAllConnections(), graceMs);
-    force.unref();
-    server.close((error) => {
-      clearTimeout(force);
-      if (error) reject(error);
-      else resolve();
-    });
-    // Idle keep-alive sockets would hold close() open for their whole timeout.
-    server.closeIdleConnections();
-  });
 }
 
 /** A signal aborted when `res` closes before the answer was sent: the router closed the connection. */

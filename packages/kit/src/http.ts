@@ -312,3 +312,22 @@ export function listenOn(server: Server, port: number, host: string): Promise<nu
     });
   });
 }
+
+/**
+ * Stops accepting connections and waits for requests in flight, up to
+ * `graceMs`; then drops whatever is still open so shutdown always ends.
+ */
+export function closeServer(server: Server, graceMs = 5_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!server.listening) return resolve();
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    force.unref();
+    server.close((error) => {
+      clearTimeout(force);
+      if (error) reject(error);
+      else resolve();
+    });
+    // Idle keep-alive sockets would hold close() open for their whole timeout.
+    server.closeIdleConnections();
+  });
+}
