@@ -7,6 +7,7 @@
 import { resolve } from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { defineConfig } from "prisma/config";
+import { NameAsTextClient } from "./pgNameAsText.ts";
 
 // The CLI reads `url = env("DATABASE_URL")` while loading the schema, even for
 // `generate`, which never connects; when it cannot, it silently falls back to
@@ -20,6 +21,6 @@ export default defineConfig({
   // Absolute: a relative path would be read against this file's folder, not the subgraph's.
   schema: resolve("prisma/schema.prisma"),
   async adapter() {
-    return new PrismaPg({ connectionString: process.env.DATABASE_URL });
+    return new PrismaPg({ connectionString: process.env.DATABASE_URL, Client: NameAsTextClient });
   },
 });

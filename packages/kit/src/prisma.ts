@@ -1,4 +1,5 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import { NameAsTextClient } from "./pgNameAsText.ts";
 import type { SubgraphConfig } from "./config.ts";
 
 /** How a subgraph's Prisma client uses its database: pool and transaction limits (DATABASE_* in the environment). */
@@ -35,7 +36,7 @@ export function createPgAdapter({ connectionString, poolSize = DATABASE_DEFAULTS
   const limit = url.searchParams.get("connection_limit");
   url.searchParams.delete("connection_limit");
   const max = limit ? Number(limit) : poolSize;
-  return new PrismaPg({ connectionString: url.toString(), max, connectionTimeoutMillis: poolTimeoutMs, idleTimeoutMillis: 30_000 });
+  return new PrismaPg({ connectionString: url.toString(), max, connectionTimeoutMillis: poolTimeoutMs, idleTimeoutMillis: 30_000, Client: NameAsTextClient });
 }
 
 /** The DATABASE_* part of a subgraph's config, as every `createXPrisma` takes it. */
