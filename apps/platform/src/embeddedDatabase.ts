@@ -1,6 +1,30 @@
 import { mkdirSync } from "node:fs";
 import { freePort, migrateDeploy } from "@store/kit";
 
+/**
+ * How many embedded databases migrate at once. Every PGlite runs on this
+ * process's one thread, so seven `prisma migrate deploy` children at once
+ * queue on it; under load a migrator's advisory-lock query then waits past
+ * Prisma's fixed 10 s (P1002) and start-up fails. Two at a time keeps both
+ * cores busy and each lock query answered in time.
+ */
+const MIGRATIONS_AT_ONCE = 2;
+let migrating = 0;
+const waitingToMigrate: (() => void)[] = [];
+
+async function oneOfFewMigrations<T>(migrate: () => Promise<T>): Promise<T> {
+  if (migrating >= MIGRATIONS_AT_ONCE) await new Promise<void>((resolve) => waitingToMigrate.push(resolve));
+  else migrating += 1;
+  try {
+    return await migrate();
+  } finally {
+    // Hand the slot straight to the next in line, or give it back.
+    const next = waitingToMigrate.shift();
+    if (next) next();
+    else migrating -= 1;
+  }
+}
+
 export interface EmbeddedDatabase {
   url: string;
   close(): Promise<void>;
@@ -29,7 +53,7 @@ export async function startEmbeddedDatabase(dataDir: string, prismaDir: string):
     await db.close();
   };
   try {
-    await migrateDeploy(prismaDir, url);
+    await oneOfFewMigrations(() => migrateDeploy(prismaDir, url));
   } catch (error) {
     await close();
     throw error;

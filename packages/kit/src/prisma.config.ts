@@ -5,8 +5,8 @@
  * schema is the one under the working directory.
  */
 import { resolve } from "node:path";
-import { PrismaPg } from "@prisma/adapter-pg";
 import { defineConfig } from "prisma/config";
+import { PrismaPg } from "@prisma/adapter-pg";
 import { NameAsTextClient } from "./pgNameAsText.ts";
 
 // The CLI reads `url = env("DATABASE_URL")` while loading the schema, even for
