@@ -11,6 +11,14 @@ export const TEST_SECRETS = {
   jwtSecret: "e2e-jwt-signing-secret-0123456789abcdefghij",
 };
 
+/**
+ * The pause between checks that cost a request through the router or a new
+ * database connection: a few a second, so that polling beside a busy saga is
+ * not what slows it down (the `eventually` default of 20 ms is for checks of
+ * this process's own state).
+ */
+export const PLATFORM_POLL_MS = 250;
+
 /** The platform on throwaway PostgreSQL databases (one per subgraph), on free ports. */
 export function startTestPlatform(overrides: Partial<StartPlatformOptions> = {}): Promise<Platform> {
   return startPlatform({

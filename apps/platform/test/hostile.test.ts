@@ -17,10 +17,10 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoUsers } from "@store/demo-data";
 import { silentLogger } from "@store/kit";
+import { eventually } from "@store/testing";
 import { createRouter, loadRouterConfig, type Router } from "@store/router";
 import type { Platform } from "../src/index.ts";
-import { startTestPlatform, TEST_SECRETS } from "./harness.ts";
-import { eventually } from "./saga.ts";
+import { PLATFORM_POLL_MS, startTestPlatform, TEST_SECRETS } from "./harness.ts";
 import { accessCases, createTokens } from "./hostile/accessCases.ts";
 import { documentLevelCases, fragmentBomb } from "./hostile/documentCases.ts";
 import { fuzzRequest, introspect, type SchemaModel } from "./hostile/fuzzRequest.ts";
@@ -70,13 +70,17 @@ beforeAll(async () => {
   // The seed's events are still travelling when the platform starts: the
   // baseline is taken once every outbox is drained and two snapshots agree.
   let previous: RowSnapshot | undefined;
-  baseline = await eventually("the platform's rows to settle", async () => {
-    if ((await unpublishedEvents(platform.databaseUrls)) > 0) return undefined;
-    const current = await snapshotRows(platform.databaseUrls);
-    const settled = previous && Object.keys(changedTables(previous, current)).length === 0;
-    previous = current;
-    return settled ? current : undefined;
-  });
+  baseline = await eventually(
+    async () => {
+      if ((await unpublishedEvents(platform.databaseUrls)) > 0) return undefined;
+      const current = await snapshotRows(platform.databaseUrls);
+      const settled = previous && Object.keys(changedTables(previous, current)).length === 0;
+      previous = current;
+      return settled ? current : undefined;
+    },
+    // Each look reads every service's tables: a few a second.
+    { what: "the platform's rows to settle", intervalMs: PLATFORM_POLL_MS },
+  );
   memoryBefore = settledMemory();
 }, 180_000);
 

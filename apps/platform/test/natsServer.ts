@@ -4,29 +4,27 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "@store/kit";
+import { eventually } from "@store/testing";
 
 /** The machine's shared NATS (never stopped by a test). */
 export const SHARED_NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 const NATS_SERVER = process.env.NATS_SERVER_BIN ?? "/usr/sbin/nats-server";
 export const hasNatsServer = existsSync(NATS_SERVER);
 
-function waitForPort(port: number, up: boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const socket = connect(port, "127.0.0.1");
-      const retry = (isUp: boolean) => {
-        socket.destroy();
-        if (isUp === up) return resolve();
-        if (Date.now() > deadline) return reject(new Error(`port ${port} did not come ${up ? "up" : "down"}`));
-        setTimeout(attempt, 50);
-      };
-      socket.once("connect", () => retry(true));
-      socket.once("error", () => retry(false));
+/** Whether something accepts connections on the loopback port right now. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    const answer = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
     };
-    attempt();
+    socket.once("connect", () => answer(true));
+    socket.once("error", () => answer(false));
   });
 }
+
+const portComes = (port: number, up: boolean) => eventually(async () => (await accepts(port)) === up, { what: `port ${port} to come ${up ? "up" : "down"}` });
 
 /**
  * A private nats-server with JetStream on a free loopback port, for tests that
@@ -39,7 +37,7 @@ export async function startPrivateNats() {
   let child: ChildProcess | undefined;
   const start = async () => {
     child = spawn(NATS_SERVER, ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store], { stdio: "ignore" });
-    await waitForPort(port, true);
+    await portComes(port, true);
   };
   const stop = async () => {
     if (!child) return;
@@ -47,7 +45,7 @@ export async function startPrivateNats() {
     child.kill("SIGTERM");
     await exited;
     child = undefined;
-    await waitForPort(port, false);
+    await portComes(port, false);
   };
   await start();
   return {

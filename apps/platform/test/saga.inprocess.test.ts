@@ -14,7 +14,8 @@ describe("the saga on the in-process bus", () => {
     await platform?.stop();
   });
 
-  it("takes an order to DELIVERED, and cancels one whose card is declined", async () => {
+  // Five saga waits, each of which may take the whole `eventually` deadline beside another test run.
+  it("takes an order to DELIVERED, and cancels one whose card is declined", { timeout: 180_000 }, async () => {
     const client = sagaClient(platform.routerUrl);
     const { token } = await client.signUp("inproc");
     const [a, b] = demoProducts.filter((p) => p.stock >= 20);

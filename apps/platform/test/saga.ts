@@ -1,26 +1,12 @@
 import { expect } from "vitest";
 import type pg from "pg";
-import { connectTestClient } from "@store/testing";
+import { connectTestClient, eventually } from "@store/testing";
 import { DEMO_ADMIN_PASSWORD } from "@store/demo-data";
-import { operation, request } from "./harness.ts";
+import { operation, PLATFORM_POLL_MS, request } from "./harness.ts";
 
 export type OrderStatus = "PENDING" | "AWAITING_PAYMENT" | "PAID" | "SHIPPED" | "DELIVERED" | "CANCELLED";
-
-/** Polls until `check` returns a value, or fails with the last value seen. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Statuses an order never leaves. */
+const FINAL: ReadonlySet<string> = new Set<OrderStatus>(["DELIVERED", "CANCELLED"]);
 
 export function sagaClient(url: string) {
   const signIn = async (email: string, password: string) => {
@@ -51,16 +37,27 @@ export function sagaClient(url: string) {
       if (!result.data?.order) throw new Error(JSON.stringify(result.errors));
       return result.data.order;
     },
-    async waitForStatus(token: string, id: string, status: OrderStatus, timeoutMs = 30_000) {
-      return eventually(`order ${id} to be ${status}`, async () => {
-        const order = await client.order(token, id);
-        return order?.status === status ? order : undefined;
-      }, timeoutMs);
+    /**
+     * Waits for the order to reach `status` (saga steps run on events: the
+     * default deadline is the generous one of `eventually`); fails at once
+     * if the order ends in another status instead.
+     */
+    async waitForStatus(token: string, id: string, status: OrderStatus, timeoutMs?: number) {
+      const order = await eventually(
+        async () => {
+          const order = await client.order(token, id);
+          if (order.status !== status && !FINAL.has(order.status)) throw new Error(`order ${id} is ${order.status}`);
+          return order;
+        },
+        { what: `order ${id} to be ${status}`, timeoutMs, intervalMs: PLATFORM_POLL_MS },
+      );
+      if (order.status !== status) throw new Error(`order ${id} ended ${order.status}, never ${status}: ${JSON.stringify(order.statusHistory)}`);
+      return order;
     },
     /** Admin: dispatches, then delivers, the order's shipment once it exists. */
     async advanceShipment(orderId: string) {
       const token = await admin();
-      const shipmentId = await eventually(`a shipment for ${orderId}`, async () => (await client.order(token, orderId))?.shipment?.id as string | undefined);
+      const shipmentId = await eventually(async () => (await client.order(token, orderId)).shipment?.id as string | undefined, { what: `a shipment for ${orderId}`, intervalMs: PLATFORM_POLL_MS });
       const result = await request(url, operation("backoffice/AdvanceShipment"), { shipmentId }, token);
       if (result.errors) throw new Error(JSON.stringify(result.errors));
       return result.data.advanceShipment.status as string;

@@ -1,4 +1,5 @@
 import { silentLogger } from "@store/kit";
+import { eventually } from "@store/testing";
 import { createEvent, type AnyEventEnvelope, type EventBus } from "../src/index.ts";
 
 export const aggregate = "5a0c2f9e-1b2d-4e3f-8a9b-0c1d2e3f4a5b";
@@ -11,17 +12,24 @@ export function numbered(n: number) {
 
 export const logger = silentLogger;
 
-/** Collects what a consumer receives, resolving when `count` have arrived. */
+/** Collects what a consumer receives; `done()` waits until `count` have arrived. */
 export function collector(count: number) {
   const received: AnyEventEnvelope[] = [];
-  let resolve!: () => void;
-  const done = new Promise<void>((r) => (resolve = r));
   return {
     received,
-    done: (timeoutMs = 10_000) => Promise.race([done, new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`only ${received.length} of ${count} events arrived`)), timeoutMs))]),
+    /** Waits until at least `count` events have arrived. */
+    done: () =>
+      eventually(
+        () => {
+          if (received.length < count) throw new Error(`${received.length} of ${count} events arrived`);
+          return true;
+        },
+        { what: `${count} events` },
+      ),
+    /** Waits until the event with this id has arrived. */
+    arrived: (id: string) => eventually(() => received.some((e) => e.id === id), { what: `event ${id}` }),
     push(event: AnyEventEnvelope) {
       received.push(event);
-      if (received.length >= count) resolve();
     },
   };
 }

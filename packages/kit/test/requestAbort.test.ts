@@ -1,6 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEST_SIGNING_SECRET } from "@store/testing";
+import { eventually, TEST_SIGNING_SECRET } from "@store/testing";
 import { createBatchLoader, createSubgraph, encodeIdentity, gql, signRouterRequest, silentLogger, type RequestContextBase, type RunningSubgraph } from "../src/index.ts";
 
 /**
@@ -87,19 +87,11 @@ function send() {
   return { client, answer };
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe("a request the router gives up on", () => {
   it("resolves every entity when the router waits for the answer", async () => {
     const before = { productBatches, categoryBatches };
     const { answer } = send();
-    await until(() => productBatches > before.productBatches, "the product batch");
+    await eventually(() => productBatches > before.productBatches, { what: "the product batch" });
     release();
     expect(JSON.parse(await answer).data._entities).toEqual([
       { id: "p1", category: { name: "Category c1" } },
@@ -112,13 +104,13 @@ describe("a request the router gives up on", () => {
     const before = { productBatches, categoryBatches, closedEarly };
     const { client, answer } = send();
     answer.catch(() => {});
-    await until(() => productBatches > before.productBatches, "the product batch");
+    await eventually(() => productBatches > before.productBatches, { what: "the product batch" });
     client.destroy();
-    await until(() => closedEarly > before.closedEarly, "the subgraph to see the request closed");
+    await eventually(() => closedEarly > before.closedEarly, { what: "the subgraph to see the request closed" });
     release();
     // Whatever the subgraph does next, the category batch never runs; a control request proves it would have.
     const control = send();
-    await until(() => productBatches > before.productBatches + 1, "the control's product batch");
+    await eventually(() => productBatches > before.productBatches + 1, { what: "the control's product batch" });
     release();
     await control.answer;
     expect(categoryBatches).toBe(before.categoryBatches + 1);

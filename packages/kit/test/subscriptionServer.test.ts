@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createEvent, createInProcessBus, type EventEnvelope } from "@store/events";
-import { connectSubgraph, customer, recordSubscription, TEST_SIGNING_SECRET, waitFor, type SubgraphClient } from "@store/testing";
+import { connectSubgraph, customer, eventually, recordSubscription, TEST_SIGNING_SECRET, type SubgraphClient } from "@store/testing";
 import {
   createLiveEvents,
   createSubgraph,
@@ -126,7 +126,7 @@ describe("subgraph subscriptions over graphql-ws", () => {
     const ada = customer();
     const { client } = connect({ identity: ada });
     const sub = recordSubscription<StockData>(client, STOCK, { id: PRODUCT });
-    await waitFor(() => bus.listenerCount() === 1, { what: "the subscription's bus listener" });
+    await eventually(() => bus.listenerCount() === 1, { what: "the subscription's bus listener" });
     for (const n of [5, 4, 3]) {
       await bus.publish(stockChanged(n, OTHER));
       await bus.publish(stockChanged(n));
@@ -158,13 +158,13 @@ describe("subgraph subscriptions over graphql-ws", () => {
     const captured = signConnectionParams(TEST_SIGNING_SECRET, { subgraph: "toy", identity: customer(), requestId: "r1" });
     const first = connect({ connectionParams: captured });
     const firstSub = recordSubscription<StockData>(first.client, STOCK, { id: PRODUCT });
-    await waitFor(() => bus.listenerCount() === 1, { what: "the first connection's subscription" });
+    await eventually(() => bus.listenerCount() === 1, { what: "the first connection's subscription" });
     const replay = connect({ connectionParams: captured });
     expect((await replay.closed).code).toBe(4403);
     // The first connection is untouched, and freshly signed params still connect.
     const fresh = connect({ identity: customer() });
     const freshSub = recordSubscription<StockData>(fresh.client, STOCK, { id: PRODUCT });
-    await waitFor(() => bus.listenerCount() === 2, { what: "the freshly signed connection's subscription" });
+    await eventually(() => bus.listenerCount() === 2, { what: "the freshly signed connection's subscription" });
     await bus.publish(stockChanged(7));
     expect((await firstSub.take(1))[0]?.data?.stock.available).toBe(7);
     expect((await freshSub.take(1))[0]?.data?.stock.available).toBe(7);
@@ -185,7 +185,7 @@ describe("subgraph subscriptions over graphql-ws", () => {
     expect(((await badVariables.ended()).error as { extensions?: { code?: string } }[])[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     // The socket survived all of that: a good subscription on it still works.
     const good = recordSubscription<StockData>(client, STOCK, { id: PRODUCT });
-    await waitFor(() => bus.listenerCount() === 1);
+    await eventually(() => bus.listenerCount() === 1, { what: "the good subscription's bus listener" });
     await bus.publish(stockChanged(9));
     expect((await good.take(1))[0]?.data?.stock.available).toBe(9);
   });
@@ -194,7 +194,7 @@ describe("subgraph subscriptions over graphql-ws", () => {
     const { bus } = await start();
     const { client } = connect({ identity: null });
     const sub = recordSubscription(client, `subscription($id: ID!) { stock(productId: $id) { available broken } }`, { id: PRODUCT });
-    await waitFor(() => bus.listenerCount() === 1);
+    await eventually(() => bus.listenerCount() === 1, { what: "the subscription's bus listener" });
     await bus.publish(stockChanged(1));
     const [result] = await sub.take(1);
     expect(result?.errors).toEqual([{ message: "Internal server error", path: ["stock", "broken"], locations: expect.any(Array), extensions: { code: "INTERNAL_SERVER_ERROR" } }]);
@@ -206,23 +206,23 @@ describe("subgraph subscriptions over graphql-ws", () => {
     const first = connect({ identity: null });
     const a = recordSubscription(first.client, STOCK, { id: PRODUCT });
     recordSubscription(first.client, STOCK, { id: OTHER });
-    await waitFor(() => bus.listenerCount() === 2);
+    await eventually(() => bus.listenerCount() === 2, { what: "both subscriptions' bus listeners" });
     a.unsubscribe();
-    await waitFor(() => bus.listenerCount() === 1, { what: "unsubscribe to release its listener" });
+    await eventually(() => bus.listenerCount() === 1, { what: "unsubscribe to release its listener" });
     await first.dispose();
-    await waitFor(() => bus.listenerCount() === 0 && running.webSocketConnections() === 0, { what: "disconnect to release everything" });
+    await eventually(() => bus.listenerCount() === 0 && running.webSocketConnections() === 0, { what: "disconnect to release everything" });
   });
 
   it("ends a subscriber that falls behind with SUBSCRIPTION_OVERFLOW", async () => {
     const { bus } = await start(1);
     const { client } = connect({ identity: null });
     const sub = recordSubscription(client, STOCK, { id: PRODUCT });
-    await waitFor(() => bus.listenerCount() === 1);
+    await eventually(() => bus.listenerCount() === 1, { what: "the subscription's bus listener" });
     // Published without yielding: the subgraph cannot send between them.
     await Promise.all([1, 2, 3, 4].map((n) => bus.publish(stockChanged(n))));
     const { error } = await sub.ended();
     expect((error as { extensions?: { code?: string } }[])[0]?.extensions?.code).toBe("SUBSCRIPTION_OVERFLOW");
-    await waitFor(() => bus.listenerCount() === 0);
+    await eventually(() => bus.listenerCount() === 0, { what: "the overflowed subscription to release its listener" });
   });
 
   it("closes every connection with 1001 on stop(), releasing their listeners", async () => {
@@ -231,7 +231,7 @@ describe("subgraph subscriptions over graphql-ws", () => {
     const two = connect({ identity: null });
     recordSubscription(one.client, STOCK, { id: PRODUCT });
     const sub = recordSubscription(two.client, STOCK, { id: PRODUCT });
-    await waitFor(() => bus.listenerCount() === 2 && listening.webSocketConnections() === 2);
+    await eventually(() => bus.listenerCount() === 2 && listening.webSocketConnections() === 2, { what: "two connections, each with its subscription's listener" });
     await toy.stop();
     expect((await one.closed).code).toBe(1001);
     expect((await two.closed).code).toBe(1001);

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { freePort, migrateDeploy } from "@store/kit";
+import { eventually } from "./eventually.ts";
 
 
 /** The machine's PostgreSQL; CI provides one at this address. */
@@ -32,8 +33,9 @@ async function reachable(url: string): Promise<boolean> {
     await client.connect();
     await client.query("SELECT 1");
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    // A PostgreSQL with every connection taken (another test run beside this one) is there: wait for it, never fall back to PGlite.
+    return isBusy(error);
   } finally {
     await client.end().catch(() => {});
   }
@@ -61,8 +63,7 @@ async function createOnPostgres(prismaDir: string, label: string, adminUrl: stri
   // The run id lets the global teardown find databases this run leaked.
   const run = process.env.TEST_RUN_ID ?? "adhoc";
   const name = `test_${run}_${label.replace(/\W/g, "_")}_${randomBytes(4).toString("hex")}`.slice(0, 63);
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
+  const admin = await connectTestClient(adminUrl);
   try {
     await admin.query(`CREATE DATABASE "${name}"`);
   } finally {
@@ -73,8 +74,7 @@ async function createOnPostgres(prismaDir: string, label: string, adminUrl: stri
   const drop = async () => {
     if (dropped) return;
     dropped = true;
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
+    const client = await connectTestClient(adminUrl);
     try {
       // FORCE: a pool that a failed test left open must not keep the database alive.
       await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
@@ -119,24 +119,31 @@ async function createOnPglite(prismaDir: string): Promise<TestDatabase> {
 
 /** PostgreSQL's "too many connections" (53300) and "the database system is starting up" (57P03). */
 const BUSY_CODES = new Set(["53300", "57P03"]);
+const isBusy = (error: unknown) => BUSY_CODES.has((error as { code?: string }).code ?? "");
 
 /**
- * A connected pg client for a test's own look into a database. Beside
- * another test run on one PostgreSQL (max_connections 100) every slot can be
- * taken for a moment: waits for one, up to `timeoutMs`, instead of failing.
+ * A connected pg client for a test's own look into a database (and for
+ * creating and dropping test databases). Beside another test run on one
+ * PostgreSQL (max_connections 100) every slot can be taken for a moment:
+ * waits for one, up to `timeoutMs`, instead of failing; any other error
+ * fails at once.
  */
 export async function connectTestClient(connectionString: string, timeoutMs = 60_000): Promise<pg.Client> {
-  const deadline = Date.now() + timeoutMs;
-  for (let attempt = 1; ; attempt++) {
-    const client = new pg.Client({ connectionString });
-    try {
-      await client.connect();
-      return client;
-    } catch (error) {
-      await client.end().catch(() => {});
-      const code = (error as { code?: string }).code;
-      if (!code || !BUSY_CODES.has(code) || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * attempt)));
-    }
-  }
+  const outcome = await eventually(
+    async () => {
+      const client = new pg.Client({ connectionString });
+      try {
+        await client.connect();
+        return { client };
+      } catch (error) {
+        await client.end().catch(() => {});
+        if (isBusy(error)) throw error;
+        return { error };
+      }
+    },
+    // Not every 20 ms: a full server is asked again only a few times a second.
+    { what: "a free PostgreSQL connection", timeoutMs, intervalMs: 250 },
+  );
+  if ("error" in outcome) throw outcome.error;
+  return outcome.client;
 }

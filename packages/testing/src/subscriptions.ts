@@ -1,6 +1,7 @@
 import { createClient, type Client, type ExecutionResult } from "graphql-ws";
 import { WebSocket } from "ws";
 import { signConnectionParams, type Identity } from "@store/kit";
+import { eventually } from "./eventually.ts";
 
 /** The secret test subgraphs listen with. */
 export const TEST_SIGNING_SECRET = "test-router-signing-secret";
@@ -71,9 +72,12 @@ export interface RecordedSubscription<TData> {
   /** Set when the server ended the subscription with an error message (or the socket closed under it). */
   readonly error: unknown;
   readonly completed: boolean;
-  /** Resolves once `count` results have arrived; rejects on timeout or when the subscription ends first. */
+  /**
+   * Resolves once `count` results have arrived; rejects on timeout, or as soon
+   * as the subscription ends with fewer. `timeoutMs` defaults to `eventually`'s.
+   */
   take(count: number, timeoutMs?: number): Promise<ExecutionResult<TData>[]>;
-  /** Resolves when the subscription ends, by completion or error. */
+  /** Resolves when the subscription ends, by completion or error. `timeoutMs` defaults to `eventually`'s. */
   ended(timeoutMs?: number): Promise<{ error: unknown }>;
   /** Client-side unsubscribe (sends `complete`). */
   unsubscribe(): void;
@@ -84,50 +88,15 @@ export function recordSubscription<TData = Record<string, unknown>>(client: Clie
   const results: ExecutionResult<TData>[] = [];
   let error: unknown;
   let completed = false;
-  const waiters = new Set<() => void>();
-  const wake = () => {
-    for (const waiter of [...waiters]) waiter();
-  };
   const unsubscribe = client.subscribe<TData>(
     { query, variables },
     {
-      next: (result) => {
-        results.push(result as ExecutionResult<TData>);
-        wake();
-      },
-      error: (err) => {
-        error = err;
-        wake();
-      },
-      complete: () => {
-        completed = true;
-        wake();
-      },
+      next: (result) => void results.push(result as ExecutionResult<TData>),
+      error: (err) => (error = err),
+      complete: () => (completed = true),
     },
   );
-  const until = <T>(ready: () => T | undefined, describe: () => string, timeoutMs: number) =>
-    new Promise<T>((resolve, reject) => {
-      const check = () => {
-        let value: T | undefined;
-        try {
-          value = ready();
-        } catch (failure) {
-          waiters.delete(check);
-          clearTimeout(timer);
-          return reject(failure);
-        }
-        if (value === undefined) return;
-        waiters.delete(check);
-        clearTimeout(timer);
-        resolve(value);
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`timed out: ${describe()}`));
-      }, timeoutMs);
-      waiters.add(check);
-      check();
-    });
+  const isOver = () => error !== undefined || completed;
   return {
     results,
     get error() {
@@ -136,31 +105,23 @@ export function recordSubscription<TData = Record<string, unknown>>(client: Clie
     get completed() {
       return completed;
     },
-    take: (count, timeoutMs = 10_000) =>
-      until(
+    async take(count, timeoutMs) {
+      // An early end is an answer, not a "not yet": the check returns it, and it fails here at once.
+      const outcome = await eventually(
         () => {
-          if (results.length >= count) return results.slice(0, count);
-          if (error !== undefined || completed) throw new Error(`the subscription ended after ${results.length} of ${count} results: ${JSON.stringify(error ?? "complete")}`);
-          return undefined;
+          if (results.length >= count) return { taken: results.slice(0, count) };
+          if (isOver()) return { endedAfter: results.length };
+          throw new Error(`${results.length} of ${count} results arrived`);
         },
-        () => `${results.length} of ${count} results arrived`,
-        timeoutMs,
-      ),
-    ended: (timeoutMs = 10_000) =>
-      until(
-        () => (error !== undefined || completed ? { error } : undefined),
-        () => "the subscription did not end",
-        timeoutMs,
-      ),
+        { what: `${count} results of the subscription`, timeoutMs },
+      );
+      if ("endedAfter" in outcome) throw new Error(`the subscription ended after ${outcome.endedAfter} of ${count} results: ${JSON.stringify(error ?? "complete")}`);
+      return outcome.taken;
+    },
+    async ended(timeoutMs) {
+      await eventually(isOver, { what: "the subscription to end", timeoutMs });
+      return { error };
+    },
     unsubscribe,
   };
-}
-
-/** Polls until `predicate` holds: for state the test cannot be told about (a server-side listener opening or closing). */
-export async function waitFor(predicate: () => boolean | Promise<boolean>, { timeoutMs = 5_000, what = "condition" }: { timeoutMs?: number; what?: string } = {}): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
