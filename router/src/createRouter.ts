@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
-import { closeServer, ERRORS, listenOn, routeUpgrades, type Logger } from "@store/kit";
+import { closeServer, disabledTracing, ERRORS, listenOn, routeUpgrades, type Logger, type SpanStore, type Tracing } from "@store/kit";
 import type { RouterConfig } from "./config.ts";
 import type { RouterContext } from "./context.ts";
 import { clientKeyOf } from "./edge/clientAddress.ts";
@@ -22,6 +22,10 @@ import { createSubscriptionEndpoint, type SubscriptionStats } from "./subscripti
 export interface RouterDeps {
   config: RouterConfig;
   logger: Logger;
+  /** The router's tracing (service.name "router"). @default disabled: no spans */
+  tracing?: Tracing;
+  /** The in-memory span store every service of this process writes to (npm start): the status page's slow operations and saga timelines. */
+  spanStore?: SpanStore;
 }
 
 export interface Router {
@@ -39,7 +43,7 @@ export interface Router {
  * gateway's), the edge (HTTP and WebSocket), and the cross-cutting features
  * as plugins: operation limits, rate limits, metrics, trusted documents.
  */
-export function createRouter({ config, logger }: RouterDeps): Router {
+export function createRouter({ config, logger, tracing = disabledTracing("router"), spanStore }: RouterDeps): Router {
   const metrics = createMetrics();
   const log = logger.child({ component: "router" });
   const production = (config.NODE_ENV ?? process.env.NODE_ENV) === "production";

@@ -25,3 +25,4 @@ export * from "./telemetry.ts";
 export * from "./useRetryAfter.ts";
 export * from "./useSafeStrings.ts";
 export * from "./requestSignal.ts";
+export * from "./tracing/index.ts";

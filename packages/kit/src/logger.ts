@@ -1,4 +1,5 @@
-import { pino, type Logger, type LoggerOptions } from "pino";
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from "pino";
+import { logIds } from "./tracing/propagation.ts";
 
 export type { Logger };
 
@@ -7,17 +8,25 @@ export interface CreateLoggerOptions {
   name: string;
   /** @default "info" */
   level?: LoggerOptions["level"];
+  /** @default standard output */
+  destination?: DestinationStream;
 }
 
-/** Structured JSON logs; one child logger per component and per request. */
-export function createLogger({ name, level = "info" }: CreateLoggerOptions): Logger {
-  return pino({
+/**
+ * Structured JSON logs; one child logger per component and per request. A
+ * line written inside a span carries its `trace_id` and `span_id`, so a log
+ * line leads to its trace and back.
+ */
+export function createLogger({ name, level = "info", destination }: CreateLoggerOptions): Logger {
+  const options: LoggerOptions = {
     name,
     level,
     base: { service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
+    mixin: () => logIds() ?? {},
     redact: { paths: ["req.headers.authorization", "password", "*.password"], censor: "[redacted]" },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** A logger that drops everything: for tests that pass their own. */

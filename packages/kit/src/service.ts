@@ -3,6 +3,7 @@ import type { Registry } from "prom-client";
 import type { Logger } from "./logger.ts";
 import type { SubgraphConfig } from "./config.ts";
 import type { Subgraph } from "./createSubgraph.ts";
+import type { Tracing } from "./tracing/startTracing.ts";
 
 export interface ServiceCreateOptions {
   /** The shared subgraph environment contract, parsed. */
@@ -14,6 +15,8 @@ export interface ServiceCreateOptions {
   bus: EventBus;
   /** This service's Prometheus registry, served at /metrics. */
   registry: Registry;
+  /** This service's tracing (its own `service.name`); absent or disabled means no spans. */
+  tracing?: Tracing;
 }
 
 export interface ServiceInstance {

@@ -1,0 +1,144 @@
+import { context, propagation, SpanStatusCode, trace, type Attributes, type Context, type Span, type SpanOptions, type Tracer } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
+import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
+import { samplerFromEnv, TracingConfigError } from "./sampler.ts";
+import { spanStoreProcessor, type SpanStore } from "./spanStore.ts";
+
+/** One service's tracing: its tracer, and whether anything records what it makes. */
+export interface Tracing {
+  /** False when nothing was configured: the tracer is the API's no-op one, and callers may skip span work entirely. */
+  readonly enabled: boolean;
+  /** `service.name` of the spans this tracer makes. */
+  readonly serviceName: string;
+  readonly tracer: Tracer;
+  /** Exports every finished span now (tests, shutdown). */
+  flush(): Promise<void>;
+  /** Flushes, then stops exporting. */
+  shutdown(): Promise<void>;
+}
+
+export interface TracingOptions {
+  /** The service's own name (router, catalog, ...): `service.name` unless `OTEL_SERVICE_NAME` names another. */
+  service: string;
+  /** Where OTEL_* variables are read. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Ignore `OTEL_SERVICE_NAME`: several services in one process (`npm start`)
+   * must each keep their own name.
+   */
+  ownServiceName?: boolean;
+  /** Keep finished spans in memory here too (the status page's store). */
+  store?: SpanStore;
+  /** An exporter of the caller's instead of OTLP (tests). */
+  exporter?: SpanExporter;
+}
+
+/** The tracing of a service when nothing is configured: no spans, no cost beyond a no-op call. */
+export function disabledTracing(serviceName: string): Tracing {
+  return { enabled: false, serviceName, tracer: trace.getTracer("@store/disabled"), flush: async () => {}, shutdown: async () => {} };
+}
+
+let contextInstalled = false;
+
+/**
+ * Span context follows async work only once a context manager is installed.
+ * Installed once per process, the first time a service enables tracing; each
+ * service keeps its own tracer provider (several live in one process under
+ * `npm start`), none of them registered as the global one.
+ */
+function installContext(): void {
+  if (contextInstalled) return;
+  contextInstalled = true;
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+}
+
+/** The OTLP/HTTP traces URL the standard variables give, if any. */
+export function otlpTracesUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  if (traces) return traces;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  return base ? `${base.replace(/\/+$/, "")}/v1/traces` : undefined;
+}
+
+const positiveInt = (env: NodeJS.ProcessEnv, name: string): number | undefined => {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new TracingConfigError(`${name} must be a positive integer; got "${raw}"`);
+  return value;
+};
+
+/**
+ * Tracing for one service, configured by the standard OpenTelemetry
+ * variables. Off unless something receives spans: `OTEL_EXPORTER_OTLP_ENDPOINT`
+ * (or `..._TRACES_ENDPOINT`) sends them to an OTLP/HTTP collector in batches
+ * (`OTEL_BSP_*`), a `store` keeps them in memory. `OTEL_SDK_DISABLED=true` or
+ * `OTEL_TRACES_EXPORTER=none` turns it off whatever else is set. Sampling:
+ * `OTEL_TRACES_SAMPLER`/`_ARG` (see samplerFromEnv).
+ */
+export function startTracing({ service, env = process.env, ownServiceName = false, store, exporter }: TracingOptions): Tracing {
+  const serviceName = (!ownServiceName && env.OTEL_SERVICE_NAME?.trim()) || service;
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return disabledTracing(serviceName);
+  const exporterName = env.OTEL_TRACES_EXPORTER?.trim().toLowerCase();
+  if (exporterName && exporterName !== "otlp" && exporterName !== "none") throw new TracingConfigError(`OTEL_TRACES_EXPORTER: only "otlp" and "none" are supported; got "${exporterName}"`);
+  const url = exporterName === "none" ? undefined : otlpTracesUrl(env);
+  const sink = exporter ?? (url ? new OTLPTraceExporter({ url }) : undefined);
+  if (!sink && !store) return disabledTracing(serviceName);
+
+  const processors: SpanProcessor[] = [];
+  if (sink)
+    processors.push(
+      new BatchSpanProcessor(sink, {
+        scheduledDelayMillis: positiveInt(env, "OTEL_BSP_SCHEDULE_DELAY"),
+        maxQueueSize: positiveInt(env, "OTEL_BSP_MAX_QUEUE_SIZE"),
+        maxExportBatchSize: positiveInt(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"),
+        exportTimeoutMillis: positiveInt(env, "OTEL_BSP_EXPORT_TIMEOUT"),
+      }),
+    );
+  if (store) processors.push(spanStoreProcessor(store, serviceName));
+  const provider = new NodeTracerProvider({
+    resource: defaultResource().merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName, "service.namespace": "store" })),
+    sampler: samplerFromEnv(env),
+    spanProcessors: processors,
+  });
+  installContext();
+  let stopped: Promise<void> | undefined;
+  return {
+    enabled: true,
+    serviceName,
+    tracer: provider.getTracer(`@store/${service}`),
+    flush: () => provider.forceFlush(),
+    shutdown: () => (stopped ??= provider.shutdown().catch(() => {})),
+  };
+}
+
+/**
+ * Runs `fn` in a new active span named `name`: an error it throws marks the
+ * span failed (its message, never the stack) and is rethrown; the span ends
+ * when `fn` settles.
+ */
+export function inSpan<T>(tracer: Tracer, name: string, options: SpanOptions, fn: (span: Span) => Promise<T>, parent?: Context): Promise<T> {
+  return tracer.startActiveSpan(name, options, parent ?? context.active(), async (span) => {
+    try {
+      return await fn(span);
+    } catch (error) {
+      failSpan(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** Marks a span failed by an error: status ERROR with its message, and an `exception` event. */
+export function failSpan(span: Span, error: unknown, attributes?: Attributes): void {
+  const message = error instanceof Error ? error.message : String(error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message });
+  span.addEvent("exception", { "exception.type": error instanceof Error ? error.name : typeof error, "exception.message": message, ...attributes });
+}
