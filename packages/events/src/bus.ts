@@ -1,8 +1,24 @@
 import type { EventType } from "./catalogue.ts";
 import type { AnyEventEnvelope, EventEnvelope } from "./envelope.ts";
+import type { TraceContext } from "./tracing.ts";
+
+export interface EventDelivery {
+  /** 1 for the first delivery of an event to this consumer, then 2, 3... */
+  attempt: number;
+  /** A failure of this attempt dead-letters the event rather than redelivering it. */
+  lastAttempt: boolean;
+  /**
+   * The trace context the transport carried beside the event (a NATS
+   * header; in process, the publisher's): the relay's publish span. Valid
+   * or absent, never malformed. The bus only carries it; restoring it is
+   * the consumer's business (createServiceEvents), which falls back to the
+   * envelope's own when there is none.
+   */
+  trace?: TraceContext;
+}
 
 /** A handler's outcome decides the ack: returning acks; throwing retries (later), then dead-letters. */
-export type EventHandler = (event: AnyEventEnvelope, delivery: { attempt: number }) => Promise<void>;
+export type EventHandler = (event: AnyEventEnvelope, delivery: EventDelivery) => Promise<void>;
 
 export interface ConsumeOptions {
   /**
@@ -63,7 +79,11 @@ export interface DeadLetter {
  */
 export interface EventBus {
   readonly kind: "nats" | "in-process";
-  /** Resolves once the broker has the event (JetStream ack; in process: every consumer has handled it). */
+  /**
+   * Resolves once the broker has the event (JetStream ack; in process: every
+   * consumer has handled it). The active span's trace context travels with
+   * it to consumers (EventDelivery.trace).
+   */
   publish(event: EventEnvelope): Promise<void>;
   consume(options: ConsumeOptions): Promise<Consumer>;
   /**
@@ -74,6 +94,12 @@ export interface EventBus {
    * or redelivered, and nothing published before the call is replayed.
    */
   listen(types: readonly EventType[], handler: LiveEventHandler, options?: LiveListenOptions): Promise<LiveListener>;
+  /**
+   * A round trip to the broker, for health checks: rejects when it is
+   * unreachable (NATS: disconnected, closed, or no answer in time); in
+   * process it resolves at once.
+   */
+  ping(): Promise<{ latencyMs: number }>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { eventCatalogue, isEventType, type EventPayload, type EventType } from "./catalogue.ts";
+import { activeTraceContext, traceContextOf } from "./tracing.ts";
 
 /** The envelope every event travels in (ARCHITECTURE.md, Events). */
 export interface EventEnvelope<T extends EventType = EventType> {
@@ -15,6 +16,15 @@ export interface EventEnvelope<T extends EventType = EventType> {
   /** The event that caused this one; its own id for the first of a flow. */
   causationId: string;
   payload: EventPayload<T>;
+  /**
+   * W3C trace context of the span that wrote the event (its transaction),
+   * when tracing was on: the relay's publish, each consumer's handling and
+   * the events a handler emits join that trace. Absent with tracing off and
+   * in envelopes written before it existed; a malformed one is dropped on
+   * parse, never a reason to refuse the event.
+   */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 export type AnyEventEnvelope = { [T in EventType]: EventEnvelope<T> }[EventType];
@@ -46,6 +56,7 @@ export function createEvent<T extends EventType>(type: T, payload: EventPayload<
     correlationId: meta.causedBy?.correlationId ?? id,
     causationId: meta.causedBy?.id ?? id,
     payload: parsed.data as EventPayload<T>,
+    ...activeTraceContext(),
   };
 }
 
@@ -59,6 +70,9 @@ const envelopeShape = z.object({
   correlationId: z.string().min(1),
   causationId: z.string().min(1),
   payload: z.unknown(),
+  // Checked apart (traceContextOf): a bad trace context loses only itself.
+  traceparent: z.unknown().optional(),
+  tracestate: z.unknown().optional(),
 });
 
 export type ParsedEvent = { ok: true; event: AnyEventEnvelope } | { ok: false; reason: string; id?: string; type?: string };
@@ -73,13 +87,14 @@ export function parseEvent(data: Uint8Array | string): ParsedEvent {
   }
   const envelope = envelopeShape.safeParse(raw);
   if (!envelope.success) return { ok: false, reason: `bad envelope: ${z.prettifyError(envelope.error)}` };
-  const { type, version, id } = envelope.data;
+  const { traceparent, tracestate, ...fields } = envelope.data;
+  const { type, version, id } = fields;
   if (!isEventType(type)) return { ok: false, reason: `unknown event type ${type}`, id, type };
   const definition = eventCatalogue[type];
   if (version !== definition.version) return { ok: false, reason: `unsupported ${type} version ${version} (expected ${definition.version})`, id, type };
   const payload = definition.payload.safeParse(envelope.data.payload);
   if (!payload.success) return { ok: false, reason: `bad ${type} payload: ${z.prettifyError(payload.error)}`, id, type };
-  return { ok: true, event: { ...envelope.data, type, payload: payload.data } as AnyEventEnvelope };
+  return { ok: true, event: { ...fields, type, payload: payload.data, ...traceContextOf({ traceparent, tracestate }) } as AnyEventEnvelope };
 }
 
 export function serializeEvent(event: EventEnvelope): string {

@@ -1,7 +1,9 @@
+import { context, ROOT_CONTEXT } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { redeliveryDelay, type ConsumeOptions, type Consumer, type DeadLetter, type EventBus, type LiveEventHandler } from "./bus.ts";
 import type { EventType } from "./catalogue.ts";
 import { parseEvent, serializeEvent, type EventEnvelope } from "./envelope.ts";
+import { activeTraceContext, traceContextOf, type TraceContext } from "./tracing.ts";
 
 interface Listener {
   types: readonly EventType[];
@@ -36,6 +38,11 @@ export interface InProcessBusOptions {
  * Live listeners are called synchronously inside publish(), before durable
  * consumers run: that keeps them in publish order whatever the consumers do,
  * as a JetStream ordered consumer sees the stream's order.
+ *
+ * The publisher's trace context (its active span, else the envelope's)
+ * reaches handlers as `delivery.trace`, as a NATS header would; handlers
+ * run outside the publisher's async context, as they would in another
+ * process, so nothing else of it leaks into them.
  */
 export function createInProcessBus({ logger, delay = redeliveryDelay }: InProcessBusOptions): EventBus & {
   deadLetters: DeadLetter[];
@@ -49,7 +56,7 @@ export function createInProcessBus({ logger, delay = redeliveryDelay }: InProces
   const deadLetters: DeadLetter[] = [];
   const listeners = new Set<Listener>();
 
-  const deliver = async (subscription: Subscription, data: string) => {
+  const deliver = async (subscription: Subscription, data: string, trace: TraceContext | undefined) => {
     const { options } = subscription;
     const parsed = parseEvent(data);
     if (!parsed.ok) {
@@ -61,7 +68,7 @@ export function createInProcessBus({ logger, delay = redeliveryDelay }: InProces
     for (let attempt = 1; ; attempt++) {
       if (subscription.stopped) return;
       try {
-        await options.handler(parsed.event, { attempt });
+        await context.with(ROOT_CONTEXT, () => options.handler(parsed.event, { attempt, lastAttempt: attempt >= max, trace }));
         return;
       } catch (error) {
         if (attempt >= max) {
@@ -104,12 +111,13 @@ export function createInProcessBus({ logger, delay = redeliveryDelay }: InProces
       if (seen.has(event.id)) return;
       seen.set(event.id, now);
       const data = serializeEvent(event);
+      const trace = activeTraceContext() ?? traceContextOf(event);
       if (listeners.size > 0) notifyListeners(event.id, data);
       const deliveries: Promise<void>[] = [];
       for (const subscription of subscriptions.values()) {
         if (subscription.stopped || !subscription.options.types.includes(event.type)) continue;
         subscription.pending++;
-        subscription.tail = subscription.tail.then(() => deliver(subscription, data)).finally(() => subscription.pending--);
+        subscription.tail = subscription.tail.then(() => deliver(subscription, data, trace)).finally(() => subscription.pending--);
         deliveries.push(subscription.tail);
       }
       await Promise.all(deliveries);
@@ -138,6 +146,9 @@ export function createInProcessBus({ logger, delay = redeliveryDelay }: InProces
       };
     },
     listenerCount: () => listeners.size,
+    async ping() {
+      return { latencyMs: 0 };
+    },
     async close() {
       listeners.clear();
       for (const subscription of subscriptions.values()) subscription.stopped = true;

@@ -1,10 +1,12 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType, type JsMsg } from "@nats-io/jetstream";
-import { connect, headers, nanos, type NatsConnection } from "@nats-io/transport-node";
+import { connect, headers, nanos, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
+import { context, ROOT_CONTEXT } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { redeliveryDelay, type ConsumeOptions, type Consumer, type EventBus, type LiveEventHandler, type LiveListener, type LiveListenOptions } from "./bus.ts";
 import { subjectOf, type EventType } from "./catalogue.ts";
 import { parseEvent, serializeEvent, type EventEnvelope } from "./envelope.ts";
 import type { EventMetrics } from "./metrics.ts";
+import { activeTraceContext, traceContextOf, type TraceContext } from "./tracing.ts";
 
 export const EVENTS_STREAM = "EVENTS";
 export const DEAD_LETTER_STREAM = "DEADLETTER";
@@ -31,6 +33,8 @@ export interface NatsBusOptions {
    * one server (each test run gets its own). @default ""
    */
   namespace?: string;
+  /** How long ping() waits for the server's answer. @default 2000 */
+  pingTimeoutMs?: number;
 }
 
 interface LiveSubscriber {
@@ -51,6 +55,17 @@ interface LiveFeed {
   stop(): Promise<void>;
 }
 
+/** The W3C trace context headers of a message: a message carries them when its publisher was in a span. */
+function traceHeaders(trace: TraceContext | undefined, into?: MsgHdrs): MsgHdrs | undefined {
+  if (!trace?.traceparent) return into;
+  const h = into ?? headers();
+  h.set("traceparent", trace.traceparent);
+  if (trace.tracestate) h.set("tracestate", trace.tracestate);
+  return h;
+}
+
+const traceOf = (h: MsgHdrs | undefined): TraceContext | undefined => (h ? traceContextOf({ traceparent: h.get("traceparent"), tracestate: h.get("tracestate") }) : undefined);
+
 // `status` is the HTTP-like status; `code` is JetStream's own error code (10059...).
 const isNotFound = (error: unknown) => error instanceof JetStreamApiError && error.status === 404;
 
@@ -60,7 +75,7 @@ const isNotFound = (error: unknown) => error instanceof JetStreamApiError && err
  * event id as the message id, so a relay that publishes a row twice (crash
  * between publish and mark) is de-duplicated by the broker.
  */
-export async function createNatsBus({ url, name, logger, metrics, duplicateWindowMs = 120_000, delay = redeliveryDelay, namespace = "" }: NatsBusOptions): Promise<
+export async function createNatsBus({ url, name, logger, metrics, duplicateWindowMs = 120_000, delay = redeliveryDelay, namespace = "", pingTimeoutMs = 2_000 }: NatsBusOptions): Promise<
   EventBus & {
     deleteStreams(): Promise<void>;
     /** Live listeners open in this process right now: lets tests prove a subscription is live, or released. */
@@ -188,6 +203,8 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
     h.set("Store-Consumer", consumer);
     h.set("Store-Original-Subject", msg.subject);
     if (eventId) h.set("Store-Event-Id", eventId);
+    // The failed delivery's trace, so an operator can find it from the dead letter.
+    traceHeaders(traceOf(msg.headers), h);
     await js.publish(deadLetterSubject(consumer), msg.data, { headers: h });
     metrics?.deadLettered.inc({ consumer, reason: reason.split(":")[0]!.slice(0, 60) });
     log.error({ consumer, eventId, reason }, "event dead-lettered");
@@ -196,7 +213,8 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
   return {
     kind: "nats",
     async publish(event: EventEnvelope) {
-      await js.publish(subject(event.type), serializeEvent(event), { msgID: event.id, timeout: 5_000 });
+      // The active span (the relay's publish span) travels as headers; none outside a span, so tracing off costs nothing here.
+      await js.publish(subject(event.type), serializeEvent(event), { msgID: event.id, timeout: 5_000, headers: traceHeaders(activeTraceContext()) });
     },
 
     async consume(options: ConsumeOptions) {
@@ -223,7 +241,8 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
       const consumer = await js.consumers.get(streamName, options.name);
       const messages = await consumer.consume({ max_messages: 16 });
       const max = options.maxDeliveries ?? 8;
-      const loop = (async () => {
+      // Handlers run outside the async context of whoever called consume(): what a delivery belongs to comes with it (EventDelivery.trace).
+      const loop = context.with(ROOT_CONTEXT, async () => {
         for await (const msg of messages) {
           const parsed = parseEvent(msg.data);
           // term() without a reason: NATS 2.9 does not parse "+TERM <reason>" and
@@ -239,7 +258,7 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
           }
           const attempt = msg.info.deliveryCount;
           try {
-            await options.handler(parsed.event, { attempt });
+            await options.handler(parsed.event, { attempt, lastAttempt: attempt >= max, trace: traceOf(msg.headers) });
             msg.ack();
           } catch (error) {
             if (attempt >= max) {
@@ -251,7 +270,7 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
             }
           }
         }
-      })();
+      });
       const handle: Consumer = {
         name: options.name,
         async lag() {
@@ -301,6 +320,22 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
       feeds.clear();
       await Promise.all([...consumers].map((c) => c.stop()));
       await nc.drain();
+    },
+    async ping() {
+      // rtt() refuses at once when closed or disconnected; a server that stopped answering is caught by the timer.
+      const start = performance.now();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          nc.rtt(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`NATS did not answer a ping within ${pingTimeoutMs} ms`)), pingTimeoutMs);
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+      return { latencyMs: performance.now() - start };
     },
     listenerCount: () => [...feeds.values()].reduce((count, feed) => count + feed.subscribers.size, 0),
     /** Removes this bus's streams (tests, with a namespace). */

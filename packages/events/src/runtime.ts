@@ -1,3 +1,4 @@
+import type { Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Consumer, EventBus } from "./bus.ts";
@@ -7,6 +8,7 @@ import { handleOnce } from "./inbox.ts";
 import { eventMetrics } from "./metrics.ts";
 import { createOutboxRelay, writeOutbox, type OutboxRelay } from "./outbox.ts";
 import type { SqlClient, TransactionalClient } from "./sql.ts";
+import { withHandleSpan, withProcessSpan } from "./tracing.ts";
 
 export type EventHandlers<Tx> = { [T in EventType]?: (event: EventEnvelope<T>, tx: Tx) => Promise<void> };
 
@@ -31,6 +33,13 @@ export interface ServiceEventsOptions<Tx extends SqlClient> {
   registry?: Registry;
   /** @default 500 */
   pollIntervalMs?: number;
+  /**
+   * The service's tracer: the relay's `publish <Type>` spans, and for each
+   * delivery a `process <Type>` span (in the trace the event came from)
+   * holding a `handle <Type>` span around the inbox transaction, so the
+   * events a handler emits continue that trace. @default none: no span work
+   */
+  tracer?: Tracer;
 }
 
 export interface ServiceEvents<Tx extends SqlClient> {
@@ -51,10 +60,10 @@ export interface ServiceEvents<Tx extends SqlClient> {
 }
 
 /** One service's view of the event system: its outbox, its relay, its consumers. */
-export function createServiceEvents<Tx extends SqlClient>({ service, db, bus, logger, registry, pollIntervalMs }: ServiceEventsOptions<Tx>): ServiceEvents<Tx> {
+export function createServiceEvents<Tx extends SqlClient>({ service, db, bus, logger, registry, pollIntervalMs, tracer }: ServiceEventsOptions<Tx>): ServiceEvents<Tx> {
   const metrics = registry ? eventMetrics(registry) : undefined;
   const log = logger.child({ component: "events" });
-  const relay = createOutboxRelay({ db, bus, service, logger, metrics, pollIntervalMs });
+  const relay = createOutboxRelay({ db, bus, service, logger, metrics, pollIntervalMs, tracer });
   const consumers: Consumer[] = [];
   metrics?.trackOutbox({ service, pending: () => relay.pending() });
 
@@ -68,15 +77,21 @@ export function createServiceEvents<Tx extends SqlClient>({ service, db, bus, lo
       const consumer = await bus.consume({
         name: consumerName,
         types,
-        handler: async (event) => {
+        handler: async (event, delivery) => {
           const handle = handlers[event.type] as ((event: EventEnvelope, tx: Tx) => Promise<void>) | undefined;
           if (!handle) return;
           const before = beforeTransaction[event.type] as ((event: EventEnvelope) => Promise<void>) | undefined;
-          await before?.(event);
-          const outcome = await handleOnce(db, consumerName, event, (tx) => handle(event, tx));
-          metrics?.consumed.inc({ consumer: consumerName, type: event.type, outcome });
-          if (outcome === "duplicate") log.debug({ consumer: consumerName, eventId: event.id }, "duplicate event ignored");
-          relay.notify();
+          const work = async () => {
+            await before?.(event);
+            const once = () => handleOnce(db, consumerName, event, (tx) => handle(event, tx));
+            const outcome = tracer ? await withHandleSpan(tracer, consumerName, event, once) : await once();
+            metrics?.consumed.inc({ consumer: consumerName, type: event.type, outcome });
+            if (outcome === "duplicate") log.debug({ consumer: consumerName, eventId: event.id }, "duplicate event ignored");
+            relay.notify();
+          };
+          if (!tracer) return work();
+          // Both steps run in the delivery's span: what the handler emits records it as its cause.
+          return withProcessSpan(tracer, { consumer: consumerName, bus, event, delivery }, work);
         },
       });
       consumers.push(consumer);

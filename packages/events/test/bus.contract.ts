@@ -88,6 +88,11 @@ export function busContract(name: string, factory: BusFactory) {
       expect(await bus.deadLetterCount()).toBe(1);
     });
 
+    it("answers a ping with its round trip", async () => {
+      const { latencyMs } = await bus.ping();
+      expect(Number.isFinite(latencyMs) && latencyMs >= 0).toBe(true);
+    });
+
     describe("live listeners", () => {
       it("give every listener each event published after listen(), in publish order", async () => {
         const a = collector(10);

@@ -59,6 +59,13 @@ describe("NATS JetStream bus", () => {
     }
   });
 
+  it("fails a ping once the connection is gone", async () => {
+    const { bus } = await isolatedBus();
+    await bus.deleteStreams();
+    await bus.close();
+    await expect(bus.ping()).rejects.toThrow();
+  });
+
   it("resumes a durable consumer where it stopped, across bus instances", async () => {
     const { bus, namespace } = await isolatedBus();
     const second = await createNatsBus({ url: NATS_URL, name: "bus-test-2", logger, namespace });
