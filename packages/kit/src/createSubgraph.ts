@@ -1,4 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Span, type Tracer } from "@opentelemetry/api";
+import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE } from "@opentelemetry/semantic-conventions";
 import { ApolloServer, type ApolloServerPlugin, type GraphQLRequest } from "@apollo/server";
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
 import { buildSubgraphSchema } from "@apollo/subgraph";
@@ -13,6 +15,10 @@ import { useRetryAfter, OVERLOAD_RETRY_AFTER_SECONDS } from "./useRetryAfter.ts"
 import { useSafeStrings } from "./useSafeStrings.ts";
 import { createSubscriptionServer, type SubscriptionServer } from "./subscriptionServer.ts";
 import { runWithRequestSignal } from "./requestSignal.ts";
+import { statusRoute, type SubgraphStatus } from "./subgraphStatus.ts";
+import { contextFrom } from "./tracing/propagation.ts";
+import { disabledTracing, type Tracing } from "./tracing/startTracing.ts";
+import { markFailed, requestContext, traceResolvers, useTracing } from "./useTracing.ts";
 import { randomUUID } from "node:crypto";
 import type { Registry } from "prom-client";
 
@@ -68,6 +74,18 @@ export interface SubgraphOptions<TContext extends RequestContextBase> {
   createContext(base: RequestContextBase): TContext;
   /** Readiness beyond "the process is up", e.g. a `SELECT 1`. */
   ready?(): Promise<void>;
+  /**
+   * The detailed health served at `GET /status` to the router only (see
+   * SubgraphStatus and createStatusCheck). Without it, there is no /status.
+   */
+  status?(): Promise<SubgraphStatus>;
+  /**
+   * The service's tracing: a SERVER span per request (its parent the
+   * router's signed `traceparent`, never an unsigned one) and per
+   * subscription, and a span per call of a declared resolver.
+   * @default disabled: no spans, no plugin, no wrapped resolver
+   */
+  tracing?: Tracing;
   /** Served at /metrics when given (events, consumer lag, process). */
   registry?: Registry;
   /**
@@ -176,8 +194,10 @@ function useRequestLogging<TContext extends RequestContextBase>(): ApolloServerP
 
 export function createSubgraph<TContext extends RequestContextBase>(options: SubgraphOptions<TContext>): Subgraph<TContext> {
   const logger = options.logger.child({ component: "subgraph" });
+  const tracing = options.tracing ?? disabledTracing(options.name);
   // buildSubgraphSchema keeps a Subscription field's `subscribe` (an AsyncIterable source) next to its `resolve`.
   const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: stopResolvingWhenAborted(options.resolvers) }]);
+  if (tracing.enabled) traceResolvers(schema, options.resolvers, tracing.tracer);
   const subscriptions = options.subscriptions ?? Boolean(schema.getSubscriptionType());
   const formatError = createFormatError(logger);
   const apollo = new ApolloServer<TContext>({
@@ -190,7 +210,15 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
     formatError,
     // Federated traces (ftv1), usage and schema reports are for Apollo's cloud,
     // which we never report to (APOLLO_KEY in the environment changes nothing).
-    plugins: [useRequestLogging<TContext>(), useSafeStrings<TContext>(), useRetryAfter<TContext>(), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginSchemaReportingDisabled()],
+    plugins: [
+      useRequestLogging<TContext>(),
+      useSafeStrings<TContext>(),
+      useRetryAfter<TContext>(),
+      ...(tracing.enabled ? [useTracing<TContext>()] : []),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+    ],
     // The router is the only client; it asks for the SDL through `_service`.
     introspection: true,
   });
@@ -221,18 +249,32 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
     async execute<TData>(query: string | DocumentNode, variables?: Record<string, unknown>, opts: { identity?: Identity | null; clientIp?: string } = {}) {
       await ensureStarted();
       const request: Omit<GraphQLRequest, "query"> & { query?: string | DocumentNode } = { query, variables };
-      const response = await apollo.executeOperation<TData>(request as never, {
-        contextValue: contextFor(opts.identity ?? null, randomUUID(), opts.clientIp),
-      });
-      if (response.body.kind !== "single") throw new Error("incremental delivery is not used by subgraphs");
-      return response.body.singleResult as FormattedExecutionResult<TData>;
+      const run = async () => {
+        const contextValue = contextFor(opts.identity ?? null, randomUUID(), opts.clientIp);
+        const response = await apollo.executeOperation<TData>(request as never, { contextValue });
+        if (response.body.kind !== "single") throw new Error("incremental delivery is not used by subgraphs");
+        return response.body.singleResult as FormattedExecutionResult<TData>;
+      };
+      if (!tracing.enabled) return run();
+      // In process, nothing vouches for a caller's trace: always a trace of its own.
+      const span = tracing.tracer.startSpan("graphql", { kind: SpanKind.SERVER, root: true, attributes: { "store.subgraph": options.name } });
+      try {
+        return await context.with(requestContext(ROOT_CONTEXT, span), run);
+      } catch (error) {
+        markFailed(span, error);
+        throw error;
+      } finally {
+        span.end();
+      }
     },
     async listen({ port, host = "127.0.0.1", routerSigningSecret, signatureWindowMs, replayGuard }) {
       await ensureStarted();
       const guard = replayGuard ?? (ownGuard = createMemoryReplayGuard());
       // What a request's signature vouched for besides the identity, for its context.
       const clientIps = new WeakMap<IncomingMessage, string>();
-      const graphql: RouteHandler = (req, res) => {
+      const traceparents = new WeakMap<IncomingMessage, string>();
+      const graphql: RouteHandler = (req, res, path) => {
+        const arrived = performance.now();
         // Aborted when the router closes the connection before the answer is
         // sent; resolvers and loaders see it (context.signal, requestSignal()).
         const signal = abortedWith(res);
@@ -252,9 +294,14 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
               throw accepted.unavailable ? replayGuardUnavailable() : routerSignatureRequired(accepted.reason);
             }
             if (accepted.clientIp) clientIps.set(request, accepted.clientIp);
+            // Signed, so the router's: a client can neither forge nor replay it.
+            if (accepted.traceparent) traceparents.set(request, accepted.traceparent);
             return accepted.identity;
           },
           context: async ({ req: request, identity, requestId }) => contextFor(identity, requestId, clientIps.get(request), signal),
+          around: tracing.enabled
+            ? (request, response, answer) => inServerSpan(tracing.tracer, { subgraph: options.name, route: path, arrived, traceparent: traceparents.get(request) }, request, response, answer)
+            : undefined,
         }).catch((error: unknown) => {
           logger.error({ err: error }, "request failed");
           if (!res.headersSent) sendError(res, 500, ERRORS.INTERNAL_SERVER_ERROR.code, "Internal server error");
@@ -269,6 +316,9 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
             return true;
           }, { body: { subgraph: options.name }, logger }),
           "/metrics": options.registry ? metricsRoute(options.registry, { logger }) : undefined,
+          "/status": options.status
+            ? statusRoute({ subgraph: options.name, routerSigningSecret, replayGuard: guard, signatureWindowMs, status: options.status, logger })
+            : undefined,
           ...Object.fromEntries(GRAPHQL_PATHS.map((path) => [path, graphql])),
         }),
       );
@@ -281,6 +331,7 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
             ...(signatureWindowMs === undefined ? {} : { signatureWindowMs }),
             logger,
             formatError,
+            tracing,
             context: (identity, requestId) => contextFor(identity, requestId),
           })
         : undefined;
@@ -316,6 +367,49 @@ export function createSubgraph<TContext extends RequestContextBase>(options: Sub
       if (started) await apollo.stop();
     },
   };
+}
+
+interface ServerSpanOptions {
+  subgraph: string;
+  /** The path the request matched: `http.route`. */
+  route: string;
+  /** performance.now() when the request arrived: the span covers reading and verifying it too. */
+  arrived: number;
+  /** The traceparent the router signed, if any: the span's parent. Without one, a trace of its own. */
+  traceparent: string | undefined;
+}
+
+/**
+ * Answers an authenticated request in its SERVER span, `POST /graphql` until
+ * useTracing names it after its operation, and records the HTTP status it
+ * ends with. Its parent is only ever the signed traceparent: the request's
+ * own headers are not read here.
+ */
+function inServerSpan(tracer: Tracer, { subgraph, route, arrived, traceparent }: ServerSpanOptions, req: IncomingMessage, res: ServerResponse, answer: () => Promise<void>): Promise<void> {
+  const method = req.method ?? "GET";
+  const parent = contextFrom({ traceparent }, ROOT_CONTEXT);
+  const span = tracer.startSpan(
+    `${method} ${route}`,
+    { kind: SpanKind.SERVER, startTime: arrived, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_HTTP_ROUTE]: route, "store.subgraph": subgraph } },
+    parent,
+  );
+  return context.with(requestContext(parent, span), () => answerInSpan(span, res, answer));
+}
+
+/** Runs a request's answer in its server span, then records the HTTP status the span ends with. */
+async function answerInSpan(span: Span, res: ServerResponse, answer: () => Promise<void>): Promise<void> {
+  try {
+    await answer();
+  } catch (error) {
+    markFailed(span, error);
+    throw error;
+  } finally {
+    // Headers not sent means an unexpected error: the caller answers 500.
+    const status = res.headersSent ? res.statusCode : 500;
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
+    span.end();
+  }
 }
 
 /** A signal aborted when `res` closes before the answer was sent: the router closed the connection. */

@@ -10,7 +10,9 @@ import { loadTypeDefs } from "./loadTypeDefs.ts";
 import type { Logger } from "./logger.ts";
 import { createPgAdapter, databaseOptions, transactionOptions, type DatabaseOptions } from "./prisma.ts";
 import type { ServiceDefinition, ServiceInstance } from "./service.ts";
+import { countDeadLetters, createStatusCheck } from "./subgraphStatus.ts";
 import { createLiveEvents, type LiveEvents } from "./subscriptions.ts";
+import type { Tracing } from "./tracing/startTracing.ts";
 
 /** What the kit hands a subgraph's generated `PrismaClient` constructor. */
 export interface SubgraphPrismaOptions {
@@ -108,6 +110,14 @@ export interface SubgraphServiceDeps<TDb extends SubgraphDb> {
   subscriptionQueue?: number;
   /** How often the outbox relay looks for unpublished events. @default 500 */
   pollIntervalMs?: number;
+  /**
+   * The service's tracing, for its request, resolver and event spans. Database
+   * spans come from the Prisma client: build it with `createPrisma({ tracing })`.
+   * @default disabled
+   */
+  tracing?: Tracing;
+  /** How long each `/status` check may take. @default STATUS_CHECK_TIMEOUT_MS (1 s) */
+  statusTimeoutMs?: number;
 }
 
 /** The resources are the caller's to give when the service declares any. */
@@ -124,6 +134,8 @@ export interface SubgraphParts<TDb extends SubgraphDb, TContext extends RequestC
 
 export interface CreatePrismaOptions extends DatabaseOptions {
   url: string;
+  /** Makes each SQL statement run inside a recording span a CLIENT span. @default disabled */
+  tracing?: Tracing | undefined;
 }
 
 /** A subgraph's service: what `runService` and the platform run, plus what tests build it from. */
@@ -146,17 +158,32 @@ export function defineSubgraphService<TDb extends SubgraphDb, TContext extends R
   const typeDefs = loadTypeDefs(declaration.schema);
   const consumers = Object.entries(declaration.consumers ?? {});
 
-  const createPrisma = ({ url, ...database }: CreatePrismaOptions): TDb =>
+  const createPrisma = ({ url, tracing, ...database }: CreatePrismaOptions): TDb =>
     new PrismaClient({
-      adapter: createPgAdapter({ connectionString: url, ...database }),
+      adapter: createPgAdapter({ connectionString: url, ...database, tracing }),
       transactionOptions: transactionOptions(database),
       log: [{ emit: "event", level: "query" }],
     });
 
-  const build = ({ prisma, bus, logger, registry, subscriptionQueue, pollIntervalMs, resources }: SubgraphServiceDeps<TDb> & { resources?: TResources }): SubgraphParts<TDb, TContext> => {
-    const events = createServiceEvents<TxOf<TDb>>({ service: name, db: prisma, bus, logger, registry, pollIntervalMs });
+  const build = ({ prisma, bus, logger, registry, subscriptionQueue, pollIntervalMs, tracing, statusTimeoutMs, resources }: SubgraphServiceDeps<TDb> & { resources?: TResources }): SubgraphParts<TDb, TContext> => {
+    const events = createServiceEvents<TxOf<TDb>>({ service: name, db: prisma, bus, logger, registry, pollIntervalMs, ...(tracing?.enabled ? { tracer: tracing.tracer } : {}) });
     const live = createLiveEvents(bus, { maxQueue: subscriptionQueue, logger: logger.child({ component: "subscriptions" }) });
     const deps = { prisma, events, live, logger, ...resources } as ServiceDeps<TDb, TResources>;
+    const subscribed = new Map<string, Consumer>();
+    const status = createStatusCheck({
+      service: name,
+      ...(statusTimeoutMs === undefined ? {} : { timeoutMs: statusTimeoutMs }),
+      database: () => prisma.$queryRawUnsafe("SELECT 1"),
+      bus,
+      outboxPending: () => events.relay.pending(),
+      // Every declared consumer, subscribed or not yet: one missing shows as a lag that cannot be read.
+      consumers: () =>
+        consumers.map(([consumer]) => {
+          const running = subscribed.get(`${name}-${consumer}`);
+          return { name: `${name}-${consumer}`, lag: running && (() => running.lag()) };
+        }),
+      deadLetters: () => countDeadLetters({ service: name, registry, bus }),
+    });
     const subgraph = createSubgraph<TContext>({
       name,
       typeDefs,
@@ -167,14 +194,18 @@ export function defineSubgraphService<TDb extends SubgraphDb, TContext extends R
       ready: async () => {
         await prisma.$queryRawUnsafe("SELECT 1");
       },
+      status,
+      ...(tracing ? { tracing } : {}),
     });
     const subscribe = async () => {
-      const subscribed: Consumer[] = [];
+      const started: Consumer[] = [];
       for (const [consumer, { handlers, beforeTransaction }] of consumers) {
         const consumerDeps = { ...deps, logger: logger.child({ consumer: `${name}-${consumer}` }) };
-        subscribed.push(await events.subscribe(consumer, withDeps(handlers, consumerDeps), beforeTransaction ? { beforeTransaction: withDeps(beforeTransaction, consumerDeps) } : {}));
+        const running = await events.subscribe(consumer, withDeps(handlers, consumerDeps), beforeTransaction ? { beforeTransaction: withDeps(beforeTransaction, consumerDeps) } : {});
+        subscribed.set(running.name, running);
+        started.push(running);
       }
-      return subscribed;
+      return started;
     };
     return { subgraph, events, subscribe };
   };
@@ -185,10 +216,10 @@ export function defineSubgraphService<TDb extends SubgraphDb, TContext extends R
     prismaDir: dirname(fileURLToPath(declaration.schema)),
     createPrisma,
     build: build as SubgraphService<TDb, TContext, TResources>["build"],
-    async create({ config, env, logger, bus, registry }): Promise<ServiceInstance> {
+    async create({ config, env, logger, bus, registry, tracing }): Promise<ServiceInstance> {
       // Parsed before anything is opened: a bad variable exits with a config error and leaks no pool.
       const ownEnv = declaration.env ? loadConfig(declaration.env, env) : ({} as TEnv);
-      const prisma = createPrisma({ url: config.DATABASE_URL, ...databaseOptions(config) });
+      const prisma = createPrisma({ url: config.DATABASE_URL, ...databaseOptions(config), tracing });
       const disposers: (() => unknown)[] = [];
       const disposeOwn = async () => {
         for (const dispose of disposers.splice(0).reverse()) await dispose();
@@ -196,7 +227,7 @@ export function defineSubgraphService<TDb extends SubgraphDb, TContext extends R
       let events: ServiceEvents<TxOf<TDb>> | undefined;
       try {
         const resources = declaration.resources?.({ config, env: ownEnv, logger, onDispose: (dispose) => void disposers.push(dispose) });
-        const parts = build({ prisma, bus, logger, registry, resources });
+        const parts = build({ prisma, bus, logger, registry, resources, ...(tracing ? { tracing } : {}) });
         events = parts.events;
         // Subscribed now, relay started in start(): the runner subscribes every
         // service before any relay publishes, so no event goes out unheard.

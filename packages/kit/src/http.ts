@@ -76,6 +76,13 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
    * the same context.
    */
   shortcut?(body: string, context: TContext): Promise<{ status: number; body: string; headers?: Record<string, string> } | undefined>;
+  /**
+   * Runs the rest of an authenticated request inside it: its context, its
+   * execution and its answer (errors answered too, so `res.statusCode` is
+   * final when `answer` settles). A subgraph's server span lives here; a
+   * request refused by `authenticate` never reaches it.
+   */
+  around?(req: IncomingMessage, res: ServerResponse, answer: () => Promise<void>): Promise<void>;
 }
 
 const EMPTY_BODY = Buffer.alloc(0);
@@ -98,6 +105,30 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
     // Read before authenticating: the router's signature covers the body's bytes.
     const bytes = req.method === "POST" ? await readBodyBytes(req, options.maxBodyBytes) : EMPTY_BODY;
     const identity = await options.authenticate(req, bytes);
+    const answer = () => answerGraphQLRequest(req, res, options, bytes, identity, requestId);
+    await (options.around ? options.around(req, res, answer) : answer());
+  } catch (error) {
+    if (error instanceof HttpError) return sendHttpError(res, error);
+    throw error;
+  }
+}
+
+function sendHttpError(res: ServerResponse, error: HttpError): void {
+  // The rest of a refused body is never read: the connection cannot carry
+  // another request, so it closes after this answer (not left hanging).
+  if (error.status === 413) res.setHeader("connection", "close");
+  sendError(res, error.status, error.code, error.message);
+}
+
+async function answerGraphQLRequest<TContext extends BaseContext>(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: GraphQLHttpOptions<TContext>,
+  bytes: Buffer,
+  identity: Identity | null,
+  requestId: string,
+): Promise<void> {
+  try {
     const raw = bytes.toString("utf8");
     let context: Promise<TContext> | undefined;
     const contextOnce = () => (context ??= options.context({ req, identity, requestId }));
@@ -136,12 +167,7 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
       res.end();
     }
   } catch (error) {
-    if (error instanceof HttpError) {
-      // The rest of a refused body is never read: the connection cannot carry
-      // another request, so it closes after this answer (not left hanging).
-      if (error.status === 413) res.setHeader("connection", "close");
-      return sendError(res, error.status, error.code, error.message);
-    }
+    if (error instanceof HttpError) return sendHttpError(res, error);
     throw error;
   }
 }

@@ -137,6 +137,11 @@ export interface ConnectionParamsRequest {
   subgraph: string;
   identity: Identity | null;
   requestId?: string | undefined;
+  /**
+   * W3C traceparent of the router's span that opens the socket: the
+   * subscriptions started on it are its children. Signed like the rest.
+   */
+  traceparent?: string | undefined;
 }
 
 /**
@@ -148,7 +153,11 @@ export interface ConnectionParamsRequest {
  * identity. Sign again for every (re)connection.
  */
 export function signConnectionParams(secret: string, request: ConnectionParamsRequest, options: SignOptions = {}): Record<string, string> {
-  return signRouterRequest(secret, { method: WEBSOCKET_METHOD, subgraph: request.subgraph, body: "", identity: encodeIdentity(request.identity), requestId: request.requestId }, options);
+  return signRouterRequest(
+    secret,
+    { method: WEBSOCKET_METHOD, subgraph: request.subgraph, body: "", identity: encodeIdentity(request.identity), requestId: request.requestId, traceparent: request.traceparent },
+    options,
+  );
 }
 
 /** A router request whose signature checked out (not yet checked against replays: see acceptRouterRequest). */

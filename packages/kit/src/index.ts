@@ -26,3 +26,6 @@ export * from "./useRetryAfter.ts";
 export * from "./useSafeStrings.ts";
 export * from "./requestSignal.ts";
 export * from "./tracing/index.ts";
+export * from "./subgraphStatus.ts";
+export * from "./tracedPgPool.ts";
+export * from "./useTracing.ts";

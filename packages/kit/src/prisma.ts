@@ -1,6 +1,8 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { NameAsTextClient } from "./pgNameAsText.ts";
 import type { SubgraphConfig } from "./config.ts";
+import { tracedPgPool } from "./tracedPgPool.ts";
+import type { Tracing } from "./tracing/startTracing.ts";
 
 /** How a subgraph's Prisma client uses its database: pool and transaction limits (DATABASE_* in the environment). */
 export interface DatabaseOptions {
@@ -23,20 +25,28 @@ export const DATABASE_DEFAULTS = { poolSize: 10, poolTimeoutMs: 10_000, transact
 
 export interface PgAdapterOptions extends Pick<DatabaseOptions, "poolSize" | "poolTimeoutMs"> {
   connectionString: string;
+  /**
+   * The service's tracing: when enabled, each SQL statement sent while a
+   * recording span is active becomes a CLIENT span of it (tracedPgPool).
+   * @default none (no spans, and not a single extra call per statement)
+   */
+  tracing?: Tracing | undefined;
 }
 
 /**
  * Every subgraph's Prisma client runs on the WASM query compiler with this
  * driver adapter: no native engine is downloaded or loaded.
  */
-export function createPgAdapter({ connectionString, poolSize = DATABASE_DEFAULTS.poolSize, poolTimeoutMs = DATABASE_DEFAULTS.poolTimeoutMs }: PgAdapterOptions): PrismaPg {
+export function createPgAdapter({ connectionString, poolSize = DATABASE_DEFAULTS.poolSize, poolTimeoutMs = DATABASE_DEFAULTS.poolTimeoutMs, tracing }: PgAdapterOptions): PrismaPg {
   // `connection_limit` in the URL (Prisma's own convention) wins over poolSize:
   // embedded PGlite must be used through exactly one connection.
   const url = new URL(connectionString);
   const limit = url.searchParams.get("connection_limit");
   url.searchParams.delete("connection_limit");
   const max = limit ? Number(limit) : poolSize;
-  return new PrismaPg({ connectionString: url.toString(), max, connectionTimeoutMillis: poolTimeoutMs, idleTimeoutMillis: 30_000, Client: NameAsTextClient });
+  const pool = { connectionString: url.toString(), max, connectionTimeoutMillis: poolTimeoutMs, idleTimeoutMillis: 30_000, Client: NameAsTextClient };
+  // The adapter ends a pool it was given only when told to; it owns this one.
+  return tracing?.enabled ? new PrismaPg(tracedPgPool(pool, tracing.tracer), { disposeExternalPool: true }) : new PrismaPg(pool);
 }
 
 /** The DATABASE_* part of a subgraph's config, as every `createXPrisma` takes it. */

@@ -5,13 +5,15 @@ import { createLogger } from "./logger.ts";
 import { createReplayGuard } from "./replayGuard.ts";
 import { onShutdown } from "./shutdown.ts";
 import type { ServiceDefinition } from "./service.ts";
+import { TracingConfigError } from "./tracing/sampler.ts";
+import { startTracing } from "./tracing/startTracing.ts";
 
-/** Exits with EX_CONFIG (78) and every bad variable named, instead of a stack trace. */
+/** Exits with EX_CONFIG (78) and every bad variable named (OTEL_* ones too), instead of a stack trace. */
 export async function orExitOnConfigError<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
+    if (!(error instanceof ConfigError) && !(error instanceof TracingConfigError)) throw error;
     process.stderr.write(`${name}: ${error.message}\n`);
     process.exit(78);
   }
@@ -24,6 +26,8 @@ export async function orExitOnConfigError<T>(name: string, fn: () => T | Promise
  */
 export async function runService(service: ServiceDefinition, env: Record<string, string | undefined> = process.env): Promise<void> {
   const config = await orExitOnConfigError(service.name, () => loadConfig(subgraphConfigSchema(service.defaultPort, {}), env));
+  // OTEL_* variables (off unless an exporter is configured); a bad one exits 78 like any config error.
+  const tracing = await orExitOnConfigError(service.name, () => startTracing({ service: service.name, env }));
   const logger = createLogger({ name: service.name, level: config.LOG_LEVEL });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -33,7 +37,7 @@ export async function runService(service: ServiceDefinition, env: Record<string,
     ? await createNatsBus({ url: config.NATS_URL, name: service.name, logger, metrics: eventMetrics(registry) })
     : createInProcessBus({ logger });
   if (!config.NATS_URL) logger.warn("NATS_URL is not set: events stay in this process");
-  const instance = await orExitOnConfigError(service.name, () => service.create({ config, env, logger, bus, registry }));
+  const instance = await orExitOnConfigError(service.name, () => service.create({ config, env, logger, bus, registry, tracing }));
   instance.start();
   // With REDIS_URL, every instance of this subgraph shares one replay guard.
   const replayGuard = createReplayGuard({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, logger });
@@ -44,7 +48,8 @@ export async function runService(service: ServiceDefinition, env: Record<string,
     signatureWindowMs: config.ROUTER_SIGNATURE_WINDOW_MS,
     replayGuard,
   });
-  // Run in reverse: the guard closes after the server has drained.
-  onShutdown([() => replayGuard.close(), () => bus.close(), () => instance.dispose(), () => instance.subgraph.stop()], { logger });
-  logger.info({ url: running.url }, `${service.name} ready`);
+  // Run in reverse: the guard closes after the server has drained; tracing
+  // last, so the spans of what shutting down did are exported too.
+  onShutdown([() => tracing.shutdown(), () => replayGuard.close(), () => bus.close(), () => instance.dispose(), () => instance.subgraph.stop()], { logger });
+  logger.info({ url: running.url, tracing: tracing.enabled }, `${service.name} ready`);
 }

@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import { context, ROOT_CONTEXT, SpanKind, trace, type Span } from "@opentelemetry/api";
 import {
   createSourceEventStream,
   execute,
@@ -22,6 +24,9 @@ import { MAX_BODY_BYTES, saneRequestId } from "./http.ts";
 import { WEBSOCKET_METHOD, type Identity } from "./identity.ts";
 import type { Logger } from "./logger.ts";
 import { acceptRouterRequest, type ReplayGuard } from "./replayGuard.ts";
+import { contextFrom, traceCarrier, type TraceCarrier } from "./tracing/propagation.ts";
+import { disabledTracing, type Tracing } from "./tracing/startTracing.ts";
+import { ATTR_GRAPHQL_DOCUMENT_HASH, ATTR_GRAPHQL_OPERATION_NAME, ATTR_GRAPHQL_OPERATION_TYPE, markFailed, requestContext } from "./useTracing.ts";
 
 export interface SubscriptionServerOptions<TContext> {
   schema: GraphQLSchema;
@@ -46,6 +51,15 @@ export interface SubscriptionServerOptions<TContext> {
   keepAliveMs?: number;
   /** Largest message accepted from a peer, in bytes. @default MAX_BODY_BYTES */
   maxPayloadBytes?: number;
+  /**
+   * A SERVER span per subscription started (its parent the trace context of
+   * the Subscribe message's `extensions`, else the traceparent the router
+   * signed into connectionParams), and a span per event delivered for an
+   * event that carries a trace context. Payloads carry an event's trace
+   * context in `extensions` whether or not this is enabled.
+   * @default disabled
+   */
+  tracing?: Tracing;
 }
 
 export interface SubscriptionServer {
@@ -67,7 +81,41 @@ const TRY_AGAIN_LATER = 1013;
 interface Caller {
   identity: Identity | null;
   requestId: string;
+  /** Signed with the connectionParams: the router's span that opened this subscription. */
+  traceparent: string | undefined;
 }
+
+/** What a started operation's spans are named and labelled after. */
+interface Operation {
+  /** The router's span that subscribed: the parent of the subscription's start span. */
+  opener: TraceCarrier;
+  name: string | undefined;
+  query: string;
+}
+
+/**
+ * The `traceparent` (and `tracestate`) strings an object carries: an
+ * EventEnvelope written inside a span, a Subscribe message's `extensions`.
+ */
+export function traceCarrierIn(value: unknown): TraceCarrier | undefined {
+  const { traceparent, tracestate } = (value ?? {}) as { traceparent?: unknown; tracestate?: unknown };
+  if (typeof traceparent !== "string" || traceparent === "") return undefined;
+  return typeof tracestate === "string" && tracestate !== "" ? { traceparent, tracestate } : { traceparent };
+}
+
+/**
+ * A `next` payload with the trace context the router continues the event's
+ * trace from, in `extensions` (the router removes it before the client sees
+ * the payload).
+ */
+function withTraceContext(result: ExecutionResult, carrier: TraceCarrier): ExecutionResult {
+  const extensions: Record<string, unknown> = { ...result.extensions, traceparent: carrier.traceparent };
+  if (carrier.tracestate) extensions.tracestate = carrier.tracestate;
+  return { ...result, extensions };
+}
+
+/** Executes one event of a subscription: the payload for its source value. */
+type DeliverEvent = (rootValue: unknown, contextValue: () => unknown) => Promise<ExecutionResult>;
 
 /** connectionParams are arbitrary JSON; only string values can be identity headers. Keys compare case-insensitively, as headers do. */
 function paramsAsHeaders(params: Readonly<Record<string, unknown>> | undefined): Record<string, string> {
@@ -83,7 +131,7 @@ const withCode = (error: GraphQLError, code: string) =>
  * graphql-js's subscribe(), except that every event executes with a fresh
  * context: graphql-js reuses the subscribe-time context for all events.
  */
-async function subscribeWithFreshContexts(args: ExecutionArgs, freshContext: () => unknown): Promise<AsyncGenerator<ExecutionResult, undefined> | ExecutionResult> {
+async function subscribeWithFreshContexts(args: ExecutionArgs, freshContext: () => unknown, deliver: DeliverEvent): Promise<AsyncGenerator<ExecutionResult, undefined> | ExecutionResult> {
   const stream = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in Object(stream))) return stream as ExecutionResult;
   const source = (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
@@ -95,7 +143,7 @@ async function subscribeWithFreshContexts(args: ExecutionArgs, freshContext: () 
       const event = await source.next();
       if (event.done) return { done: true, value: undefined };
       try {
-        return { done: false, value: await execute({ ...args, rootValue: event.value, contextValue: freshContext() }) };
+        return { done: false, value: await deliver(event.value, freshContext) };
       } catch (error) {
         await stop();
         throw error;
@@ -129,11 +177,13 @@ async function subscribeWithFreshContexts(args: ExecutionArgs, freshContext: () 
  */
 export function createSubscriptionServer<TContext>(options: SubscriptionServerOptions<TContext>): SubscriptionServer {
   const { schema, routerSigningSecret, formatError } = options;
+  const tracing = options.tracing ?? disabledTracing(options.subgraph);
   const log = options.logger.child({ component: "subscriptions" });
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? MAX_BODY_BYTES });
   // graphql-ws hands onConnect and onSubscribe the same per-connection object.
   const callers = new WeakMap<object, Caller>();
   const freshContexts = new WeakMap<object, () => unknown>();
+  const operations = new WeakMap<object, Operation>();
 
   const format = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
 
@@ -157,7 +207,7 @@ export function createSubscriptionServer<TContext>(options: SubscriptionServerOp
           if (accepted.unavailable) ctx.extra.socket.close(TRY_AGAIN_LATER, "Replay guard unavailable");
           return false;
         }
-        callers.set(ctx, { identity: accepted.identity, requestId: saneRequestId(accepted.requestId) });
+        callers.set(ctx, { identity: accepted.identity, requestId: saneRequestId(accepted.requestId), traceparent: accepted.traceparent });
         return true;
       },
       // Parsing and validating here (not inside graphql-ws) turns a bad document
@@ -181,16 +231,83 @@ export function createSubscriptionServer<TContext>(options: SubscriptionServerOp
         if (variables.errors) return variables.errors.map((error) => withCode(error, ERRORS.BAD_USER_INPUT.code));
         const contextValue = options.context(caller.identity, caller.requestId) as object;
         freshContexts.set(contextValue, () => options.context(caller.identity, caller.requestId));
+        // The router puts the subscribing client's trace context in the Subscribe
+        // message's extensions. It is trusted as the router's because the socket
+        // is: only the router could open it (signed connectionParams), and the
+        // query and variables beside it run as the signed identity on the same
+        // ground. Without one, the traceparent signed for the socket.
+        const opener = traceCarrierIn(payload.extensions) ?? { traceparent: caller.traceparent };
+        operations.set(contextValue, { opener, name: operation.name?.value, query: payload.query });
         log.debug({ requestId: caller.requestId, operationId: id, operationName: operation.name?.value }, "operation started");
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
-      subscribe: (args) => subscribeWithFreshContexts(args, freshContexts.get(args.contextValue as object) ?? (() => args.contextValue)),
+      subscribe: (args) => {
+        const deliver: DeliverEvent = (rootValue, freshContext) => deliverEvent(args, operations.get(args.contextValue as object), rootValue, freshContext);
+        const subscribe = () => subscribeWithFreshContexts(args, freshContexts.get(args.contextValue as object) ?? (() => args.contextValue), deliver);
+        const operation = operations.get(args.contextValue as object);
+        return tracing.enabled && operation ? startInSpan(operation, subscribe) : subscribe();
+      },
       onNext: (_ctx, _id, _payload, _args, result): FormattedExecutionResult | void => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
       onError: (_ctx, _id, _payload, errors) => format(errors),
     },
     wss,
     options.keepAliveMs ?? 12_000,
   );
+
+  /** The subscription's start (its subscribe resolvers, their authorization) as a SERVER span, a child of the router's signed span. */
+  async function startInSpan<T extends AsyncGenerator<ExecutionResult, undefined> | ExecutionResult>(operation: Operation, subscribe: () => Promise<T>): Promise<T> {
+    const parent = contextFrom(operation.opener, ROOT_CONTEXT);
+    const span = tracing.tracer.startSpan(operation.name ? `subscription ${operation.name}` : "subscription", { kind: SpanKind.SERVER, attributes: { [ATTR_GRAPHQL_OPERATION_TYPE]: "subscription", "store.subgraph": options.subgraph } }, parent);
+    if (span.isRecording()) {
+      if (operation.name) span.setAttribute(ATTR_GRAPHQL_OPERATION_NAME, operation.name);
+      span.setAttribute(ATTR_GRAPHQL_DOCUMENT_HASH, createHash("sha256").update(operation.query).digest("hex"));
+    }
+    try {
+      const result = await context.with(requestContext(parent, span), subscribe);
+      const errors = Symbol.asyncIterator in result ? undefined : (result as ExecutionResult).errors;
+      if (errors?.[0]) markFailed(span, errors[0]);
+      return result;
+    } catch (error) {
+      markFailed(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  /**
+   * One event's payload. An event written inside a trace is delivered in a
+   * span of that trace (its resolvers and database spans nest there), and
+   * its payload carries the trace context on for the router: that span's,
+   * or the event's own when this service records nothing.
+   */
+  async function deliverEvent(args: ExecutionArgs, operation: Operation | undefined, rootValue: unknown, freshContext: () => unknown): Promise<ExecutionResult> {
+    const run = async () => execute({ ...args, rootValue, contextValue: freshContext() });
+    const carrier = traceCarrierIn(rootValue);
+    if (!carrier) return run();
+    if (!tracing.enabled) return withTraceContext(await run(), carrier);
+    const parent = contextFrom(carrier, ROOT_CONTEXT);
+    const span = tracing.tracer.startSpan(operation?.name ? `subscription ${operation.name} event` : "subscription event", { kind: SpanKind.INTERNAL }, parent);
+    if (span.isRecording()) {
+      const { type, id, aggregateId } = rootValue as { type?: unknown; id?: unknown; aggregateId?: unknown };
+      span.setAttributes({ [ATTR_GRAPHQL_OPERATION_TYPE]: "subscription", "store.subgraph": options.subgraph });
+      if (operation?.name) span.setAttribute(ATTR_GRAPHQL_OPERATION_NAME, operation.name);
+      if (typeof type === "string") span.setAttribute("store.event.type", type);
+      if (typeof id === "string") span.setAttribute("messaging.message.id", id);
+      if (typeof aggregateId === "string") span.setAttribute("store.event.aggregate_id", aggregateId);
+    }
+    const active = requestContext(parent, span);
+    try {
+      const result = await context.with(active, run);
+      if (result.errors?.[0]) markFailed(span, result.errors[0]);
+      return withTraceContext(result, span.isRecording() ? traceCarrier(active) : carrier);
+    } catch (error) {
+      markFailed(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
 
   return {
     handleUpgrade(req, socket, head) {

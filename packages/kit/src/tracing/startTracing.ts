@@ -85,6 +85,8 @@ const positiveInt = (env: NodeJS.ProcessEnv, name: string): number | undefined =
 export function startTracing({ service, env = process.env, ownServiceName = false, store, exporter }: TracingOptions): Tracing {
   const serviceName = (!ownServiceName && env.OTEL_SERVICE_NAME?.trim()) || service;
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return disabledTracing(serviceName);
+  // A sampler that does not parse is refused even while nothing receives spans: it would be when one does.
+  const sampler = samplerFromEnv(env);
   const exporterName = env.OTEL_TRACES_EXPORTER?.trim().toLowerCase();
   if (exporterName && exporterName !== "otlp" && exporterName !== "none") throw new TracingConfigError(`OTEL_TRACES_EXPORTER: only "otlp" and "none" are supported; got "${exporterName}"`);
   const url = exporterName === "none" ? undefined : otlpTracesUrl(env);
@@ -104,7 +106,7 @@ export function startTracing({ service, env = process.env, ownServiceName = fals
   if (store) processors.push(spanStoreProcessor(store, serviceName));
   const provider = new NodeTracerProvider({
     resource: defaultResource().merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName, "service.namespace": "store" })),
-    sampler: samplerFromEnv(env),
+    sampler,
     spanProcessors: processors,
   });
   installContext();
