@@ -99,6 +99,13 @@ export const routerConfigSchema = z
      */
     ROUTER_INTROSPECTION: z.stringbool().optional(),
     /**
+     * The status page (/status, /status/data): services' health, RED figures,
+     * event lag, slow operations, saga timelines. Served beside /metrics (on
+     * METRICS_PORT when that is in use) and guarded by METRICS_TOKEN when set.
+     * Unset: on, except with NODE_ENV=production.
+     */
+    ROUTER_STATUS_PAGE: z.stringbool().optional(),
+    /**
      * Port of the Prometheus endpoint when it is served apart from the
      * GraphQL port (always with NODE_ENV=production; else only when set).
      * @default 9464 in production, unset otherwise (served at /metrics on PORT)
@@ -193,6 +200,22 @@ export const routerConfigSchema = z
      * @default false
      */
     ROUTER_TRUST_PROXY: z.stringbool().default(false),
+    /**
+     * A client's W3C `traceparent` is the parent of the router's operation
+     * span (the router joins its trace and follows its sampling decision).
+     * Off, each operation starts a trace of its own and only links to the
+     * client's: on a public edge, clients must not choose traces or sampling.
+     * Turn on behind a proxy or CDN that starts traces and strips clients' own.
+     * @default false
+     */
+    ROUTER_TRUST_TRACEPARENT: z.stringbool().default(false),
+    /**
+     * Distinct operation names the request metrics label (`operation_name`),
+     * the first seen; later names count as "~other", anonymous operations as
+     * "~anonymous". Clients choose operation names: this bounds the series.
+     * @default 200
+     */
+    ROUTER_METRICS_MAX_OPERATIONS: z.coerce.number().int().min(0).max(10_000).default(200),
   });
 
 export type RouterConfig = z.output<typeof routerConfigSchema> & {

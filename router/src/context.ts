@@ -1,6 +1,7 @@
 import type { Identity, Logger } from "@store/kit";
 import type { ClientKey } from "./edge/clientAddress.ts";
 import type { RequestDeadline } from "./execution/RequestDeadline.ts";
+import type { OperationTrace } from "./tracing/OperationTrace.ts";
 
 export interface RouterContext {
   identity: Identity | null;
@@ -12,4 +13,6 @@ export interface RouterContext {
   clientIp?: string;
   /** Aborted when the request's deadline passes or its client goes away: fetches in flight stop. */
   signal?: RequestDeadline;
+  /** The operation's trace, when tracing is on: parent of the spans of its parse, validation, plan, fetches and shaping. */
+  trace?: OperationTrace;
 }

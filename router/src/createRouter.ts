@@ -14,9 +14,11 @@ import { createMetrics, type RouterMetrics } from "./metrics.ts";
 import { createSupergraphGateway } from "./planning/createSupergraphGateway.ts";
 import { SupergraphPlanner } from "./planning/SupergraphPlanner.ts";
 import { useMetrics } from "./plugins/useMetrics.ts";
+import { useTracing } from "./plugins/useTracing.ts";
 import { operationLimitsRule, useOperationGuard } from "./plugins/useOperationGuard.ts";
 import { createBudgetSpender, createRateLimiter, rateLimitOptionsFromConfig, useRateLimit } from "./plugins/useRateLimit.ts";
 import { createTrustedDocuments, useTrustedDocuments } from "./plugins/useTrustedDocuments.ts";
+import { createStatusPage, statusPageEnabled } from "./status/createStatusPage.ts";
 import { createSubscriptionEndpoint, type SubscriptionStats } from "./subscriptions/createSubscriptionEndpoint.ts";
 
 export interface RouterDeps {
@@ -41,10 +43,10 @@ export interface Router {
  * Planning (the supergraph from @apollo/gateway, plans by
  * @apollo/query-planner), execution (the router's own executor, or the
  * gateway's), the edge (HTTP and WebSocket), and the cross-cutting features
- * as plugins: operation limits, rate limits, metrics, trusted documents.
+ * as plugins: operation limits, rate limits, metrics, tracing, trusted documents.
  */
 export function createRouter({ config, logger, tracing = disabledTracing("router"), spanStore }: RouterDeps): Router {
-  const metrics = createMetrics();
+  const metrics = createMetrics({ maxOperationNames: config.ROUTER_METRICS_MAX_OPERATIONS });
   const log = logger.child({ component: "router" });
   const production = (config.NODE_ENV ?? process.env.NODE_ENV) === "production";
   const introspection = config.ROUTER_INTROSPECTION ?? !production;
@@ -83,6 +85,8 @@ export function createRouter({ config, logger, tracing = disabledTracing("router
     parseOptions: { maxTokens: config.ROUTER_MAX_TOKENS },
     validationRules: [operationLimitsRule(limits)],
     plugins: [
+      // Before the guard: its checks run inside the validate span.
+      ...(tracing.enabled ? [useTracing(limits)] : []),
       useOperationGuard<RouterContext>(limits),
       useRateLimit<RouterContext>(limiter, (context) => context.clientKey),
       useMetrics<RouterContext>(metrics),
@@ -99,6 +103,7 @@ export function createRouter({ config, logger, tracing = disabledTracing("router
     planner,
     jwtSecret: config.JWT_SECRET,
     signingSecret: config.ROUTER_SIGNING_SECRET,
+    tracing,
     fetcherFor: (context) => executor.fetcherFor(context),
     async executeOperation(request, context) {
       const response = await apollo.executeOperation(request, { contextValue: context });
@@ -128,7 +133,11 @@ export function createRouter({ config, logger, tracing = disabledTracing("router
   // unless METRICS_PORT is set. METRICS_TOKEN protects either.
   const metricsPort = config.METRICS_PORT ?? (production ? 9464 : undefined);
   let ready = false;
-  const http = createHttpHandler({ config, apollo, fastPath, metrics, metricsOnGraphQLPort: metricsPort === undefined, ready: () => ready, logger: log });
+  // The status page lives beside /metrics: on METRICS_PORT (loopback) in production, where it is opt-in.
+  const status = statusPageEnabled(config, production)
+    ? createStatusPage({ subgraphUrls: () => planner.current()?.subgraphUrls, signingSecret: config.ROUTER_SIGNING_SECRET, registry: metrics.registry, spanStore, routerService: tracing.serviceName, token: config.METRICS_TOKEN, logger: log })
+    : undefined;
+  const http = createHttpHandler({ config, apollo, fastPath, metrics, metricsOnGraphQLPort: metricsPort === undefined, operatorRoutes: status?.routes, ready: () => ready, logger: log, tracing });
 
   let server: Server | undefined;
   let metricsServer: Server | undefined;
@@ -167,6 +176,7 @@ export function createRouter({ config, logger, tracing = disabledTracing("router
       started = false;
       await executor.close();
       await limiter.close();
+      await status?.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
-import { ConfigError, createLogger, onShutdown } from "@store/kit";
-import { loadRouterConfig } from "./config.ts";
+import { ConfigError, createLogger, onShutdown, startTracing, TracingConfigError, type Tracing } from "@store/kit";
+import { loadRouterConfig, type RouterConfig } from "./config.ts";
 import { createRouter } from "./createRouter.ts";
 
 // Flags win over environment variables.
@@ -12,17 +12,21 @@ if (values.supergraph) {
 }
 if (values.port) env.PORT = values.port;
 
-let config;
+let config: RouterConfig;
+let tracing: Tracing;
 try {
   config = loadRouterConfig(env);
+  // OTEL_* variables: off unless an exporter is configured; OTEL_SERVICE_NAME may rename "router".
+  tracing = startTracing({ service: "router", env });
 } catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`router: ${error.message}\n`);
+  if (error instanceof ConfigError || error instanceof TracingConfigError) {
+    process.stderr.write(`router: ${error instanceof TracingConfigError ? `Invalid tracing configuration: ${error.message}` : error.message}\n`);
     process.exit(78);
   }
   throw error;
 }
 const logger = createLogger({ name: "router", level: config.LOG_LEVEL });
-const router = createRouter({ config, logger });
+const router = createRouter({ config, logger, tracing });
 await router.listen();
-onShutdown([() => router.stop()], { logger });
+// Disposers run in reverse: the router stops (its last spans end), then the spans left are exported.
+onShutdown([() => tracing.shutdown(), () => router.stop()], { logger });

@@ -160,7 +160,7 @@ describe("router on a supergraph that is not ours", () => {
     expect((await fetch(`${base}/health`)).status).toBe(200);
     expect((await fetch(`${base}/ready`)).status).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toMatch(/router_graphql_requests_total\{operation_type="query",status="ok"\} \d+/);
+    expect(metrics).toMatch(/router_graphql_requests_total\{operation_type="query",operation_name="~anonymous",status="ok"\} \d+/);
     expect(metrics).toMatch(/router_subgraph_fetch_duration_seconds_bucket\{.*subgraph="books"/);
     expect(metrics).toMatch(/router_graphql_errors_total\{code="SUBGRAPH_UNAVAILABLE",subgraph="reviews"\}/);
   });

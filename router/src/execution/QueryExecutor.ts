@@ -5,10 +5,14 @@ import type { RouterContext } from "../context.ts";
 import type { RouterMetrics } from "../metrics.ts";
 import type { SupergraphPlanner } from "../planning/SupergraphPlanner.ts";
 import { shapeResponse } from "../shaping/shapeResponse.ts";
+import { errorCodes, failWithCodes, type OperationTrace } from "../tracing/OperationTrace.ts";
 import { executePlanNode, type SubgraphRequest, type SubgraphResponse } from "./executePlanNode.ts";
 import type { JsonObject } from "./jsonObject.ts";
 import type { AbortWatch } from "./RequestDeadline.ts";
 import { SubgraphFetcher, type SignRequest } from "./SubgraphFetcher.ts";
+
+/** W3C `tracestate`: sent beside the signed `traceparent`, unsigned (vendor data, never trusted for anything). */
+const TRACESTATE = "tracestate";
 
 export interface QueryExecutorOptions {
   planner: SupergraphPlanner;
@@ -57,41 +61,55 @@ export class QueryExecutor {
    * Signs the subgraph requests of one client request: its identity, request
    * id and client address, each exchange bound to its subgraph and body with a
    * nonce and timestamp of its own (a subscription's entity fetches are signed
-   * per event, long after the subscription started).
+   * per event, long after the subscription started). The trace context, when
+   * there is one, is the fetch's own: signed (`traceparent`), and
+   * `tracestate` beside it.
    */
   signerFor(context: RouterContext): SignRequest {
     const { signingSecret } = this.options;
     const identity = encodeIdentity(context.identity);
     const requestId = context.requestId || undefined;
     const clientIp = context.clientIp;
-    return (subgraph, body) => signRouterRequest(signingSecret, { method: "POST", subgraph, body, identity, requestId, clientIp });
+    return (subgraph, body, carrier) => {
+      const headers = signRouterRequest(signingSecret, { method: "POST", subgraph, body, identity, requestId, clientIp, traceparent: carrier?.traceparent });
+      return carrier?.tracestate ? { ...headers, [TRACESTATE]: carrier.tracestate } : headers;
+    };
   }
 
-  /** Sends one operation to a subgraph, through its pooled fetcher; `shareAs` as in SubgraphFetcher.send. */
-  fetch(urls: ReadonlyMap<string, string>, serviceName: string, request: SubgraphRequest, sign: SignRequest, shareAs?: string, signal?: AbortWatch): Promise<SubgraphResponse> {
+  /** Sends one operation to a subgraph, through its pooled fetcher; `shareAs` and `trace` as in SubgraphFetcher.send. */
+  fetch(urls: ReadonlyMap<string, string>, serviceName: string, request: SubgraphRequest, sign: SignRequest, shareAs?: string, signal?: AbortWatch, trace?: OperationTrace): Promise<SubgraphResponse> {
     const url = urls.get(serviceName);
     if (!url) return Promise.resolve({ errors: [{ message: `The supergraph has no routing URL for subgraph ${serviceName}`, extensions: { code: ERRORS.QUERY_PLANNING_FAILED.code } }] });
-    return this.fetcher(serviceName, url).send(request, sign, shareAs, signal);
+    return this.fetcher(serviceName, url).send(request, sign, shareAs, signal, trace);
   }
 
   /**
    * How a caller's subscription sends the entity fetches of its events: over
    * the same pooled fetchers, signed for the caller afresh per fetch, never
-   * shared (each event's fetches run once for every client anyway).
+   * shared (each event's fetches run once for every client anyway). With
+   * `trace`, each fetch is a span of it and carries its trace context.
    */
-  fetcherFor(context: RouterContext): (urls: ReadonlyMap<string, string>, serviceName: string, request: SubgraphRequest) => Promise<SubgraphResponse> {
+  fetcherFor(context: RouterContext): (urls: ReadonlyMap<string, string>, serviceName: string, request: SubgraphRequest, trace?: OperationTrace) => Promise<SubgraphResponse> {
     const sign = this.signerFor(context);
-    return (urls, serviceName, request) => this.fetch(urls, serviceName, request, sign);
+    return (urls, serviceName, request, trace) => this.fetch(urls, serviceName, request, sign, undefined, undefined, trace);
   }
 
   async execute(request: ExecutionRequest): Promise<GatewayExecutionResult> {
     const snapshot = this.options.planner.current();
     if (!snapshot) return { errors: [ERRORS.SUPERGRAPH_NOT_READY.err("The router has not loaded a supergraph yet")] };
+    const trace = request.context.trace;
+    // Child spans only for a recorded operation; fetches still carry the context of one that is not.
+    const traced = trace?.recording ? trace : undefined;
+    const planning = traced?.start("graphql.plan", { "store.plan.cache_hit": snapshot.isPlanned(request.documentKey, request.operationName) });
     let plan;
     try {
       plan = snapshot.planOperation(request.documentKey, request.document, request.operationName);
     } catch (error) {
-      return { errors: [error instanceof GraphQLError ? error : ERRORS.QUERY_PLANNING_FAILED.err((error as Error).message)] };
+      const refused = error instanceof GraphQLError ? error : ERRORS.QUERY_PLANNING_FAILED.err((error as Error).message);
+      if (planning) failWithCodes(planning, errorCodes([refused]));
+      return { errors: [refused] };
+    } finally {
+      planning?.end();
     }
 
     const data: JsonObject = {};
@@ -106,7 +124,7 @@ export class QueryExecutor {
           supergraphSchema: snapshot.supergraphSchema,
           variables: request.variables,
           variableDefinitions: plan.operation.variableDefinitions,
-          fetch: (serviceName, subgraphRequest) => this.fetch(snapshot.subgraphUrls, serviceName, subgraphRequest, sign, shareAs, request.context.signal),
+          fetch: (serviceName, subgraphRequest) => this.fetch(snapshot.subgraphUrls, serviceName, subgraphRequest, sign, shareAs, request.context.signal, trace),
           errors,
           logger: request.context.logger,
         },
@@ -119,7 +137,11 @@ export class QueryExecutor {
     const fetchErrors = request.context.signal?.aborted
       ? [...errors.filter((error) => error.extensions.code !== ERRORS.REQUEST_TIMEOUT.code), ERRORS.REQUEST_TIMEOUT.err("The request ran past its deadline; the data fetched in time is returned")]
       : errors;
-    return shapeResponse(plan.shaper, data, request.variables, fetchErrors);
+    if (!traced) return shapeResponse(plan.shaper, data, request.variables, fetchErrors);
+    const shaping = traced.start("graphql.shape")!;
+    const shaped = shapeResponse(plan.shaper, data, request.variables, fetchErrors);
+    shaping.end();
+    return shaped;
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,10 @@
+import type { Span, SpanContext } from "@opentelemetry/api";
 import { Pool } from "undici";
 import { createBoundedCache } from "./createBoundedCache.ts";
 import { RequestDeadline, type AbortWatch } from "./RequestDeadline.ts";
-import { ERRORS, type Logger } from "@store/kit";
+import { ERRORS, type Logger, type TraceCarrier } from "@store/kit";
 import type { RouterMetrics } from "../metrics.ts";
+import { errorCodes, failWithCodes, type OperationTrace } from "../tracing/OperationTrace.ts";
 import type { SubgraphRequest, SubgraphResponse } from "./executePlanNode.ts";
 import { parseObject } from "./jsonObject.ts";
 
@@ -20,11 +22,12 @@ export interface SubgraphFetcherOptions {
 }
 
 /**
- * Signs one exchange: the headers (signed identity, request id, nonce,
- * signature) for exactly this body sent to this subgraph. Called once per
- * exchange actually sent, with the bytes sent.
+ * Signs one exchange: the headers (signed identity, request id, trace
+ * context, nonce, signature) for exactly this body sent to this subgraph.
+ * Called once per exchange actually sent, with the bytes sent and the trace
+ * context of its fetch span, if any.
  */
-export type SignRequest = (subgraph: string, body: string) => Readonly<Record<string, string>>;
+export type SignRequest = (subgraph: string, body: string, trace?: TraceCarrier) => Readonly<Record<string, string>>;
 
 /** An exchange shared by identical fetches in flight, and who still waits for it. */
 interface SharedExchange {
@@ -34,10 +37,18 @@ interface SharedExchange {
   waiting: number;
   /** A caller without a deadline waits too: never aborted. */
   forever?: boolean;
+  /** The fetch span of the caller that sent it, whose context the exchange carries: the others' spans link to it. */
+  origin?: SpanContext | undefined;
 }
 
+/**
+ * How an exchange ended, as `router_subgraph_fetch_duration_seconds` and the
+ * fetch span's `store.fetch.outcome` say it.
+ */
+type Outcome = "ok" | "http_error" | "graphql_error" | "aborted" | "timeout" | "unavailable";
+
 /** One HTTP exchange's raw answer, or the GraphQL error that stands for its failure. */
-type Exchange = { status: number; text: string } | { error: SubgraphResponse };
+type Exchange = { status: number; text: string; outcome: Outcome } | { error: SubgraphResponse; outcome: Outcome };
 
 /**
  * The router's HTTP client for one subgraph (the fetches of query plans; the
@@ -50,12 +61,15 @@ type Exchange = { status: number; text: string } | { error: SubgraphResponse };
 export class SubgraphFetcher {
   private readonly pool: Pool;
   private readonly path: string;
+  /** `server.address` and `server.port` of fetch spans. */
+  private readonly server: { hostname: string; port: number };
   /** Shared exchanges in flight, by caller identity and request body. */
   private readonly inFlight = new Map<string, SharedExchange>();
 
   constructor(private readonly options: SubgraphFetcherOptions) {
     const url = new URL(options.url);
     this.path = `${url.pathname}${url.search}`;
+    this.server = { hostname: url.hostname, port: Number(url.port) || (url.protocol === "https:" ? 443 : 80) };
     this.pool = new Pool(url.origin, { connections: options.connections ?? 64, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000 });
   }
 
@@ -64,23 +78,34 @@ export class SubgraphFetcher {
    * `shareAs` (the caller's identity, for read-only operations), an identical
    * request already in flight for the same identity is not sent (nor signed)
    * again: both callers get its answer, each parsed into its own objects.
+   *
+   * With `trace`, the fetch is a CLIENT span of the operation (when it is
+   * recorded) and the request carries its trace context. A shared exchange
+   * carries the context of the caller that sent it; each caller waiting for it
+   * has a span of its own, `store.fetch.deduplicated`, linked to that one. The
+   * trace context is not part of what makes two fetches identical.
    */
-  async send(request: SubgraphRequest, sign: SignRequest, shareAs?: string, signal?: AbortWatch): Promise<SubgraphResponse> {
+  async send(request: SubgraphRequest, sign: SignRequest, shareAs?: string, signal?: AbortWatch, trace?: OperationTrace): Promise<SubgraphResponse> {
     if (signal?.aborted) return aborted(this.options.name);
+    const { name } = this.options;
     const body = requestBody(request);
     let exchange: Promise<Exchange>;
+    let span: Span | undefined;
     if (shareAs === undefined) {
       // Not shared: the caller's deadline or disconnect aborts the exchange itself.
-      exchange = this.exchange(body, sign(this.options.name, body), signal);
+      span = trace?.startFetch(name, this.server);
+      exchange = this.exchange(body, sign(name, body, trace?.carrierOf(span)), signal);
     } else {
       const key = `${shareAs}\n${body}`;
       let shared = this.inFlight.get(key);
       if (shared) {
-        this.options.metrics.subgraphFetchesShared.inc({ subgraph: this.options.name });
+        this.options.metrics.subgraphFetchesShared.inc({ subgraph: name });
+        span = trace?.startFetch(name, this.server, shared.origin, true);
       } else {
+        span = trace?.startFetch(name, this.server);
         const controller = new RequestDeadline();
-        const entry: SharedExchange = { exchange: undefined as unknown as Promise<Exchange>, controller, waiting: 0 };
-        entry.exchange = this.exchange(body, sign(this.options.name, body), controller).finally(() => this.inFlight.delete(key));
+        const entry: SharedExchange = { exchange: undefined as unknown as Promise<Exchange>, controller, waiting: 0, origin: span?.spanContext() };
+        entry.exchange = this.exchange(body, sign(name, body, trace?.carrierOf(span)), controller).finally(() => this.inFlight.delete(key));
         this.inFlight.set(key, entry);
         shared = entry;
       }
@@ -97,21 +122,24 @@ export class SubgraphFetcher {
         shared.forever = true;
       }
     }
-    const result = signal && shareAs !== undefined ? await untilAborted(exchange, signal, this.options.name) : await exchange;
-    if ("error" in result) return result.error;
-    const parsed = parseGraphQLResponse(result.text);
-    if (!parsed) {
-      this.options.logger.warn({ subgraph: this.options.name, status: result.status, body: result.text.slice(0, 200) }, "subgraph answered without a GraphQL response");
-      return unavailable(`Subgraph ${this.options.name} answered HTTP ${result.status} without a GraphQL response`);
+    const result = signal && shareAs !== undefined ? await untilAborted(exchange, signal, name) : await exchange;
+    let response: SubgraphResponse;
+    if ("error" in result) {
+      response = result.error;
+    } else {
+      const parsed = parseGraphQLResponse(result.text);
+      if (!parsed) this.options.logger.warn({ subgraph: name, status: result.status, body: result.text.slice(0, 200) }, "subgraph answered without a GraphQL response");
+      response = parsed ?? unavailable(`Subgraph ${name} answered HTTP ${result.status} without a GraphQL response`);
     }
-    return parsed;
+    if (span) endFetchSpan(span, result, response);
+    return response;
   }
 
   /** One HTTP exchange with the subgraph: its raw answer, or the GraphQL error that stands for a failure. */
   private async exchange(body: string, headers: Readonly<Record<string, string>>, signal?: AbortWatch): Promise<Exchange> {
     const { name, timeoutMs, metrics, logger } = this.options;
     const started = performance.now();
-    let outcome = "ok";
+    let outcome: Outcome = "ok";
     try {
       const response = await this.pool.request({
         path: this.path,
@@ -128,11 +156,11 @@ export class SubgraphFetcher {
       // Parsed by each caller; for the metric, a glance: an error status, or a body with errors.
       if (response.statusCode >= 300) outcome = "http_error";
       else if (text.includes('"errors"')) outcome = "graphql_error";
-      return { status: response.statusCode, text };
+      return { status: response.statusCode, text, outcome };
     } catch (error) {
       if (signal?.aborted) {
         outcome = "aborted";
-        return { error: aborted(name) };
+        return { error: aborted(name), outcome };
       }
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "HeadersTimeoutError" || error.name === "BodyTimeoutError" || /timeout/i.test(error.message));
       outcome = timedOut ? "timeout" : "unavailable";
@@ -141,6 +169,7 @@ export class SubgraphFetcher {
         error: timedOut
           ? { errors: [{ message: `Subgraph ${name} did not answer within ${timeoutMs} ms`, extensions: { code: ERRORS.SUBGRAPH_TIMEOUT.code } }] }
           : unavailable(`Subgraph ${name} is unavailable`),
+        outcome,
       };
     } finally {
       metrics.subgraphFetch.observe({ subgraph: name, outcome }, (performance.now() - started) / 1000);
@@ -176,15 +205,27 @@ function aborted(name: string): SubgraphResponse {
 
 /** `exchange`, or the aborted answer as soon as `signal` fires, whichever comes first. */
 function untilAborted(exchange: Promise<Exchange>, signal: AbortWatch, name: string): Promise<Exchange> {
-  if (signal.aborted) return Promise.resolve({ error: aborted(name) });
+  if (signal.aborted) return Promise.resolve({ error: aborted(name), outcome: "aborted" });
   return new Promise((resolve) => {
-    const onAbort = () => resolve({ error: aborted(name) });
+    const onAbort = () => resolve({ error: aborted(name), outcome: "aborted" });
     signal.addEventListener("abort", onAbort);
     void exchange.then((result) => {
       signal.removeEventListener("abort", onAbort);
       resolve(result);
     });
   });
+}
+
+/**
+ * Ends a fetch span with what came back: the HTTP status, the outcome, and,
+ * unless it is "ok" with a GraphQL answer, status ERROR with the codes the
+ * caller got (never the errors' messages: subgraphs may echo user input).
+ */
+function endFetchSpan(span: Span, result: Exchange, response: SubgraphResponse): void {
+  if ("status" in result) span.setAttribute("http.response.status_code", result.status);
+  span.setAttribute("store.fetch.outcome", result.outcome);
+  if (result.outcome !== "ok" || response.errors?.length) failWithCodes(span, response.errors?.length ? errorCodes(response.errors) : [result.outcome]);
+  span.end();
 }
 
 function unavailable(message: string): SubgraphResponse {

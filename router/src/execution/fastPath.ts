@@ -1,10 +1,11 @@
 import { ERRORS } from "@store/kit";
 import type { RouterContext } from "../context.ts";
 import { toFormatted, type FormatError } from "../edge/formatError.ts";
-import type { GraphQLError, GraphQLFormattedError } from "../graphql.ts";
+import type { GraphQLError, GraphQLFormattedError, OperationDefinitionNode } from "../graphql.ts";
 import type { RouterMetrics } from "../metrics.ts";
 import type { SupergraphPlanner } from "../planning/SupergraphPlanner.ts";
 import type { SpendBudget } from "../plugins/useRateLimit.ts";
+import { documentHash, errorCodes, type OperationTrace } from "../tracing/OperationTrace.ts";
 import { parseObject, type JsonObject } from "./jsonObject.ts";
 import type { QueryExecutor } from "./QueryExecutor.ts";
 
@@ -61,6 +62,12 @@ function plainRequest(body: string): ParsedRequest | undefined {
 
 const INTROSPECTION = /\b__(schema|type)\b/;
 
+/** Names the operation span after the operation picked, if one was. */
+function describe(trace: OperationTrace, operation: OperationDefinitionNode | undefined, query: string): void {
+  if (operation) trace.describe(operation.operation, operation.name?.value, documentHash(query));
+  else trace.span.setAttribute("graphql.document.hash", documentHash(query));
+}
+
 /**
  * The router's own request path for JSON POSTs, without Apollo Server's
  * per-request pipeline: documents parsed, measured against the operation
@@ -69,11 +76,11 @@ const INTROSPECTION = /\b__(schema|type)\b/;
  * format and error masking.
  */
 export function createFastPath({ executor, planner, metrics, formatError, spendBudget }: FastPathOptions): FastPath {
-  const refuse = (status: number, errors: readonly GraphQLError[], headers?: Record<string, string>): FastAnswer => ({
-    status,
-    body: JSON.stringify({ errors: errors.map((error) => formatError(toFormatted(error), error)) }),
-    ...(headers ? { headers } : {}),
-  });
+  const refuse = (status: number, errors: readonly GraphQLError[], headers?: Record<string, string>, trace?: OperationTrace): FastAnswer => {
+    const formatted = errors.map((error) => formatError(toFormatted(error), error));
+    trace?.failWith(errorCodes(formatted));
+    return { status, body: JSON.stringify({ errors: formatted }), ...(headers ? { headers } : {}) };
+  };
 
   return {
     async run(body, context) {
@@ -81,23 +88,27 @@ export function createFastPath({ executor, planner, metrics, formatError, spendB
       if (!request || INTROSPECTION.test(request.query)) return undefined;
       const snapshot = planner.current();
       if (!snapshot) return undefined;
-      const prepared = snapshot.prepare(request.query, request.operationName, request.variables);
+      const trace = context.trace?.recording ? context.trace : undefined;
+      const prepared = snapshot.prepare(request.query, request.operationName, request.variables, trace);
+      if (trace) describe(trace, prepared.operation, request.query);
       if ("errors" in prepared) {
-        metrics.requests.inc({ operation_type: "unknown", status: "error" });
-        return refuse(prepared.status, prepared.errors);
+        metrics.requests.inc({ operation_type: prepared.operation?.operation ?? "unknown", operation_name: metrics.operationName(prepared.operation, request.operationName), status: "error" });
+        return refuse(prepared.status, prepared.errors, undefined, trace);
       }
       const { document, operation } = prepared;
       if (operation.operation === "subscription") {
-        return refuse(400, [ERRORS.OPERATION_NOT_SUPPORTED.err("Subscriptions are served over WebSocket (graphql-transport-ws) on this endpoint, not over HTTP")]);
+        return refuse(400, [ERRORS.OPERATION_NOT_SUPPORTED.err("Subscriptions are served over WebSocket (graphql-transport-ws) on this endpoint, not over HTTP")], undefined, trace);
       }
       const refused = await spendBudget?.(context, operation.operation);
-      if (refused) return refuse(429, [refused], { "retry-after": String(refused.extensions.retryAfterSeconds) });
+      if (refused) return refuse(429, [refused], { "retry-after": String(refused.extensions.retryAfterSeconds) }, trace);
 
       const started = performance.now();
       const result = await executor.execute({ documentKey: request.query, document, operationName: request.operationName, variables: request.variables, context });
       const errors = result.errors?.map((error) => formatError(toFormatted(error), error));
-      metrics.requests.inc({ operation_type: operation.operation, status: errors?.length ? "error" : "ok" });
-      metrics.requestDuration.observe({ operation_type: operation.operation }, (performance.now() - started) / 1000);
+      const labels = { operation_type: operation.operation, operation_name: metrics.operationName(operation, request.operationName) };
+      metrics.requests.inc({ ...labels, status: errors?.length ? "error" : "ok" });
+      metrics.requestDuration.observe(labels, (performance.now() - started) / 1000);
+      if (trace && errors?.length) trace.failWith(errorCodes(errors));
       // Apollo Server's field order: errors, data, extensions.
       return { ...statusOf(result.data, errors), body: JSON.stringify({ errors, data: result.data, extensions: result.extensions }) };
     },

@@ -5,6 +5,7 @@ import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } 
 import { BYTES_PER_DOCUMENT_CHAR, createBoundedCache } from "../execution/createBoundedCache.ts";
 import type { OperationLimits } from "../limits/operationLimits.ts";
 import { compileShaper, type ResponseShaper } from "../shaping/compileShaper.ts";
+import type { OperationTrace } from "../tracing/OperationTrace.ts";
 import { parseFailure, prepareRequest, type PreparationCaches, type PreparedRequest, type RefusedRequest } from "./prepareRequest.ts";
 
 /** A subscription's query plan, ready to run: what the planner gives plus what running it needs. */
@@ -46,9 +47,10 @@ export interface SupergraphSnapshot extends PreparationCaches {
   validate(query: string, document: DocumentNode): readonly GraphQLError[];
   /**
    * `prepareRequest` on this supergraph: parsing, validation and the
-   * variable-independent measures are kept per document text.
+   * variable-independent measures are kept per document text. With a
+   * recorded `trace`, parsing and validation are spans of it.
    */
-  prepare(query: string, operationName: string | undefined, variables: Readonly<Record<string, unknown>>): PreparedRequest | RefusedRequest;
+  prepare(query: string, operationName: string | undefined, variables: Readonly<Record<string, unknown>>, trace?: OperationTrace): PreparedRequest | RefusedRequest;
   /** Plans a subscription; throws a catalogue GraphQLError when it cannot. Plans are cached per document text. */
   plan(query: string, document: DocumentNode, operationName: string | undefined): PlannedSubscription;
   /**
@@ -57,6 +59,8 @@ export interface SupergraphSnapshot extends PreparationCaches {
    * Throws a catalogue GraphQLError when it cannot.
    */
   planOperation(key: string, document: DocumentNode, operationName: string | undefined): PlannedOperation;
+  /** Whether planOperation has this plan kept already (the plan span's `store.plan.cache_hit`). */
+  isPlanned(key: string, operationName: string | undefined): boolean;
 }
 
 export interface SupergraphPlannerOptions {
@@ -155,8 +159,8 @@ function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<s
       }
       return errors;
     },
-    prepare(query, operationName, variables) {
-      return prepareRequest(snapshot, limits, query, operationName, variables);
+    prepare(query, operationName, variables, trace) {
+      return prepareRequest(snapshot, limits, query, operationName, variables, trace);
     },
     plan(query, document, operationName) {
       const key = `${operationName ?? ""}\n${query}`;
@@ -178,6 +182,7 @@ function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<s
       operations.set(key, planned);
       return planned;
     },
+    isPlanned: (documentKey, operationName) => operations.has(`${operationName ?? ""}\n${documentKey}`),
   };
   return snapshot;
 }

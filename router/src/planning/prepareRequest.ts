@@ -1,6 +1,7 @@
 import { ERRORS } from "@store/kit";
 import { getVariableValues, GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from "../graphql.ts";
 import type { OperationLimits } from "../limits/operationLimits.ts";
+import { failWithErrors, type OperationTrace } from "../tracing/OperationTrace.ts";
 
 /** An operation ready to plan: parsed, within the limits, valid, its variables coerced. */
 export interface PreparedRequest {
@@ -12,6 +13,8 @@ export interface PreparedRequest {
 export interface RefusedRequest {
   readonly status: number;
   readonly errors: readonly GraphQLError[];
+  /** The operation refused, when the request got as far as picking one (limits, validation, variables). */
+  readonly operation?: OperationDefinitionNode;
 }
 
 /** What preparing reads from a supergraph: its API schema, and its parse and validation caches. */
@@ -26,20 +29,48 @@ export interface PreparationCaches {
  * WebSocket alike: parse (with the token limit), pick the operation, the
  * operation limits, validation against the API schema, and the variables
  * coerced against the operation's definitions. The first step that refuses
- * answers, with its 400 and catalogue errors.
+ * answers, with its 400 and catalogue errors. With a recorded `trace`, the
+ * parse is a `graphql.parse` span and the rest one `graphql.validate` span,
+ * failed with the refusal's codes.
  */
-export function prepareRequest(supergraph: PreparationCaches, limits: OperationLimits, query: string, operationName: string | undefined, variables: Readonly<Record<string, unknown>>): PreparedRequest | RefusedRequest {
+export function prepareRequest(
+  supergraph: PreparationCaches,
+  limits: OperationLimits,
+  query: string,
+  operationName: string | undefined,
+  variables: Readonly<Record<string, unknown>>,
+  trace?: OperationTrace,
+): PreparedRequest | RefusedRequest {
+  if (trace?.recording) return tracedPrepare(trace, supergraph, limits, query, operationName, variables);
   const document = supergraph.parse(query);
   if (document instanceof GraphQLError) return { status: 400, errors: [document] };
+  return validateRequest(supergraph, limits, query, document, operationName, variables);
+}
+
+/** prepareRequest past parsing. */
+function validateRequest(supergraph: PreparationCaches, limits: OperationLimits, query: string, document: DocumentNode, operationName: string | undefined, variables: Readonly<Record<string, unknown>>): PreparedRequest | RefusedRequest {
   const operation = selectOperation(document, operationName);
   if (operation instanceof GraphQLError) return { status: 400, errors: [operation] };
   const exceeded = limits.check(supergraph.apiSchema, document, operation, variables);
-  if (exceeded) return { status: 400, errors: [exceeded] };
+  if (exceeded) return { status: 400, errors: [exceeded], operation };
   const invalid = supergraph.validate(query, document);
-  if (invalid.length > 0) return { status: 400, errors: invalid };
+  if (invalid.length > 0) return { status: 400, errors: invalid, operation };
   const coerced = coerceVariables(supergraph.apiSchema, operation, variables);
-  if (coerced) return { status: 400, errors: coerced };
+  if (coerced) return { status: 400, errors: coerced, operation };
   return { document, operation };
+}
+
+function tracedPrepare(trace: OperationTrace, supergraph: PreparationCaches, limits: OperationLimits, query: string, operationName: string | undefined, variables: Readonly<Record<string, unknown>>): PreparedRequest | RefusedRequest {
+  const parsing = trace.start("graphql.parse")!;
+  const document = supergraph.parse(query);
+  if (document instanceof GraphQLError) failWithErrors(parsing, [document]);
+  parsing.end();
+  if (document instanceof GraphQLError) return { status: 400, errors: [document] };
+  const validating = trace.start("graphql.validate")!;
+  const prepared = validateRequest(supergraph, limits, query, document, operationName, variables);
+  if ("errors" in prepared) failWithErrors(validating, prepared.errors);
+  validating.end();
+  return prepared;
 }
 
 /** A parse failure as the client sees it: the token limit, a syntax error, or a document nested beyond the parser's stack. */

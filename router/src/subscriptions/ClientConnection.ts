@@ -44,6 +44,10 @@ export class ClientConnection implements OutgoingQueue {
     return this.options.logger;
   }
 
+  get requestId(): string {
+    return this.options.requestId;
+  }
+
   /** A new context for one operation or subscription of this connection. */
   context(): RouterContext {
     const { identity, requestId, logger, clientKey } = this.options;
@@ -81,7 +85,7 @@ export class ClientConnection implements OutgoingQueue {
     this.dropped = true;
     this.options.onDrop(metric);
     this.log.warn({ code, reason }, "closing client connection");
-    for (const subscription of [...this.subscriptions]) subscription.finish();
+    for (const subscription of [...this.subscriptions]) subscription.finish({ by: "router", reason: metric });
     this.options.socket.close(code, reason);
     // A client too slow to read its events is too slow to read the close
     // frame behind them; terminate it rather than wait for ws's 30 s.

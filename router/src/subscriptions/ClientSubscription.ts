@@ -16,9 +16,23 @@ export interface ClientSubscriptionOptions {
   open(sink: UpstreamSink): () => void;
   /** Turns one upstream event into the client's payload (runs the plan's `rest`). Never rejects. */
   execute(event: FormattedExecutionResult): Promise<ShapedResult>;
+  /**
+   * Called at every pull. graphql-ws pulls again only once the previous
+   * payload was written to the socket: tracing ends that event's span here.
+   */
+  onPull?(): void;
   /** Called exactly once, when the subscription ends for whatever reason. */
-  onEnd(): void;
+  onEnd(end: SubscriptionEnd): void;
 }
+
+/**
+ * Why a client subscription ended: the client left (Complete, or its socket
+ * closed), the upstream stream ended (with errors when it failed), or the
+ * router dropped the client's connection (`reason`: the disconnect metric's label).
+ */
+export type SubscriptionEnd = { by: "client" } | { by: "upstream"; errors?: readonly GraphQLError[] | undefined } | { by: "router"; reason: string };
+
+const BY_CLIENT: SubscriptionEnd = { by: "client" };
 
 /** Thrown from next() to end a client's subscription with these errors (sent as one graphql-ws Error message). */
 export class SubscriptionEndedError extends Error {
@@ -59,6 +73,7 @@ export class ClientSubscription implements AsyncIterableIterator<ShapedResult> {
   }
 
   async next(): Promise<IteratorResult<ShapedResult, undefined>> {
+    this.options.onPull?.();
     for (;;) {
       if (this.finished) return DONE;
       const item = this.items.shift();
@@ -68,7 +83,7 @@ export class ClientSubscription implements AsyncIterableIterator<ShapedResult> {
       }
       if (item.kind === "end") {
         // Events queued before the end were delivered first: the end keeps its place in the order.
-        this.finish();
+        this.finish({ by: "upstream", errors: item.errors });
         if (item.errors?.length) throw new SubscriptionEndedError(item.errors);
         return DONE;
       }
@@ -95,7 +110,7 @@ export class ClientSubscription implements AsyncIterableIterator<ShapedResult> {
   }
 
   /** Ends the subscription now: queued events are dropped, the upstream is left, a waiting next() returns done. */
-  finish(): void {
+  finish(end: SubscriptionEnd = BY_CLIENT): void {
     if (this.finished) return;
     this.finished = true;
     const dropped = this.items.filter((item) => item.kind === "event").length;
@@ -104,7 +119,7 @@ export class ClientSubscription implements AsyncIterableIterator<ShapedResult> {
     this.leave();
     this.wake?.();
     this.wake = undefined;
-    this.options.onEnd();
+    this.options.onEnd(end);
   }
 
   private push(item: Item): void {

@@ -1,4 +1,4 @@
-import { ERRORS, type Identity, type Logger } from "@store/kit";
+import { ERRORS, type Identity, type Logger, type TraceCarrier } from "@store/kit";
 import type { FormattedExecutionResult, GraphQLError, GraphQLFormattedError } from "../graphql.ts";
 import { subgraphError } from "../execution/executePlanNode.ts";
 import type { JsonObject } from "../execution/jsonObject.ts";
@@ -16,6 +16,21 @@ export interface UpstreamRequest {
   query: string;
   operationName: string | undefined;
   variables: JsonObject;
+  /**
+   * The subscribing client's trace context. When this request opens the
+   * upstream subscription, its Subscribe message carries it in `extensions`
+   * (on a socket the router's signature opened), and a socket it opens
+   * carries the `traceparent` signed in connectionParams.
+   */
+  trace?: TraceCarrier | undefined;
+}
+
+/** A client's place in an upstream subscription. */
+export interface UpstreamMembership {
+  /** Leaves the upstream subscription (the last client to leave completes it). */
+  leave(): void;
+  /** The trace context of the request that opened the upstream subscription: this one's own, or an earlier client's. */
+  readonly opener: TraceCarrier | undefined;
 }
 
 /** Receives one upstream stream. `end` comes once and nothing follows it. */
@@ -42,6 +57,7 @@ interface SharedSubscription {
   readonly serviceName: string;
   readonly socket: PooledSocket;
   readonly sinks: Set<UpstreamSink>;
+  readonly opener: TraceCarrier | undefined;
   stop: () => void;
 }
 
@@ -64,14 +80,14 @@ export class UpstreamPool {
     this.log = options.logger.child({ component: "upstream-subscriptions" });
   }
 
-  /** Joins (or opens) the upstream subscription for `request`. Returns the function that leaves it. */
-  subscribe(request: UpstreamRequest, sink: UpstreamSink): () => void {
+  /** Joins (or opens) the upstream subscription for `request`. */
+  subscribe(request: UpstreamRequest, sink: UpstreamSink): UpstreamMembership {
     const url = toWebSocketUrl(request.url);
     const caller = identityKey(request.identity);
     const key = JSON.stringify([url, caller, request.operationName ?? null, request.query, canonicalJson(request.variables)]);
     const subscription = this.shared.get(key) ?? this.open(key, url, caller, request);
     subscription.sinks.add(sink);
-    return () => this.leave(subscription, sink);
+    return { leave: () => this.leave(subscription, sink), opener: subscription.opener };
   }
 
   stats(): UpstreamStats {
@@ -99,12 +115,12 @@ export class UpstreamPool {
       this.sockets.set(socketKey, socket);
     }
     socket.users += 1;
-    const subscription: SharedSubscription = { key, serviceName: request.serviceName, socket, sinks: new Set(), stop: () => {} };
+    const subscription: SharedSubscription = { key, serviceName: request.serviceName, socket, sinks: new Set(), opener: request.trace, stop: () => {} };
     this.shared.set(key, subscription);
     this.options.metrics?.upstreamSubscriptions.inc({ subgraph: request.serviceName });
     // graphql-ws calls the sink only asynchronously, so `stop` is in place before any event.
     subscription.stop = socket.client.subscribe<JsonObject>(
-      { query: request.query, operationName: request.operationName ?? null, variables: request.variables },
+      { query: request.query, operationName: request.operationName ?? null, variables: request.variables, ...(request.trace?.traceparent ? { extensions: { ...request.trace } } : {}) },
       {
         next: (event) => {
           for (const sink of [...subscription.sinks]) sink.next(event as FormattedExecutionResult);

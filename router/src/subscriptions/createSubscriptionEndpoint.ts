@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
-import { refuseUpgrade } from "@store/kit";
+import { refuseUpgrade, type Tracing } from "@store/kit";
 import { RouterCloseCode } from "../closeCodes.ts";
 import type { RouterContext } from "../context.ts";
 import type { RouterMetrics } from "../metrics.ts";
@@ -11,6 +11,7 @@ import { createSubscriptionHooks, type SubscriptionHooksOptions } from "./create
 import type { SubgraphFetch } from "./prepareSubscription.ts";
 import { SharedEventResults } from "./SharedEventResults.ts";
 import { SubscriptionAdmission } from "./SubscriptionAdmission.ts";
+import { SubscriptionTracing } from "./SubscriptionTracing.ts";
 import { UpstreamPool, type UpstreamStats } from "./UpstreamPool.ts";
 
 export interface SubscriptionEndpointOptions extends Omit<SubscriptionHooksOptions, "clientQueueMax"> {
@@ -19,6 +20,12 @@ export interface SubscriptionEndpointOptions extends Omit<SubscriptionHooksOptio
   /** How a caller's subscription sends the entity fetches of its events (QueryExecutor.fetcherFor). */
   fetcherFor(context: RouterContext): SubgraphFetch;
   metrics: RouterMetrics;
+  /**
+   * The router's tracing: a span per client subscription and per delivered
+   * event (see SubscriptionTracing), and the trace context sent upstream.
+   * @default none: no spans, no trace context upstream
+   */
+  tracing?: Tracing;
   /**
    * Largest message a client may send, in bytes: the HTTP body limit. A
    * larger one closes the socket with 1009 (message too big).
@@ -91,7 +98,7 @@ export function createSubscriptionEndpoint(options: SubscriptionEndpointOptions)
   const admission = new SubscriptionAdmission({ perConnection: options.maxSubscriptionsPerConnection ?? 100, perRouter: options.maxSubscriptionsPerRouter ?? 10_000 }, metrics.subscriptionsActive);
   const hooks = createSubscriptionHooks(
     { ...options, logger: log, clientQueueMax: options.clientQueueMax ?? 1000 },
-    { pool, admission, results: new SharedEventResults(), fetcherFor: options.fetcherFor, metrics },
+    { pool, admission, results: new SharedEventResults(), fetcherFor: options.fetcherFor, metrics, tracing: options.tracing?.enabled ? new SubscriptionTracing(options.tracing.tracer) : undefined },
   );
   // Without a shared origin check: the token travels in connectionParams,
   // not in a cookie, so a cross-site page cannot borrow a user's session.

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { context as activeContext } from "@opentelemetry/api";
 import type { ServerOptions } from "graphql-ws";
 import type { Extra } from "graphql-ws/use/ws";
 import { ERRORS, HttpError, requestIdOf, type Logger } from "@store/kit";
@@ -14,6 +15,7 @@ import type { SpendBudget } from "../plugins/useRateLimit.ts";
 import { ClientConnection } from "./ClientConnection.ts";
 import { SubscriptionEndedError } from "./ClientSubscription.ts";
 import { prepareSubscription, type PreparedSubscription, type SubscriptionRuntime } from "./prepareSubscription.ts";
+import type { SubscriptionTrace } from "./SubscriptionTracing.ts";
 
 export interface SubscriptionHooksOptions {
   planner: SupergraphPlanner;
@@ -52,7 +54,7 @@ type PreparedOperation = { kind: "operation"; query: string; variables: JsonObje
  */
 export function createSubscriptionHooks(options: SubscriptionHooksOptions, runtime: SubscriptionRuntime): ServerOptions<ConnectionParams, SocketExtra> {
   const { planner } = options;
-  const { metrics } = runtime;
+  const { metrics, tracing } = runtime;
   const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => options.formatError(toFormatted(error), error.originalError ?? error));
 
   return {
@@ -92,6 +94,8 @@ export function createSubscriptionHooks(options: SubscriptionHooksOptions, runti
     async onSubscribe(ctx, _id, payload) {
       const connection = ctx.extra.connection;
       if (!connection) return [ERRORS.INTERNAL_SERVER_ERROR.err("The connection is not acknowledged")];
+      const receivedAt = tracing ? performance.now() : 0;
+      let trace: SubscriptionTrace | undefined;
       try {
         const supergraph = planner.current();
         if (!supergraph) return [ERRORS.SUPERGRAPH_NOT_READY.err("The router has not loaded a supergraph yet")];
@@ -99,23 +103,33 @@ export function createSubscriptionHooks(options: SubscriptionHooksOptions, runti
         const variables = (payload.variables ?? {}) as JsonObject;
         // The same checks, limits and error codes as over HTTP.
         const ready = supergraph.prepare(payload.query, operationName, variables);
-        if ("errors" in ready) return ready.errors;
+        if ("errors" in ready) {
+          tracing?.refused({ receivedAt, query: payload.query, operationName, requestId: connection.requestId, supergraph, errors: ready.errors });
+          return ready.errors;
+        }
         const { document, operation } = ready;
         let prepared: PreparedSubscription | PreparedOperation | readonly GraphQLError[];
         if (operation.operation === OperationTypeNode.SUBSCRIPTION) {
+          trace = tracing?.startSubscription({ receivedAt, query: payload.query, operationName: operation.name?.value, requestId: connection.requestId });
           const refused = await options.spendBudget?.(connection.context(), "subscription");
-          if (refused) return [refused];
-          prepared = prepareSubscription(runtime, connection, supergraph, { query: payload.query, document, operationName, variables });
+          prepared = refused ? [refused] : prepareSubscription(runtime, connection, supergraph, { query: payload.query, document, operationName, variables }, trace);
         } else {
-          prepared = { kind: "operation", query: payload.query, variables: payload.variables ?? undefined, context: connection.context() };
+          // Its span starts here; Apollo Server's and the executor's spans go under it (RouterContext.trace).
+          const operationTrace = tracing?.startOperation({ receivedAt, query: payload.query, operationName: operation.name?.value, requestId: connection.requestId }, operation.operation);
+          prepared = { kind: "operation", query: payload.query, variables: payload.variables ?? undefined, context: { ...connection.context(), ...(operationTrace ? { trace: operationTrace } : {}) } };
         }
-        if (Array.isArray(prepared)) return prepared as readonly GraphQLError[];
+        if (Array.isArray(prepared)) {
+          trace?.end({ by: "refused", errors: prepared as readonly GraphQLError[] });
+          return prepared as readonly GraphQLError[];
+        }
         const args: ExecutionArgs = { schema: supergraph.apiSchema, document, operationName, variableValues: variables, contextValue: prepared };
         return args;
       } catch (error) {
         // A throw here would close the socket and every other subscription on it.
         connection.log.error({ err: error }, "subscribe failed in the router");
-        return [ERRORS.INTERNAL_SERVER_ERROR.err("Internal server error")];
+        const errors = [ERRORS.INTERNAL_SERVER_ERROR.err("Internal server error")];
+        trace?.end({ by: "refused", errors });
+        return errors;
       }
     },
     subscribe: (args) => (args.contextValue as PreparedSubscription).start() as AsyncIterableIterator<ExecutionResult>,
@@ -124,7 +138,17 @@ export function createSubscriptionHooks(options: SubscriptionHooksOptions, runti
     // answer is already formatted (masked and counted): onNext leaves it be.
     execute: async (args) => {
       const prepared = args.contextValue as PreparedOperation;
-      return (await options.executeOperation({ query: prepared.query, operationName: args.operationName ?? undefined, variables: prepared.variables }, prepared.context)) as ExecutionResult;
+      const run = () => options.executeOperation({ query: prepared.query, operationName: args.operationName ?? undefined, variables: prepared.variables }, prepared.context);
+      const operationTrace = prepared.context.trace;
+      if (!operationTrace) return (await run()) as ExecutionResult;
+      let result: FormattedExecutionResult | undefined;
+      try {
+        // Active, as the HTTP edge makes it: the log lines of the operation carry its ids.
+        result = await activeContext.with(operationTrace.context, run);
+        return result as ExecutionResult;
+      } finally {
+        tracing?.endOperation(operationTrace, result);
+      }
     },
     onNext(_ctx, _id, _payload, args, result) {
       if ((args.contextValue as PreparedSubscription | PreparedOperation).kind === "operation" || !result.errors?.length) return undefined;

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { createClient, CloseCode, type Client } from "graphql-ws";
 import WebSocket from "ws";
-import { signConnectionParams, type Identity, type Logger } from "@store/kit";
+import { encodeIdentity, signRouterRequest, WEBSOCKET_METHOD, type Identity, type Logger, type TraceCarrier } from "@store/kit";
 
 /** One graphql-ws client to a subgraph, for one caller, shared by that caller's upstream subscriptions. */
 export interface PooledSocket {
@@ -31,6 +31,8 @@ export interface UpstreamCaller {
   serviceName: string;
   identity: Identity | null;
   requestId: string;
+  /** The trace context of the client subscription that opened the socket: its `traceparent` is signed into connectionParams. */
+  trace?: TraceCarrier | undefined;
 }
 
 const MAX_RETRY_DELAY_MS = 30_000;
@@ -45,6 +47,8 @@ const DISPOSE_WAIT_MS = 2_000;
 export function openUpstreamSocket(key: string, url: string, caller: UpstreamCaller, options: UpstreamSocketOptions, logger: Logger): PooledSocket {
   const { signingSecret, retryAttempts = 5, retryDelayMs = 1000, keepAliveMs = 10_000, connectTimeoutMs = 10_000 } = options;
   const { identity, requestId, serviceName } = caller;
+  const encodedIdentity = encodeIdentity(identity);
+  const traceparent = caller.trace?.traceparent;
   const log = logger.child({ subgraph: serviceName, requestId });
   let pongTimer: NodeJS.Timeout | undefined;
   // The callbacks below run only once the client connects, after `pooled` is set.
@@ -55,7 +59,8 @@ export function openUpstreamSocket(key: string, url: string, caller: UpstreamCal
     lazy: true,
     // Subgraphs accept a signature's timestamp only within a short window and
     // each signature only once (one connection), and a socket may live for days.
-    connectionParams: () => signConnectionParams(signingSecret, { subgraph: serviceName, identity, requestId }),
+    // What signConnectionParams signs, plus the opener's traceparent: signed, a subgraph trusts it as the router's.
+    connectionParams: () => signRouterRequest(signingSecret, { method: WEBSOCKET_METHOD, subgraph: serviceName, body: "", identity: encodedIdentity, requestId, traceparent }),
     connectionAckWaitTimeout: connectTimeoutMs,
     keepAlive: keepAliveMs,
     retryAttempts,
