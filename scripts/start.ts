@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { createLogger, onShutdown } from "@store/kit";
+import { createLogger, createSpanStore, onShutdown } from "@store/kit";
 import { startEmbeddedDatabase, startPlatform, type PlatformSecrets } from "@store/platform";
 
 const { values } = parseArgs({ options: { "reset-only": { type: "boolean", default: false } } });
@@ -41,6 +41,9 @@ const platform = await startPlatform({
   supergraphPath: resolve("supergraph.graphql"),
   logger,
   poolSize: 5,
+  // Recent spans of every service stay in memory for the status page; with
+  // OTEL_EXPORTER_OTLP_ENDPOINT set they also go to that collector.
+  tracing: { store: createSpanStore() },
 });
 onShutdown([() => platform.stop()], { logger });
 
@@ -51,7 +54,7 @@ const lines = [
   `  Router (GraphQL + GraphiQL)  ${platform.routerUrl}`,
   ...Object.entries(platform.subgraphUrls).map(([name, url]) => `  ${name.padEnd(28)} ${url}`),
   "",
-  `  Health ${platform.routerUrl.replace("/graphql", "/health")}   Metrics ${platform.routerUrl.replace("/graphql", "/metrics")}`,
+  `  Status ${platform.routerUrl.replace("/graphql", "/status")}   Health ${platform.routerUrl.replace("/graphql", "/health")}   Metrics ${platform.routerUrl.replace("/graphql", "/metrics")}`,
   "",
   "Demo logins: ada@example.com / storefront-demo-1 (customer), admin@example.com / backoffice-demo-1 (admin).",
   "Press Ctrl-C to stop.",

@@ -1,6 +1,6 @@
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { createInProcessBus, createNatsBus, eventMetrics, type EventBus } from "@store/events";
-import type { Logger, ServiceDefinition, ServiceInstance, SubgraphConfig } from "@store/kit";
+import { startTracing, type Logger, type ServiceDefinition, type ServiceInstance, type SpanStore, type SubgraphConfig, type Tracing } from "@store/kit";
 import { createRouter, loadRouterConfig, type Router } from "@store/router";
 import { allServices } from "./services.ts";
 
@@ -36,6 +36,13 @@ export interface StartPlatformOptions {
    * @default { kind: "in-process" }
    */
   events?: { kind: "in-process" } | { kind: "nats"; url: string; namespace?: string };
+  /**
+   * Tracing for the router and every service, each under its own
+   * `service.name`: spans go to `store` (the status page's in-memory store)
+   * and, when `env` sets OTEL_EXPORTER_OTLP_ENDPOINT, to that collector; the
+   * sampler comes from `env` too. Without this option nothing is traced.
+   */
+  tracing?: { store?: SpanStore; env?: NodeJS.ProcessEnv };
 }
 
 interface ServiceEntry {
@@ -43,6 +50,7 @@ interface ServiceEntry {
   database: ProvidedDatabase;
   instance?: ServiceInstance;
   registry: Registry;
+  tracing?: Tracing;
   url?: string;
   port?: number;
   /** Closes the HTTP server only; Apollo Server, consumers and the database stay up. */
@@ -58,6 +66,10 @@ export interface Platform {
   databaseUrls: Record<string, string>;
   /** Each service's Prometheus registry (also served at its /metrics). */
   registries: Record<string, Registry>;
+  /** The span store the router and services write to, when tracing has one. */
+  spanStore?: SpanStore | undefined;
+  /** Exports every finished span of every service now (tests, before reading a collector). */
+  flushTraces(): Promise<void>;
   /** Stops one subgraph's HTTP server (its database and consumers stay), for failure tests. */
   stopSubgraph(name: string): Promise<void>;
   /** Starts a stopped subgraph's HTTP server again on the same port. */
@@ -83,13 +95,18 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
   const events = options.events ?? { kind: "in-process" };
   let bus: EventBus | undefined;
   let router: Router | undefined;
+  const tracingFor = (service: string): Tracing | undefined =>
+    options.tracing ? startTracing({ service, ownServiceName: true, store: options.tracing.store, env: options.tracing.env ?? process.env }) : undefined;
+  const routerTracing = tracingFor("router");
 
   const stop = async () => {
     await router?.stop();
+    await routerTracing?.shutdown();
     for (const entry of [...entries].reverse()) await entry.instance?.subgraph.stop().catch(() => {});
     // Consumers and relays stop before the bus closes; databases last.
     for (const entry of [...entries].reverse()) await entry.instance?.dispose().catch(() => {});
     await bus?.close().catch(() => {});
+    for (const entry of entries) await entry.tracing?.shutdown();
     for (const entry of entries) await entry.database.close().catch(() => {});
     entries.length = 0;
   };
@@ -114,7 +131,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     // Databases first, in parallel: migrations dominate start-up time.
     const databases = await Promise.allSettled(services.map((definition) => options.database(definition)));
     databases.forEach((result, i) => {
-      if (result.status === "fulfilled") entries.push({ definition: services[i]!, database: result.value, registry: new Registry() });
+      if (result.status === "fulfilled") entries.push({ definition: services[i]!, database: result.value, registry: new Registry(), tracing: tracingFor(services[i]!.name) });
     });
     const failed = databases.find((result): result is PromiseRejectedResult => result.status === "rejected");
     if (failed) throw failed.reason;
@@ -131,6 +148,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
         logger: options.logger.child({ service: entry.definition.name }),
         bus: bus!,
         registry: entry.registry,
+        tracing: entry.tracing,
       });
     for (const entry of entries) {
       collectDefaultMetrics({ register: entry.registry, prefix: `${entry.definition.name}_` });
@@ -150,7 +168,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       ...options.routerEnv,
       ...Object.fromEntries(Object.entries(subgraphUrls).map(([name, url]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, url])),
     });
-    router = createRouter({ config: routerConfig, logger: options.logger.child({ service: "router" }) });
+    router = createRouter({ config: routerConfig, logger: options.logger.child({ service: "router" }), tracing: routerTracing, spanStore: options.tracing?.store });
     const { url: routerUrl } = await router.listen();
     const entryOf = (name: string) => {
       const entry = entries.find((e) => e.definition.name === name);
@@ -164,6 +182,10 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       subgraphUrls,
       databaseUrls: Object.fromEntries(entries.map((e) => [e.definition.name, e.database.url])),
       registries: Object.fromEntries(entries.map((e) => [e.definition.name, e.registry])),
+      spanStore: options.tracing?.store,
+      flushTraces: async () => {
+        await Promise.all([routerTracing, ...entries.map((e) => e.tracing)].map((tracing) => tracing?.flush()));
+      },
       stopSubgraph: async (name) => entryOf(name).close?.(),
       restartSubgraph: async (name) => {
         const entry = entryOf(name);
