@@ -31,6 +31,7 @@ import { writeReadmeSection } from "./lib/readme.mjs";
 import { dropRunDatabases } from "./platform/child.mjs";
 import { edgeShares, summarizeProfile } from "./lib/profile.mjs";
 import { fetchesBetween, readFetchCounts } from "./lib/fetchCounter.mjs";
+import { startOtlpSink } from "./lib/otlpSink.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
@@ -206,9 +207,15 @@ const gatewayEnv = () => ({ ...process.env, NODE_OPTIONS: [process.env.NODE_OPTI
 //   (lists without `first` count 10 each). Every operation is measured either
 //   way; only the threshold moves.
 const ROUTER_BENCH_ENV = { RATE_LIMIT_QUERY_POINTS: "100000000", ROUTER_MAX_COST: "1000000" };
+// Tracing's cost: our router exporting OTLP/HTTP to a sink in this process,
+// sampling 1% and 100% of operations (parent-based ratio, as deployed).
+const otlpSink = await startOtlpSink();
+const traceEnv = (ratio) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: otlpSink.url, OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: ratio });
 const GATEWAYS = {
   router: { label: "our router", start: (sg, port, setEnv) => startRouter("router", sg, port, setEnv, {}) },
   "router-noratelimit": { label: "our router, rate limits off", start: (sg, port, setEnv) => startRouter("router-noratelimit", sg, port, setEnv, { ROUTER_RATE_LIMIT: "false" }) },
+  "router-trace1": { label: "our router, tracing 1%", start: (sg, port, setEnv) => startRouter("router-trace1", sg, port, setEnv, traceEnv("0.01")) },
+  "router-trace100": { label: "our router, tracing 100%", start: (sg, port, setEnv) => startRouter("router-trace100", sg, port, setEnv, traceEnv("1")) },
   "router-nodedupe": { label: "our router, no fetch dedupe", start: (sg, port, setEnv) => startRouter("router-nodedupe", sg, port, setEnv, { SUBGRAPH_DEDUPLICATE: "false" }) },
   hive: { label: "Hive Gateway", start: (sg, port, setEnv) => startHive("hive", sg, port, setEnv, {}) },
   "hive-nodedupe": { label: "Hive Gateway, no fetch dedupe", start: (sg, port, setEnv) => startHive("hive-nodedupe", sg, port, setEnv, { BENCH_HIVE_DEDUPE: "false" }) },
@@ -230,7 +237,7 @@ async function startHive(label, sg, port, setEnv, extraEnv) {
     env: { ...gatewayEnv(), ...setEnv, ROUTER_SIGNING_SECRET: SECRET, NODE_ENV: "production", ...extraEnv },
   });
 }
-const ORDER = (process.env.BENCH_GATEWAYS ?? "router,router-noratelimit,router-nodedupe,hive,hive-nodedupe,apollo").split(",").map((s) => s.trim()).filter(Boolean);
+const ORDER = (process.env.BENCH_GATEWAYS ?? "router,router-trace1,router-trace100,router-noratelimit,router-nodedupe,hive,hive-nodedupe,apollo").split(",").map((s) => s.trim()).filter(Boolean);
 for (const g of ORDER) if (!GATEWAYS[g]) throw new Error(`unknown gateway ${g}`);
 
 /** Fetches per response are counted from 20% to 90% of the run (see bench/lib/load.mjs). */
@@ -553,13 +560,14 @@ try {
       writeReadmeSection("throughput", throughputSection({ date: started.toISOString(), machine, versions, settings, sets, resultFile: `results/throughput-${date}.json` }));
       log(`wrote ${resultFile} and bench/README.md`);
     } else log(`wrote ${resultFile}`);
-    for (const [id, s] of Object.entries(sets)) console.log(`\n${id}\n${table(s.summary)}\n\n${edgeTable(s.summary)}`);
+    for (const [id, s] of Object.entries(sets)) console.log(`\n${id}\n${table(s.summary)}\n\n${edgeTable(s.summary)}\n\n${tracingTable(s.summary)}`);
   }
 } catch (error) {
   console.error(`\nBENCH FAILED: ${error.stack ?? error}`);
   process.exitCode = 1;
 } finally {
   await Promise.all([...children].map(stop));
+  await otlpSink.close();
   rmSync(tmp, { recursive: true, force: true });
   await dropLeftoverDatabases();
 }
@@ -603,6 +611,24 @@ function edgeTable(summary) {
   return lines.length > 2 ? lines.join("\n") : "";
 }
 
+/** Our router with tracing off (no exporter configured), sampling 1% and 100% to an OTLP sink. */
+function tracingTable(summary) {
+  const find = (q, g) => summary.find((s) => s.query === q && s.gateway === g);
+  const pct = (on, off) => { const d = (on - off) / off; return `${d >= 0 ? "+" : ""}${(100 * d).toFixed(1)}%`; };
+  const lines = [
+    "| query | CPU ms/req, tracing off | 1% | 100% | 1% vs off | 100% vs off | RPS off | RPS 1% | RPS 100% |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const q of [...new Set(summary.map((s) => s.query))]) {
+    const off = find(q, "router");
+    const one = find(q, "router-trace1");
+    const all = find(q, "router-trace100");
+    if (!off || !one || !all) continue;
+    lines.push(`| ${q} | ${off.cpuMsPerRequest.toFixed(3)} | ${one.cpuMsPerRequest.toFixed(3)} | ${all.cpuMsPerRequest.toFixed(3)} | ${pct(one.cpuMsPerRequest, off.cpuMsPerRequest)} | ${pct(all.cpuMsPerRequest, off.cpuMsPerRequest)} | ${off.rps.toFixed(0)} | ${one.rps.toFixed(0)} | ${all.rps.toFixed(0)} |`);
+  }
+  return lines.length > 2 ? lines.join("\n") : "";
+}
+
 function throughputSection({ date, machine, versions, settings, sets, resultFile }) {
   const pct = (xs) => `median ${median(xs).toFixed(0)}%, max ${Math.max(...xs).toFixed(0)}%`;
   const loads = Object.entries(sets)
@@ -618,6 +644,7 @@ function throughputSection({ date, machine, versions, settings, sets, resultFile
   const tables = Object.entries(sets)
     .map(([id, s]) => {
       const edge = edgeTable(s.summary);
+      const tracing = tracingTable(s.summary);
       return [
         `### ${id}: ${s.label}`,
         table(s.summary),
@@ -627,6 +654,12 @@ function throughputSection({ date, machine, versions, settings, sets, resultFile
           ? [
               `Our router with rate limits on (budget raised, never reached) and off (\`ROUTER_RATE_LIMIT=false\`), medians as above. Two processes of one build differ by more than the limiter costs (see "What the edge features cost"): read the difference as noise unless it repeats.`,
               edge,
+            ]
+          : []),
+        ...(tracing
+          ? [
+              `Tracing's cost in our router: no exporter configured (off), and OTLP/HTTP export to a sink with \`OTEL_TRACES_SAMPLER=parentbased_traceidratio\` at 1% and 100% (\`OTEL_TRACES_SAMPLER_ARG\` 0.01 and 1), medians as above.`,
+              tracing,
             ]
           : []),
       ].join("\n\n");
