@@ -73,7 +73,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
       context: async ({ identity, requestId }) => {
         const clientIp = clientAddressOf(req, config.ROUTER_TRUST_PROXY);
         trace?.span.setAttribute("store.request_id", requestId);
-        return { identity, requestId, logger: logger.child({ requestId }), clientKey: clientKeyFor(clientIp, identity), clientIp, signal: deadline, trace };
+        return { identity, requestId, logger: logger.child({ requestId, ...trace?.logFields() }), clientKey: clientKeyFor(clientIp, identity), clientIp, signal: deadline, trace };
       },
       shortcut,
     };
@@ -102,3 +102,4 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     metricsOnly: routeRequests({ "/metrics": metrics, ...options.operatorRoutes }),
   };
 }
+

@@ -94,7 +94,7 @@ export class SubgraphFetcher {
     if (shareAs === undefined) {
       // Not shared: the caller's deadline or disconnect aborts the exchange itself.
       span = trace?.startFetch(name, this.server);
-      exchange = this.exchange(body, sign(name, body, trace?.carrierOf(span)), signal);
+      exchange = this.exchange(body, sign(name, body, trace?.carrierOf(span)), signal, trace?.logFields());
     } else {
       const key = `${shareAs}\n${body}`;
       let shared = this.inFlight.get(key);
@@ -105,7 +105,7 @@ export class SubgraphFetcher {
         span = trace?.startFetch(name, this.server);
         const controller = new RequestDeadline();
         const entry: SharedExchange = { exchange: undefined as unknown as Promise<Exchange>, controller, waiting: 0, origin: span?.spanContext() };
-        entry.exchange = this.exchange(body, sign(name, body, trace?.carrierOf(span)), controller).finally(() => this.inFlight.delete(key));
+        entry.exchange = this.exchange(body, sign(name, body, trace?.carrierOf(span)), controller, trace?.logFields()).finally(() => this.inFlight.delete(key));
         this.inFlight.set(key, entry);
         shared = entry;
       }
@@ -128,15 +128,15 @@ export class SubgraphFetcher {
       response = result.error;
     } else {
       const parsed = parseGraphQLResponse(result.text);
-      if (!parsed) this.options.logger.warn({ subgraph: name, status: result.status, body: result.text.slice(0, 200) }, "subgraph answered without a GraphQL response");
+      if (!parsed) this.options.logger.warn({ subgraph: name, status: result.status, body: result.text.slice(0, 200), ...trace?.logFields() }, "subgraph answered without a GraphQL response");
       response = parsed ?? unavailable(`Subgraph ${name} answered HTTP ${result.status} without a GraphQL response`);
     }
     if (span) endFetchSpan(span, result, response);
     return response;
   }
 
-  /** One HTTP exchange with the subgraph: its raw answer, or the GraphQL error that stands for a failure. */
-  private async exchange(body: string, headers: Readonly<Record<string, string>>, signal?: AbortWatch): Promise<Exchange> {
+  /** One HTTP exchange with the subgraph: its raw answer, or the GraphQL error that stands for a failure. `logFields` go on its log line. */
+  private async exchange(body: string, headers: Readonly<Record<string, string>>, signal?: AbortWatch, logFields?: Record<string, string>): Promise<Exchange> {
     const { name, timeoutMs, metrics, logger } = this.options;
     const started = performance.now();
     let outcome: Outcome = "ok";
@@ -164,7 +164,7 @@ export class SubgraphFetcher {
       }
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "HeadersTimeoutError" || error.name === "BodyTimeoutError" || /timeout/i.test(error.message));
       outcome = timedOut ? "timeout" : "unavailable";
-      logger.warn({ subgraph: name, err: error }, "subgraph fetch failed");
+      logger.warn({ subgraph: name, err: error, ...logFields }, "subgraph fetch failed");
       return {
         error: timedOut
           ? { errors: [{ message: `Subgraph ${name} did not answer within ${timeoutMs} ms`, extensions: { code: ERRORS.SUBGRAPH_TIMEOUT.code } }] }

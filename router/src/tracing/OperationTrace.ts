@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span, type SpanContext, type Tracer } from "@opentelemetry/api";
-import { contextFrom, traceCarrier, type TraceCarrier } from "@store/kit";
+import { asyncContextInstalled, contextFrom, traceCarrier, type TraceCarrier } from "@store/kit";
 
 /**
  * Span name of an operation the router never resolved (a body that does not
@@ -75,6 +75,17 @@ export class OperationTrace {
   carrierOf(span: Span | undefined): TraceCarrier {
     if (span) return traceCarrier(trace.setSpan(this.context, span));
     return (this.rootCarrier ??= traceCarrier(this.context));
+  }
+
+  /**
+   * Trace and span ids for a log line about this operation, where no async
+   * context puts them there (the router alone: asyncContext in startTracing);
+   * undefined when the logger's own mixin does, or nothing is recorded.
+   */
+  logFields(): { trace_id: string; span_id: string } | undefined {
+    if (!this.recording || asyncContextInstalled()) return undefined;
+    const { traceId, spanId } = this.span.spanContext();
+    return { trace_id: traceId, span_id: spanId };
   }
 
   /** Names the operation span after the operation it runs (`query ProductPage`, or `query` when anonymous). */

@@ -36,6 +36,18 @@ export interface TracingOptions {
   store?: SpanStore;
   /** An exporter of the caller's instead of OTLP (tests). */
   exporter?: SpanExporter;
+  /**
+   * Install the AsyncLocalStorage context manager, so that the active span
+   * follows async work (`context.active()`, log lines' ids, spans nested by
+   * whatever runs inside them). On Node 20 AsyncLocalStorage, once used,
+   * hooks every promise of the process: a cost every request pays, sampled
+   * or not. A process that hands its spans' parents on explicitly (the
+   * router) passes false; one whose libraries nest spans through the active
+   * context (a subgraph: resolvers, SQL, handlers) needs it. Another service
+   * in the same process may install it anyway (`npm start`).
+   * @default true
+   */
+  asyncContext?: boolean;
 }
 
 /** The tracing of a service when nothing is configured: no spans, no cost beyond a no-op call. */
@@ -45,18 +57,28 @@ export function disabledTracing(serviceName: string): Tracing {
 
 let contextInstalled = false;
 
+/** Whether this process follows the active span across async work (see TracingOptions.asyncContext). */
+export function asyncContextInstalled(): boolean {
+  return contextInstalled;
+}
+
 /**
  * Span context follows async work only once a context manager is installed.
  * Installed once per process, the first time a service enables tracing; each
  * service keeps its own tracer provider (several live in one process under
  * `npm start`), none of them registered as the global one.
  */
-function installContext(): void {
-  if (contextInstalled) return;
+function installContext(asyncContext: boolean): void {
+  if (!propagatorInstalled) {
+    propagatorInstalled = true;
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  }
+  if (contextInstalled || !asyncContext) return;
   contextInstalled = true;
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 }
+
+let propagatorInstalled = false;
 
 /** The OTLP/HTTP traces URL the standard variables give, if any. */
 export function otlpTracesUrl(env: NodeJS.ProcessEnv): string | undefined {
@@ -82,7 +104,7 @@ const positiveInt = (env: NodeJS.ProcessEnv, name: string): number | undefined =
  * `OTEL_TRACES_EXPORTER=none` turns it off whatever else is set. Sampling:
  * `OTEL_TRACES_SAMPLER`/`_ARG` (see samplerFromEnv).
  */
-export function startTracing({ service, env = process.env, ownServiceName = false, store, exporter }: TracingOptions): Tracing {
+export function startTracing({ service, env = process.env, ownServiceName = false, store, exporter, asyncContext = true }: TracingOptions): Tracing {
   const serviceName = (!ownServiceName && env.OTEL_SERVICE_NAME?.trim()) || service;
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return disabledTracing(serviceName);
   // A sampler that does not parse is refused even while nothing receives spans: it would be when one does.
@@ -109,7 +131,7 @@ export function startTracing({ service, env = process.env, ownServiceName = fals
     sampler,
     spanProcessors: processors,
   });
-  installContext();
+  installContext(asyncContext);
   let stopped: Promise<void> | undefined;
   return {
     enabled: true,
