@@ -9,4 +9,4 @@ export * from "./outbox.ts";
 export * from "./runtime.ts";
 export * from "./sql.ts";
 // The span helpers stay internal: a service gets them through createServiceEvents({ tracer }).
-export { isTraceparent, isTracestate, MAX_TRACESTATE_LENGTH, orderIdOf, traceContextOf, type TraceContext } from "./tracing.ts";
+export { failSpan, isTraceparent, isTracestate, MAX_TRACESTATE_LENGTH, orderIdOf, traceContextOf, type TraceContext } from "./tracing.ts";

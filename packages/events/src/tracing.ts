@@ -92,8 +92,9 @@ export function eventAttributes(event: EventEnvelope, bus: Pick<EventBus, "kind"
 }
 
 /**
- * Status ERROR with the error's message (never its stack) and an `exception`
- * event: the kit's failSpan, repeated because the kit depends on this package.
+ * Marks a span failed by an error: status ERROR with its message (never its
+ * stack) and an `exception` event. Here, the lowest package that makes spans;
+ * the kit re-exports it.
  */
 export function failSpan(span: Span, error: unknown): void {
   if (!span.isRecording()) return;

@@ -19,6 +19,7 @@ import {
 } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
+import { traceContextOf } from "@store/events";
 import { ERRORS } from "./errors.ts";
 import { MAX_BODY_BYTES, saneRequestId } from "./http.ts";
 import { WEBSOCKET_METHOD, type Identity } from "./identity.ts";
@@ -27,6 +28,9 @@ import { acceptRouterRequest, type ReplayGuard } from "./replayGuard.ts";
 import { contextFrom, traceCarrier, type TraceCarrier } from "./tracing/propagation.ts";
 import { disabledTracing, type Tracing } from "./tracing/startTracing.ts";
 import { ATTR_GRAPHQL_DOCUMENT_HASH, ATTR_GRAPHQL_OPERATION_NAME, ATTR_GRAPHQL_OPERATION_TYPE, markFailed, requestContext } from "./useTracing.ts";
+
+/** Where a trace context may be: a Subscribe message's `extensions`, an EventEnvelope. */
+type TraceFields = { traceparent?: unknown; tracestate?: unknown };
 
 export interface SubscriptionServerOptions<TContext> {
   schema: GraphQLSchema;
@@ -91,16 +95,6 @@ interface Operation {
   opener: TraceCarrier;
   name: string | undefined;
   query: string;
-}
-
-/**
- * The `traceparent` (and `tracestate`) strings an object carries: an
- * EventEnvelope written inside a span, a Subscribe message's `extensions`.
- */
-export function traceCarrierIn(value: unknown): TraceCarrier | undefined {
-  const { traceparent, tracestate } = (value ?? {}) as { traceparent?: unknown; tracestate?: unknown };
-  if (typeof traceparent !== "string" || traceparent === "") return undefined;
-  return typeof tracestate === "string" && tracestate !== "" ? { traceparent, tracestate } : { traceparent };
 }
 
 /**
@@ -236,7 +230,7 @@ export function createSubscriptionServer<TContext>(options: SubscriptionServerOp
         // is: only the router could open it (signed connectionParams), and the
         // query and variables beside it run as the signed identity on the same
         // ground. Without one, the traceparent signed for the socket.
-        const opener = traceCarrierIn(payload.extensions) ?? { traceparent: caller.traceparent };
+        const opener = traceContextOf(payload.extensions as TraceFields | undefined) ?? { traceparent: caller.traceparent };
         operations.set(contextValue, { opener, name: operation.name?.value, query: payload.query });
         log.debug({ requestId: caller.requestId, operationId: id, operationName: operation.name?.value }, "operation started");
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
@@ -283,7 +277,7 @@ export function createSubscriptionServer<TContext>(options: SubscriptionServerOp
    */
   async function deliverEvent(args: ExecutionArgs, operation: Operation | undefined, rootValue: unknown, freshContext: () => unknown): Promise<ExecutionResult> {
     const run = async () => execute({ ...args, rootValue, contextValue: freshContext() });
-    const carrier = traceCarrierIn(rootValue);
+    const carrier = traceContextOf(rootValue as TraceFields | undefined);
     if (!carrier) return run();
     if (!tracing.enabled) return withTraceContext(await run(), carrier);
     const parent = contextFrom(carrier, ROOT_CONTEXT);

@@ -1,5 +1,6 @@
 import { context, isSpanContextValid, ROOT_CONTEXT, trace, type Context, type TextMapGetter, type TextMapSetter } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import type { TraceContext } from "@store/events";
 
 /**
  * W3C trace context in and out of the places it travels: signed subgraph
@@ -9,11 +10,8 @@ import { W3CTraceContextPropagator } from "@opentelemetry/core";
  */
 const propagator = new W3CTraceContextPropagator();
 
-/** The trace context as it travels: `traceparent` and, when there is one, `tracestate`. */
-export interface TraceCarrier {
-  traceparent?: string | undefined;
-  tracestate?: string | undefined;
-}
+/** The trace context as it travels: `traceparent` and, when there is one, `tracestate` (the events package's TraceContext). */
+export type TraceCarrier = TraceContext;
 
 const setter: TextMapSetter<TraceCarrier> = {
   set(carrier, key, value) {

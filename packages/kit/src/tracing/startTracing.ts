@@ -1,4 +1,5 @@
-import { context, propagation, SpanStatusCode, trace, type Attributes, type Context, type Span, type SpanOptions, type Tracer } from "@opentelemetry/api";
+import { context, propagation, trace, type Context, type Span, type SpanOptions, type Tracer } from "@opentelemetry/api";
+import { failSpan } from "@store/events";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
@@ -158,11 +159,4 @@ export function inSpan<T>(tracer: Tracer, name: string, options: SpanOptions, fn
       span.end();
     }
   });
-}
-
-/** Marks a span failed by an error: status ERROR with its message, and an `exception` event. */
-export function failSpan(span: Span, error: unknown, attributes?: Attributes): void {
-  const message = error instanceof Error ? error.message : String(error);
-  span.setStatus({ code: SpanStatusCode.ERROR, message });
-  span.addEvent("exception", { "exception.type": error instanceof Error ? error.name : typeof error, "exception.message": message, ...attributes });
 }
