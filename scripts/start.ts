@@ -2,17 +2,25 @@
  * `npm start`: the whole platform in one process on embedded PGlite databases
  * under ./.data (created, migrated and seeded on first start, kept across
  * restarts). `npm run reset` wipes the data folder.
- * Environment: DATA_DIR (default .data), LOG_LEVEL (default warn).
+ * Environment: DATA_DIR (default .data), LOG_LEVEL (default warn), PORT
+ * (default 4000, the subgraphs on 4001-4007; 0: every server on a free port).
+ *
+ * Start-up is ordered for speed: the seven databases open first, each in a
+ * worker thread of its own (a new one is a copy of PGlite's initdb template,
+ * made once per install), and they start on the other core while this
+ * thread loads the services. `--prepare` makes that template and exits (the
+ * postinstall runs it).
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { createLogger, createSpanStore, onShutdown } from "@store/kit";
-import { startEmbeddedDatabase, startPlatform, type PlatformSecrets } from "@store/platform";
+import { ensurePgliteTemplate, openEmbeddedDatabase, serviceNames, type EmbeddedDatabase } from "@store/platform/embedded";
 
-const { values } = parseArgs({ options: { "reset-only": { type: "boolean", default: false } } });
+const { values } = parseArgs({ options: { "reset-only": { type: "boolean", default: false }, prepare: { type: "boolean", default: false } } });
 const dataDir = resolve(process.env.DATA_DIR ?? ".data");
+const started = performance.now();
+const seconds = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 
 if (values["reset-only"]) {
   rmSync(dataDir, { recursive: true, force: true });
@@ -20,43 +28,86 @@ if (values["reset-only"]) {
   process.exit(0);
 }
 
+const port = process.env.PORT ?? "4000";
+if (port !== "4000" && port !== "0") {
+  process.stderr.write(`PORT: ${port} is not 4000 (the router on 4000, the subgraphs on 4001-4007) or 0 (every server on a free port)\n`);
+  process.exit(78);
+}
+
+const template = await ensurePgliteTemplate();
+if (values.prepare) {
+  console.log(template.created ? `Made the embedded PostgreSQL template in ${template.dir} (${seconds()})` : `The embedded PostgreSQL template is ready in ${template.dir}`);
+  process.exit(0);
+}
+
 /** Secrets made on first start and kept with the data, so tokens survive a restart. */
-function loadSecrets(): PlatformSecrets {
+function loadSecrets(): { routerSigningSecret: string; jwtSecret: string } {
   const file = join(dataDir, "secrets.json");
-  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as PlatformSecrets;
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as { routerSigningSecret: string; jwtSecret: string };
   const secrets = { routerSigningSecret: randomBytes(32).toString("base64url"), jwtSecret: randomBytes(32).toString("base64url") };
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }
 
-const logger = createLogger({ name: "platform", level: (process.env.LOG_LEVEL as "warn" | undefined) ?? "warn" });
-const started = Date.now();
+const progress = (name: string, step: string, detail = "") => console.log(`  ${name.padEnd(10)} ${step.padEnd(10)} ${seconds().padStart(7)}  ${detail}`.trimEnd());
+
 console.log(`Starting the store platform (data in ${dataDir}) ...`);
+if (template.created) progress("postgres", "template", "made once per install (PGlite's initdb)");
+const databases = new Map<string, Promise<EmbeddedDatabase>>(
+  serviceNames.map((name) => {
+    const opening = openEmbeddedDatabase(join(dataDir, name), template.dir);
+    opening.then(() => progress(name, "database"), () => {});
+    return [name, opening];
+  }),
+);
+
+// Loaded while the databases start on the other core.
+const [{ createLogger, createSpanStore, migrateDeploy, onShutdown }, { startPlatform }] = await Promise.all([import("@store/kit"), import("@store/platform")]);
+const logger = createLogger({ name: "platform", level: (process.env.LOG_LEVEL as "warn" | undefined) ?? "warn" });
 const platform = await startPlatform({
-  database: (service) => startEmbeddedDatabase(join(dataDir, service.name), service.prismaDir),
-  ports: "default",
+  database: async (service) => {
+    const database = await databases.get(service.name)!;
+    try {
+      await migrateDeploy(service.prismaDir, database.url);
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+    return database;
+  },
+  ports: port === "0" ? "ephemeral" : "default",
   secrets: loadSecrets(),
   seed: true,
   supergraphPath: resolve("supergraph.graphql"),
   logger,
   poolSize: 5,
+  // Seven PGlite databases and every service share this machine's cores, and
+  // each PGlite serves one transaction at a time: on a busy machine a seed or
+  // a checkout may wait longer than a real server would make it (5 s).
+  serviceConfig: { DATABASE_POOL_TIMEOUT_MS: 60_000, DATABASE_TRANSACTION_WAIT_MS: 60_000, DATABASE_TRANSACTION_TIMEOUT_MS: 60_000 },
   // Recent spans of every service stay in memory for the status page; with
   // OTEL_EXPORTER_OTLP_ENDPOINT set they also go to that collector.
   tracing: { store: createSpanStore() },
+  onServiceListening: (name, url) => progress(name, "serving", url),
+}).catch(async (error: unknown) => {
+  // Databases that never reached the platform close here, so the process can end.
+  await Promise.all([...databases.values()].map((opening) => opening.then((db) => db.close(), () => {})));
+  throw error;
 });
 onShutdown([() => platform.stop()], { logger });
+progress("router", "serving", platform.routerUrl);
 
-const lines = [
-  "",
-  `Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
-  "",
-  `  Router (GraphQL + GraphiQL)  ${platform.routerUrl}`,
-  ...Object.entries(platform.subgraphUrls).map(([name, url]) => `  ${name.padEnd(28)} ${url}`),
-  "",
-  `  Status ${platform.routerUrl.replace("/graphql", "/status")}   Health ${platform.routerUrl.replace("/graphql", "/health")}   Metrics ${platform.routerUrl.replace("/graphql", "/metrics")}`,
-  "",
-  "Demo logins: ada@example.com / storefront-demo-1 (customer), admin@example.com / backoffice-demo-1 (admin).",
-  "Press Ctrl-C to stop.",
-];
-console.log(lines.join("\n"));
+const base = platform.routerUrl.replace("/graphql", "");
+console.log(
+  [
+    "",
+    `Ready in ${seconds()}.`,
+    "",
+    `  Router (GraphQL + GraphiQL)  ${platform.routerUrl}`,
+    `  Status ${base}/status   Health ${base}/health   Metrics ${base}/metrics`,
+    "",
+    "Demo logins: ada@example.com / storefront-demo-1 (customer), admin@example.com / backoffice-demo-1 (admin).",
+    "Press Ctrl-C to stop.",
+  ].join("\n"),
+);

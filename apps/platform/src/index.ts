@@ -1,3 +1,3 @@
-export * from "./embeddedDatabase.ts";
+export * from "./embedded.ts";
 export * from "./services.ts";
 export * from "./startPlatform.ts";

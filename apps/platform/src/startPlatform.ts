@@ -28,6 +28,8 @@ export interface StartPlatformOptions {
   logger: Logger;
   /** @default 10 */
   poolSize?: number;
+  /** Settings every service gets over the defaults (e.g. database timeouts). */
+  serviceConfig?: Partial<Pick<SubgraphConfig, "DATABASE_POOL_TIMEOUT_MS" | "DATABASE_TRANSACTION_WAIT_MS" | "DATABASE_TRANSACTION_TIMEOUT_MS" | "LOG_LEVEL">>;
   /** Extra router environment (limits, timeouts). */
   routerEnv?: Record<string, string>;
   /**
@@ -43,6 +45,8 @@ export interface StartPlatformOptions {
    * sampler comes from `env` too. Without this option nothing is traced.
    */
   tracing?: { store?: SpanStore; env?: NodeJS.ProcessEnv };
+  /** Called as each subgraph starts listening (npm start prints a line per service). */
+  onServiceListening?: (service: string, url: string) => void;
 }
 
 interface ServiceEntry {
@@ -118,6 +122,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     DATABASE_POOL_SIZE: options.poolSize ?? 10,
     LOG_LEVEL: "info",
     ROUTER_SIGNING_SECRET: options.secrets.routerSigningSecret,
+    ...options.serviceConfig,
   });
 
   const listen = async (entry: ServiceEntry, port: number) => {
@@ -128,14 +133,6 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
   };
 
   try {
-    // Databases first, in parallel: migrations dominate start-up time.
-    const databases = await Promise.allSettled(services.map((definition) => options.database(definition)));
-    databases.forEach((result, i) => {
-      if (result.status === "fulfilled") entries.push({ definition: services[i]!, database: result.value, registry: new Registry(), tracing: tracingFor(services[i]!.name) });
-    });
-    const failed = databases.find((result): result is PromiseRejectedResult => result.status === "rejected");
-    if (failed) throw failed.reason;
-
     bus =
       events.kind === "nats"
         ? await createNatsBus({ url: events.url, name: "platform", logger: options.logger, namespace: events.namespace })
@@ -150,14 +147,28 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
         registry: entry.registry,
         tracing: entry.tracing,
       });
-    for (const entry of entries) {
-      collectDefaultMetrics({ register: entry.registry, prefix: `${entry.definition.name}_` });
-      eventMetrics(entry.registry);
-      entry.instance = await build(entry);
-      if (options.seed) await entry.instance.seed();
-    }
+    // Each service builds and seeds as soon as its own database is there,
+    // beside the others: none waits on another's database.
+    const prepared = await Promise.allSettled(
+      services.map(async (definition) => {
+        const entry: ServiceEntry = { definition, database: await options.database(definition), registry: new Registry(), tracing: tracingFor(definition.name) };
+        entries.push(entry);
+        collectDefaultMetrics({ register: entry.registry, prefix: `${definition.name}_` });
+        eventMetrics(entry.registry);
+        entry.instance = await build(entry);
+        if (options.seed) await entry.instance.seed();
+      }),
+    );
+    const failed = prepared.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    if (failed) throw failed.reason;
+    entries.sort((a, b) => services.indexOf(a.definition) - services.indexOf(b.definition));
     for (const entry of entries) entry.instance!.start();
-    for (const entry of entries) await listen(entry, options.ports === "default" ? entry.definition.defaultPort : 0);
+    await Promise.all(
+      entries.map(async (entry) => {
+        await listen(entry, options.ports === "default" ? entry.definition.defaultPort : 0);
+        options.onServiceListening?.(entry.definition.name, entry.url!);
+      }),
+    );
 
     const subgraphUrls = Object.fromEntries(entries.map((e) => [e.definition.name, e.url!]));
     const routerConfig = loadRouterConfig({

@@ -1,0 +1,6 @@
+/**
+ * What `npm start` needs before it loads the services: the embedded
+ * databases and the services' names. Nothing here imports a service.
+ */
+export * from "./embeddedDatabase.ts";
+export * from "./serviceNames.ts";
