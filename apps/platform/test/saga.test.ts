@@ -3,7 +3,7 @@ import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoProducts } from "@store/demo-data";
-import { streamNames } from "@store/events";
+import { consumerName, streamNames } from "@store/events";
 import { eventually } from "@store/testing";
 import type { Platform } from "../src/index.ts";
 import { operation, PLATFORM_POLL_MS, request, startTestPlatform } from "./harness.ts";
@@ -203,7 +203,7 @@ describe("the order saga on NATS JetStream", { timeout: 180_000 }, () => {
       await client.waitForStatus(token, orderId, "AWAITING_PAYMENT");
       const nc = await connect({ servers: SHARED_NATS_URL });
       try {
-        const payments = await (await jetstreamManager(nc)).consumers.info(streams.events, "payments-saga");
+        const payments = await (await jetstreamManager(nc)).consumers.info(streams.events, consumerName(namespace, "payments-saga"));
         expect(payments.num_pending + payments.num_ack_pending).toBeGreaterThan(0);
       } finally {
         await nc.close();

@@ -17,6 +17,16 @@ export function streamNames(namespace = ""): { events: string; deadLetter: strin
   return { events: `${prefix}${EVENTS_STREAM}`, deadLetter: `${prefix}${DEAD_LETTER_STREAM}` };
 }
 
+/**
+ * The JetStream name of durable consumer `name` on a bus in `namespace`, so two
+ * deployments sharing a server never share a consumer's position. Names allow
+ * no dots, so the namespace's separators become underscores (`staging.` →
+ * `staging_orders-saga`).
+ */
+export function consumerName(namespace: string, name: string): string {
+  return `${namespace.replace(/\W/g, "_")}${name}`;
+}
+
 export interface NatsBusOptions {
   /** e.g. nats://127.0.0.1:4222 */
   url: string;
@@ -29,8 +39,9 @@ export interface NatsBusOptions {
   /** Back-off between redeliveries. @default redeliveryDelay */
   delay?: (attempt: number) => number;
   /**
-   * Prefixes stream names and subjects, so that several isolated buses share
-   * one server (each test run gets its own). @default ""
+   * Prefixes stream names, durable consumer names and subjects (dead letters
+   * included), so that several isolated buses share one server: deployments,
+   * or test runs. Ends with a dot, e.g. `staging.`. @default ""
    */
   namespace?: string;
   /** How long ping() waits for the server's answer. @default 2000 */
@@ -218,8 +229,10 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
     },
 
     async consume(options: ConsumeOptions) {
+      // The durable's name on the server; logs, metrics and dead letters keep the service's own name.
+      const durable = consumerName(namespace, options.name);
       const config = {
-        durable_name: options.name,
+        durable_name: durable,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
         // NATS 2.9 (Debian's, this machine kind's) has no multi-subject
@@ -232,13 +245,13 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
         ack_wait: nanos(30_000),
       };
       try {
-        await jsm.consumers.info(streamName, options.name);
-        await jsm.consumers.update(streamName, options.name, { filter_subject: config.filter_subject, max_ack_pending: 1, ack_wait: config.ack_wait });
+        await jsm.consumers.info(streamName, durable);
+        await jsm.consumers.update(streamName, durable, { filter_subject: config.filter_subject, max_ack_pending: 1, ack_wait: config.ack_wait });
       } catch (error) {
         if (!isNotFound(error)) throw error;
         await jsm.consumers.add(streamName, config);
       }
-      const consumer = await js.consumers.get(streamName, options.name);
+      const consumer = await js.consumers.get(streamName, durable);
       const messages = await consumer.consume({ max_messages: 16 });
       const max = options.maxDeliveries ?? 8;
       // Handlers run outside the async context of whoever called consume(): what a delivery belongs to comes with it (EventDelivery.trace).
@@ -274,7 +287,7 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
       const handle: Consumer = {
         name: options.name,
         async lag() {
-          const info = await jsm.consumers.info(streamName, options.name);
+          const info = await jsm.consumers.info(streamName, durable);
           return info.num_pending + info.num_ack_pending;
         },
         async stop() {

@@ -46,6 +46,16 @@ export const subgraphEnv = {
   /** How far a router signature's timestamp may be from this clock, in ms; each signature is accepted once within it. */
   ROUTER_SIGNATURE_WINDOW_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
   NATS_URL: z.string().optional(),
+  /**
+   * Put before the event bus's streams, durable consumers and subjects, so
+   * deployments (and test runs) can share one NATS server. A NATS name token:
+   * it becomes the first token of every subject (`staging.events.…`).
+   */
+  EVENTS_NAMESPACE: z
+    .string()
+    .max(32, "must be at most 32 characters")
+    .regex(/^[A-Za-z0-9_-]+$/, "must be letters, digits, '-' or '_' only (no dots, spaces or wildcards): it prefixes NATS subjects, streams and consumers")
+    .default(""),
   /** Shares the replay guard among a subgraph's instances; without it each process remembers signatures itself. */
   REDIS_URL: z.string().refine((v) => /^rediss?:\/\//.test(v), "must be a redis:// or rediss:// URL").optional(),
   /** Put before every Redis key, so deployments can share one Redis. */
@@ -72,6 +82,8 @@ export interface SubgraphConfig {
   /** @default 30000 */
   ROUTER_SIGNATURE_WINDOW_MS?: number;
   NATS_URL?: string | undefined;
+  /** @default "" */
+  EVENTS_NAMESPACE?: string;
   REDIS_URL?: string | undefined;
   /** @default "store:" */
   REDIS_KEY_PREFIX?: string;

@@ -19,9 +19,12 @@ export async function orExitOnConfigError<T>(name: string, fn: () => T | Promise
   }
 }
 
+/** EVENTS_NAMESPACE as the bus's subject prefix: `staging` → `staging.` (subjects `staging.events.…`); none stays none. */
+export const busNamespace = (namespace = ""): string => (namespace ? `${namespace}.` : "");
+
 /**
  * The whole of a subgraph's `index.ts`: parse config, build, listen, stop on a
- * signal. Migrations are applied by `npm run migrate` (prisma migrate deploy)
+ * signal. Migrations are applied by `npm run migrate -- <name>`
  * before the process starts.
  */
 export async function runService(service: ServiceDefinition, env: Record<string, string | undefined> = process.env): Promise<void> {
@@ -34,7 +37,7 @@ export async function runService(service: ServiceDefinition, env: Record<string,
   // Alone in its process, a service without NATS_URL has nobody to talk to
   // but itself; the in-process bus is for `npm start`, where all run together.
   const bus: EventBus = config.NATS_URL
-    ? await createNatsBus({ url: config.NATS_URL, name: service.name, logger, metrics: eventMetrics(registry) })
+    ? await createNatsBus({ url: config.NATS_URL, name: service.name, logger, metrics: eventMetrics(registry), namespace: busNamespace(config.EVENTS_NAMESPACE) })
     : createInProcessBus({ logger });
   if (!config.NATS_URL) logger.warn("NATS_URL is not set: events stay in this process");
   const instance = await orExitOnConfigError(service.name, () => service.create({ config, env, logger, bus, registry, tracing }));
