@@ -1,37 +1,27 @@
 /**
  * `npm run start:subgraph -- <name>`: one subgraph in its own process,
- * configured by environment (PORT, DATABASE_URL, ROUTER_SIGNING_SECRET, ...).
- * With --migrate, applies the committed migrations first (prisma migrate deploy).
+ * configured by environment (PORT, DATABASE_URL, ROUTER_SIGNING_SECRET,
+ * NATS_URL, EVENTS_NAMESPACE, ...: README "Configuration"). Without
+ * DATABASE_URL, DATABASE_SERVER_URL (+ DATABASE_NAME_PREFIX) gives it, as for
+ * `npm run migrate`. With --migrate, applies the committed migrations first.
  *
  * Only the named service's package is imported: a subgraph's process never
  * loads the other six or the router.
  */
 import { parseArgs } from "node:util";
-import { migrateDeploy, runService, type ServiceDefinition } from "@store/kit";
-
-const services: Record<string, () => Promise<ServiceDefinition>> = {
-  accounts: async () => (await import("@store/accounts")).accountsService,
-  catalog: async () => (await import("@store/catalog")).catalogService,
-  inventory: async () => (await import("@store/inventory")).inventoryService,
-  cart: async () => (await import("@store/cart")).cartService,
-  orders: async () => (await import("@store/orders")).ordersService,
-  payments: async () => (await import("@store/payments")).paymentsService,
-  shipping: async () => (await import("@store/shipping")).shippingService,
-};
+import { migrateDeploy, orExitOnConfigError, runService } from "@store/kit";
+import { databaseUrlOf } from "./lib/databases.ts";
+import { isServiceName, loadService, serviceNames } from "./lib/services.ts";
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { migrate: { type: "boolean", default: false } } });
 const name = positionals[0];
-const load = name !== undefined && Object.hasOwn(services, name) ? services[name] : undefined;
-if (!load) {
-  process.stderr.write(`usage: npm run start:subgraph -- <${Object.keys(services).join("|")}> [--migrate]\n`);
+if (positionals.length !== 1 || !isServiceName(name)) {
+  process.stderr.write(`usage: npm run start:subgraph -- <${serviceNames.join("|")}> [--migrate]\n`);
   process.exit(64);
 }
-const service = await load();
-if (values.migrate) {
-  if (!process.env.DATABASE_URL) {
-    process.stderr.write(`${service.name}: DATABASE_URL is required for --migrate\n`);
-    process.exit(78);
-  }
-  await migrateDeploy(service.prismaDir, process.env.DATABASE_URL);
-}
-await runService(service);
+const env = { ...process.env };
+// Set or derived; neither is a config error that says how to give it.
+env.DATABASE_URL = await orExitOnConfigError(name, () => databaseUrlOf(name, env));
+const service = await loadService(name);
+if (values.migrate) await migrateDeploy(service.prismaDir, env.DATABASE_URL);
+await runService(service, env);

@@ -4,26 +4,14 @@ import { ERRORS, UNIQUE_VIOLATION, fields, isPrismaError, parseInput, requireUse
 import type { User } from "../generated/prisma/client.ts";
 import type { MutationResolvers, ResolversTypes } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
+import { displayName, email, newPassword } from "../credentials.ts";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../passwords.ts";
 import { isUuid } from "./ids.ts";
 
 /** More than anyone needs, few enough that a user row stays cheap to load with its addresses. */
 const MAX_ADDRESSES_PER_USER = 20;
 
-// Lower-cased before it is stored or looked up, so uniqueness and sign-in ignore case.
-const email = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .max(254, "email must be at most 254 characters")
-  .pipe(z.email("email must be a valid email address"));
-
-const signUpInput = z.object({
-  email,
-  name: fields.text(100),
-  // Not trimmed: spaces are legitimate password characters.
-  password: z.string().min(10, "password must be at least 10 characters").max(200, "password must be at most 200 characters"),
-});
+const signUpInput = z.object({ email, name: displayName, password: newPassword });
 
 // Only the upper bound is checked at sign-in: a too-short password is simply wrong,
 // while the bound keeps anyone from making us hash megabytes.
