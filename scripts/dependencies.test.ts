@@ -19,8 +19,9 @@ const rootTools = new Set(Object.keys(rootManifest.devDependencies));
 /** Dependencies used without an import: CLIs run by scripts, type packages, peers a library loads itself. */
 const usedWithoutImport: Record<string, readonly string[]> = {
   "*": ["@types/node", "@types/ws", "@types/pg"],
-  // Runs the CLI (prisma generate / migrate deploy) and is loaded by the generated client.
-  "@store/kit": ["prisma", "@prisma/client"],
+  // Each subgraph's generated Prisma client (not scanned) loads the client's runtime.
+  "@store/kit": ["@prisma/client"],
+  ...Object.fromEntries(["accounts", "catalog", "inventory", "cart", "orders", "payments", "shipping"].map((name) => [`@store/${name}`, ["@prisma/client"]])),
   // GraphiQL's page is served from these packages' prebuilt files (router/src/graphiql.ts).
   "@store/router": ["graphiql", "react", "react-dom"],
 };

@@ -1,11 +1,14 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadConfig, subgraphConfigSchema } from "@store/kit";
 import { loadRouterConfig } from "@store/router";
 import { readSupergraphConfig } from "@store/supergraph";
+import { databaseServer } from "../../../scripts/lib/databases.ts";
+import type { ServiceName } from "../../../scripts/lib/services.ts";
 import { allServices } from "../src/index.ts";
+import { execForm, healthcheckOf, readDockerfile } from "./dockerfile.ts";
 
 /**
  * Docker cannot run on this machine kind, so docker-compose.yml is checked by
@@ -15,8 +18,27 @@ import { allServices } from "../src/index.ts";
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 // merge: compose files use YAML merge keys (<<: *anchor), as Docker Compose does.
 const compose = parse(readFileSync(`${root}docker-compose.yml`, "utf8"), { merge: true }) as {
-  services: Record<string, { image?: string; command?: string[]; environment?: Record<string, string>; ports?: string[]; volumes?: string[]; depends_on?: Record<string, { condition: string }>; healthcheck?: { test: string[] } }>;
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: { context: string; dockerfile: string };
+      profiles?: string[];
+      restart?: string;
+      command?: string[];
+      environment?: Record<string, string>;
+      ports?: string[];
+      volumes?: string[];
+      depends_on?: Record<string, { condition: string }>;
+      healthcheck?: { test?: string[]; disable?: boolean };
+    }
+  >;
 };
+const dockerfile = readDockerfile(`${root}docker/Dockerfile`);
+/** The image's default command, the router: `node --import tsx router/src/main.ts`. */
+const imageCmd = execForm(dockerfile.final.instructions.findLast((i) => i.keyword === "CMD")!.args)!;
+/** How the image runs a source file: the CMD without its file. */
+const imageEntry = imageCmd.slice(0, -1);
 
 /** The observability services compose adds next to the platform. */
 const observability = ["jaeger", "prometheus", "grafana"];
@@ -35,7 +57,7 @@ function interpolate(env: Record<string, string> = {}): Record<string, string> {
 
 describe("docker-compose.yml", () => {
   it("runs PostgreSQL, NATS with JetStream, every subgraph and the router", () => {
-    expect(Object.keys(compose.services).sort()).toEqual(["nats", "postgres", "redis", ...appServices, ...observability].sort());
+    expect(Object.keys(compose.services).sort()).toEqual(["nats", "postgres", "redis", ...appServices, "seed", ...observability].sort());
     expect(compose.services.nats?.command).toContain("-js");
     const init = readFileSync(`${root}docker/postgres-init.sql`, "utf8");
     for (const service of allServices) expect(init).toContain(`CREATE DATABASE ${service.name};`);
@@ -51,9 +73,9 @@ describe("docker-compose.yml", () => {
       expect(new URL(config.DATABASE_URL).pathname).toBe(`/${service.name}`);
       expect(env.NATS_URL).toBe("nats://nats:4222");
       expect(env.REDIS_URL).toBe("redis://redis:6379");
-      expect(definition.command).toEqual(["npm", "run", "start:subgraph", "--", service.name, "--migrate"]);
+      expect(definition.command).toEqual([...imageEntry, "scripts/start-subgraph.ts", service.name, "--migrate"]);
       expect(definition.depends_on).toMatchObject({ postgres: { condition: "service_healthy" }, nats: { condition: "service_healthy" }, redis: { condition: "service_healthy" } });
-      expect(definition.healthcheck?.test.join(" ")).toContain(`127.0.0.1:${service.defaultPort}/ready`);
+      expect(definition.healthcheck?.test?.join(" ")).toContain(`127.0.0.1:${service.defaultPort}/ready`);
       // Every variable set must be one the process reads.
       const known = new Set([...Object.keys(subgraphConfigSchema(service.defaultPort, {}).shape), "JWT_SECRET", ...otelVariables]);
       for (const key of Object.keys(env)) expect(known, `${service.name}: ${key}`).toContain(key);
@@ -67,6 +89,7 @@ describe("docker-compose.yml", () => {
     const config = loadRouterConfig(env);
     expect(config.PORT).toBe(4000);
     expect(router.ports).toContain("4000:4000");
+    expect(router.command).toEqual(imageCmd);
     const names = readSupergraphConfig(`${root}supergraph.yaml`).map((s) => s.name).sort();
     expect(Object.keys(config.subgraphUrls).sort()).toEqual(names);
     for (const name of names) {
@@ -78,6 +101,59 @@ describe("docker-compose.yml", () => {
     expect(env.JWT_SECRET).toBe(interpolate(compose.services.accounts!.environment).JWT_SECRET);
     expect(config.REDIS_URL).toBe("redis://redis:6379");
     for (const service of allServices) expect(interpolate(compose.services[service.name]!.environment).ROUTER_SIGNING_SECRET).toBe(env.ROUTER_SIGNING_SECRET);
+  });
+
+  it("runs every app service from the one image, node as each container's process, checked without curl", () => {
+    // node itself (not npm) gets the container's SIGTERM; the image has no curl or wget.
+    expect(imageEntry).toEqual(["node", "--import", "tsx"]);
+    for (const name of [...appServices, "seed"]) {
+      const service = compose.services[name]!;
+      expect(service.image, name).toBe("store-platform:local");
+      expect(service.build, name).toEqual({ context: ".", dockerfile: "docker/Dockerfile" });
+      expect(service.command?.slice(0, imageEntry.length), name).toEqual(imageEntry);
+      for (const file of service.command!.filter((arg) => /\.ts$/.test(arg))) expect(existsSync(`${root}${file}`), `${name}: ${file}`).toBe(true);
+      if (name !== "seed") expect(service.healthcheck?.test?.slice(0, 2), name).toEqual(["CMD", "node"]);
+    }
+  });
+
+  it("seeds the demo data once, under the demo profile, into the databases the subgraphs use, once they are healthy", () => {
+    const seed = compose.services.seed!;
+    expect(seed.profiles).toEqual(["demo"]);
+    expect(seed.restart).toBe("no");
+    expect(seed.command).toEqual([...imageEntry, "scripts/seed.ts", "all"]);
+    expect(seed.healthcheck?.disable).toBe(true);
+    const server = databaseServer(interpolate(seed.environment));
+    for (const service of allServices) {
+      expect(server.urlOf(service.name as ServiceName)).toBe(interpolate(compose.services[service.name]!.environment).DATABASE_URL);
+      expect(seed.depends_on?.[service.name]?.condition).toBe("service_healthy");
+    }
+    for (const key of Object.keys(seed.environment ?? {})) expect(["DATABASE_SERVER_URL", "DATABASE_NAME_PREFIX"]).toContain(key);
+  });
+});
+
+describe("docker/Dockerfile", () => {
+  const build = dockerfile.stage("build");
+  const runtime = dockerfile.final;
+  const runs = (stage: typeof build) => stage.instructions.filter((i) => i.keyword === "RUN").map((i) => i.args);
+  const envOf = (stage: typeof build) => stage.instructions.filter((i) => i.keyword === "ENV").map((i) => i.args);
+
+  it("installs the dev tools and generates the Prisma clients in the build stage", () => {
+    // NODE_ENV=production before `npm ci` would skip them (tsx once, prisma): the image could not start.
+    expect(envOf(build).join(" ")).not.toMatch(/NODE_ENV/);
+    expect(runs(build).join(" && ")).toMatch(/npm ci(?![^&]*--omit)/);
+    expect(runs(build).join(" && ")).toContain("npm run generate");
+  });
+
+  it("runs on production dependencies, in production mode, as a non-root user, with a health check", () => {
+    expect(runtime).not.toBe(build);
+    expect(runs(runtime).join(" && ")).toMatch(/npm ci [^&]*--omit=dev/);
+    expect(envOf(runtime)).toContain("NODE_ENV=production");
+    expect(runtime.instructions.filter((i) => i.keyword === "COPY" && i.flags.from !== undefined).every((i) => i.flags.from === "build")).toBe(true);
+    const user = runtime.instructions.findLast((i) => i.keyword === "USER")?.args;
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/^(root|0)(:|$)/);
+    const healthcheck = runtime.instructions.find((i) => i.keyword === "HEALTHCHECK");
+    expect(healthcheck && healthcheckOf(healthcheck).command?.[0]).toBe("node");
   });
 });
 
