@@ -28,17 +28,20 @@ if (values["reset-only"]) {
   process.exit(0);
 }
 
+if (values.prepare) {
+  const template = await ensurePgliteTemplate();
+  console.log(template.created ? `Made the embedded PostgreSQL template in ${template.dir} (${seconds()})` : `The embedded PostgreSQL template is ready in ${template.dir}`);
+  process.exit(0);
+}
+
 const port = process.env.PORT ?? "4000";
 if (port !== "4000" && port !== "0") {
   process.stderr.write(`PORT: ${port} is not 4000 (the router on 4000, the subgraphs on 4001-4007) or 0 (every server on a free port)\n`);
   process.exit(78);
 }
 
+// Made by the install (postinstall); here only after an install without scripts.
 const template = await ensurePgliteTemplate();
-if (values.prepare) {
-  console.log(template.created ? `Made the embedded PostgreSQL template in ${template.dir} (${seconds()})` : `The embedded PostgreSQL template is ready in ${template.dir}`);
-  process.exit(0);
-}
 
 /** Secrets made on first start and kept with the data, so tokens survive a restart. */
 function loadSecrets(): { routerSigningSecret: string; jwtSecret: string } {
@@ -57,13 +60,14 @@ if (template.created) progress("postgres", "template", "made once per install (P
 const databases = new Map<string, Promise<EmbeddedDatabase>>(
   serviceNames.map((name) => {
     const opening = openEmbeddedDatabase(join(dataDir, name), template.dir);
-    opening.then(() => progress(name, "database"), () => {});
+    opening.then((db) => progress(name, "database", `opened in ${(db.openMs / 1000).toFixed(1)} s`), () => {});
     return [name, opening];
   }),
 );
 
 // Loaded while the databases start on the other core.
 const [{ createLogger, createSpanStore, migrateDeploy, onShutdown }, { startPlatform }] = await Promise.all([import("@store/kit"), import("@store/platform")]);
+progress("services", "loaded");
 const logger = createLogger({ name: "platform", level: (process.env.LOG_LEVEL as "warn" | undefined) ?? "warn" });
 const platform = await startPlatform({
   database: async (service) => {

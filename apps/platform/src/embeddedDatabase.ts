@@ -18,6 +18,8 @@ const WORKER = new URL("./embeddedDatabaseWorker.mjs", import.meta.url);
 
 export interface EmbeddedDatabase {
   url: string;
+  /** How long its worker took to open it (copy, start PostgreSQL, listen). */
+  openMs: number;
   close(): Promise<void>;
 }
 
@@ -32,14 +34,19 @@ function startWorker(data: object): { worker: Worker; answer: Promise<Record<str
   return { worker, answer };
 }
 
+/** The folder of the installed PGlite package (it exports no package.json: walk up from its entry point). */
+function pglitePackageDir(): string {
+  let dir = dirname(require.resolve("@electric-sql/pglite"));
+  while (!existsSync(join(dir, "package.json"))) dir = dirname(dir);
+  return dir;
+}
+
 /**
  * Where the initdb template of the installed PGlite version is kept: beside
  * the packages, so `npm run reset` keeps it and a new PGlite gets a new one.
  */
 export function pgliteTemplateDir(): string {
-  // The package exports no package.json: walk up from its entry point.
-  let dir = dirname(require.resolve("@electric-sql/pglite"));
-  while (!existsSync(join(dir, "package.json"))) dir = dirname(dir);
+  const dir = pglitePackageDir();
   const { version } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string };
   return join(dir, "..", "..", ".cache", "store-platform", `pglite-${version}`);
 }
@@ -73,8 +80,9 @@ export async function openEmbeddedDatabase(dataDir: string, template?: string): 
   mkdirSync(dataDir, { recursive: true });
   const { worker, answer } = startWorker({ dataDir, template });
   let port: number;
+  let openMs: number;
   try {
-    ({ port } = (await answer) as { port: number });
+    ({ port, openMs } = (await answer) as { port: number; openMs: number });
   } catch (error) {
     await worker.terminate();
     throw error;
@@ -86,6 +94,7 @@ export async function openEmbeddedDatabase(dataDir: string, template?: string): 
   let closing: Promise<void> | undefined;
   return {
     url,
+    openMs,
     close: () => {
       closing ??= (async () => {
         worker.postMessage("close");

@@ -7,7 +7,7 @@
  *
  * workerData: { dataDir, template? }. A new dataDir starts as a copy of the
  * template (an initdb's result: copying takes milliseconds, initdb seconds);
- * with `template` unset, PGlite runs initdb itself. Posts { port } when
+ * with `template` unset, PGlite runs initdb itself. Posts { port, openMs } when
  * serving, or { error }; on the message "close" it stops and exits.
  * With { makeTemplate: dir } it runs initdb into dir, posts { done } and exits.
  *
@@ -39,6 +39,7 @@ function unusedPort() {
 
 /** @param {{ dataDir: string, template?: string }} job */
 async function serve({ dataDir, template }) {
+  const started = performance.now();
   // PG_VERSION marks a data directory PostgreSQL has initialised; without it, this one is new.
   if (template && !existsSync(join(dataDir, "PG_VERSION"))) cpSync(template, dataDir, { recursive: true });
   const db = await PGlite.create({ dataDir });
@@ -51,7 +52,7 @@ async function serve({ dataDir, template }) {
     try {
       await candidate.start();
       server = candidate;
-      parentPort?.postMessage({ port });
+      parentPort?.postMessage({ port, openMs: Math.round(performance.now() - started) });
     } catch (error) {
       if (/** @type {NodeJS.ErrnoException} */ (error).code !== "EADDRINUSE" || attempt === 5) throw error;
     }
