@@ -309,5 +309,6 @@ describe("overload", () => {
     } finally {
       await catalog.close();
     }
-  });
+    // On a loaded machine the answer may come from the pool's 20 s wait instead (the same 503): room for it.
+  }, 120_000);
 });
