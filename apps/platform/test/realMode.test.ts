@@ -57,6 +57,9 @@ const shellEnv = (): Record<string, string> => ({
   HOME: process.env.HOME ?? "/tmp",
   DATABASE_NAME_PREFIX: databasePrefix,
   EVENTS_NAMESPACE: eventsNamespace,
+  // Eight processes at the default 10 connections each would take most of a
+  // PostgreSQL's 100 from the test runs sharing it; this journey needs few.
+  DATABASE_POOL_SIZE: "3",
 });
 
 /** Variables a shell keeps for itself, not the user's exports. */
