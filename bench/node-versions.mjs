@@ -25,12 +25,11 @@ import "./lib/no-phone-home.mjs";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { SYNTHETIC_QUERIES } from "./lib/queries.mjs";
-import { BENCH, ROOT, cpuMs, createCleanup, isoDate, machineInfo, makeLog, resultsDir } from "./platform/child.mjs";
+import { BENCH, ROOT, cpuMs, createCleanup, freePort, isoDate, machineInfo, makeLog, resultsDir } from "./platform/child.mjs";
 
 const log = makeLog("node-versions");
 function usage(message) {
@@ -128,15 +127,6 @@ async function stop(child) {
   await exited;
   clearTimeout(timer);
 }
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 function firstLine(child, what) {
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).once("line", resolve);

@@ -21,14 +21,13 @@ import "./lib/no-phone-home.mjs";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import { dirname, join, relative } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { PLATFORM_IDENTITY, PLATFORM_QUERIES, SYNTHETIC_QUERIES } from "./lib/queries.mjs";
 import { writeReadmeSection } from "./lib/readme.mjs";
-import { dropRunDatabases } from "./platform/child.mjs";
+import { dropRunDatabases, freePort } from "./platform/child.mjs";
 import { edgeShares, summarizeProfile } from "./lib/profile.mjs";
 import { fetchesBetween, readFetchCounts } from "./lib/fetchCounter.mjs";
 import { startOtlpSink } from "./lib/otlpSink.mjs";
@@ -108,15 +107,6 @@ function launch(label, cpus, cmd, args, opts = {}) {
   child.stderr.on("data", (d) => (child.stderrTail = (child.stderrTail + d).slice(-4000)));
   return child;
 }
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 // ---------------------------------------------------------------- /proc
 const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim()) || 100;

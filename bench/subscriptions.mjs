@@ -42,8 +42,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { writeReadmeSection } from "./lib/readme.mjs";
+import { freePort } from "./platform/child.mjs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -182,15 +182,6 @@ async function stop(child, graceMs) {
   await exited;
   clearTimeout(timer);
 }
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 // ---------------------------------------------------------------- /proc
 const CLK_TCK = Number(sh("getconf CLK_TCK")) || 100;

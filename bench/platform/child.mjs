@@ -7,6 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -244,6 +245,17 @@ export function cpuMs(pid) {
   visit(pid);
   return (ticks * 1000) / tick;
 }
+
+/** A loopback port nobody listens on now. */
+export const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
 
 export const isoDate = (d) => d.toISOString().slice(0, 10);
 export const resultsDir = () => join(BENCH, "results");
