@@ -4,6 +4,10 @@
  * loads the other six.
  */
 import type { ServiceDefinition } from "@store/kit";
+import { serviceNames } from "@store/platform/embedded";
+
+export { serviceNames };
+export type ServiceName = (typeof serviceNames)[number];
 
 const loaders = {
   accounts: async () => (await import("@store/accounts")).accountsService,
@@ -13,12 +17,7 @@ const loaders = {
   orders: async () => (await import("@store/orders")).ordersService,
   payments: async () => (await import("@store/payments")).paymentsService,
   shipping: async () => (await import("@store/shipping")).shippingService,
-} satisfies Record<string, () => Promise<ServiceDefinition>>;
-
-export type ServiceName = keyof typeof loaders;
-
-/** In port order (4001…4007). */
-export const serviceNames = Object.keys(loaders) as ServiceName[];
+} satisfies Record<ServiceName, () => Promise<ServiceDefinition>>;
 
 export const isServiceName = (name: string | undefined): name is ServiceName => name !== undefined && Object.hasOwn(loaders, name);
 
