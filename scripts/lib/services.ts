@@ -4,10 +4,11 @@
  * loads the other six.
  */
 import type { ServiceDefinition } from "@store/kit";
-import { serviceNames } from "@store/platform/embedded";
+// A type-only import: the platform's list checks the loaders at compile time,
+// and a process serving one subgraph never loads the platform package.
+import type { serviceNames as platformServiceNames } from "@store/platform/embedded";
 
-export { serviceNames };
-export type ServiceName = (typeof serviceNames)[number];
+export type ServiceName = (typeof platformServiceNames)[number];
 
 const loaders = {
   accounts: async () => (await import("@store/accounts")).accountsService,
@@ -18,6 +19,9 @@ const loaders = {
   payments: async () => (await import("@store/payments")).paymentsService,
   shipping: async () => (await import("@store/shipping")).shippingService,
 } satisfies Record<ServiceName, () => Promise<ServiceDefinition>>;
+
+/** In port order (4001…4007), the platform's order. */
+export const serviceNames = Object.keys(loaders) as ServiceName[];
 
 export const isServiceName = (name: string | undefined): name is ServiceName => name !== undefined && Object.hasOwn(loaders, name);
 
