@@ -297,7 +297,10 @@ describe("authentication and authorization", () => {
   });
 
   it("closes the socket with 4401 when the access token expires", async () => {
-    const { client, closes } = connect(main, { authorization: `Bearer ${await tokenFor("p3", 1)}` });
+    // exp is whole seconds (floor(now) + ttl), so a 1 s token could expire
+    // within a millisecond, before the subscription reached reviews on a busy
+    // machine: 5 s leaves at least 4 for that, and the test still ends soon.
+    const { client, closes } = connect(main, { authorization: `Bearer ${await tokenFor("p3", 5)}` });
     const events = subscribe(client, MINE);
     await eventually(() => club.subscriptions() === 1, { what: "reviews has the subscription", timeoutMs: WAIT_MS });
     expect(await endOf(events)).toMatchObject({ code: 4401, reason: "Access token has expired" });
