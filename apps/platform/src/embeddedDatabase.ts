@@ -1,6 +1,6 @@
 /**
  * The embedded databases of `npm start`: one persistent PGlite per service,
- * each in a worker thread of its own and served over the PostgreSQL wire
+ * in worker threads (a few databases each) and served over the PostgreSQL wire
  * protocol on a loopback port, so that Prisma's pg adapter and the migrator
  * use it exactly as they use a real server.
  *
@@ -23,7 +23,7 @@ export interface EmbeddedDatabase {
   close(): Promise<void>;
 }
 
-/** Runs the worker on `data` until it posts its first answer. */
+/** Runs the worker on `data` until it posts its first answer (making the template). */
 function startWorker(data: object): { worker: Worker; answer: Promise<Record<string, unknown>> } {
   const worker = new Worker(WORKER, { workerData: data });
   const answer = new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -71,23 +71,56 @@ export async function ensurePgliteTemplate(dir = pgliteTemplateDir()): Promise<{
   return { dir, created: true };
 }
 
+/** PGlite's WebAssembly, compiled once (off this thread) for every worker to share. */
+let compiled: Promise<object> | undefined;
+// This project's TypeScript libraries leave WebAssembly out (no DOM); Node has it.
+const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<object> } }).WebAssembly;
+const pgliteWasm = () => (compiled ??= wasm.compile(readFileSync(join(pglitePackageDir(), "dist", "pglite.wasm"))));
+
+export interface DatabaseToOpen {
+  name: string;
+  dataDir: string;
+  /** What a new dataDir starts as a copy of, instead of the common template. */
+  template?: string | undefined;
+}
+
 /**
- * Opens the persistent database in `dataDir` (a new one starts as a copy of
- * `template`), in its own worker thread. It is not migrated here: the caller
- * applies migrations over `url` like on any server.
+ * Opens persistent databases (a new one starts as a copy of `template`),
+ * spread over `threads` worker threads that share one compiled PGlite; each
+ * worker opens its databases one after another. Each promise settles when its
+ * database serves. They are not migrated here: the caller applies migrations
+ * over `url` like on any server.
  */
-export async function openEmbeddedDatabase(dataDir: string, template?: string): Promise<EmbeddedDatabase> {
-  mkdirSync(dataDir, { recursive: true });
-  const { worker, answer } = startWorker({ dataDir, template });
-  let port: number;
-  let openMs: number;
-  try {
-    ({ port, openMs } = (await answer) as { port: number; openMs: number });
-  } catch (error) {
-    await worker.terminate();
-    throw error;
+export function openEmbeddedDatabases(databases: DatabaseToOpen[], template?: string, { threads = 2 } = {}): Map<string, Promise<EmbeddedDatabase>> {
+  const count = Math.max(1, Math.min(Math.floor(threads), databases.length));
+  const groups = Array.from({ length: count }, (_, i) => databases.filter((_, j) => j % count === i));
+  const opening = new Map<string, Promise<EmbeddedDatabase>>();
+  for (const group of groups) {
+    const worker = pgliteWasm().then((wasmModule): Worker => new Worker(WORKER, { workerData: { databases: group, template, wasmModule } }));
+    const exited = worker.then((w) => new Promise<void>((resolve) => w.once("exit", () => resolve())));
+    for (const { name } of group) {
+      opening.set(
+        name,
+        worker.then(
+          (w) =>
+            new Promise<EmbeddedDatabase>((resolve, reject) => {
+              const onExit = (code: number) => reject(new Error(`the embedded databases' worker exited (${code}) before ${name} was ready`));
+              const onMessage = (message: { name?: string; port?: number; openMs?: number; error?: string }) => {
+                if (message.name !== name) return;
+                w.off("message", onMessage).off("exit", onExit).off("error", reject);
+                if (message.error !== undefined) reject(new Error(message.error));
+                else resolve(handle(w, exited, name, message.port!, message.openMs!));
+              };
+              w.on("message", onMessage).once("exit", onExit).once("error", reject);
+            }),
+        ),
+      );
+    }
   }
-  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+  return opening;
+}
+
+function handle(worker: Worker, exited: Promise<void>, name: string, port: number, openMs: number): EmbeddedDatabase {
   // One connection: PGlite is one session, and concurrent connections through
   // the socket interleave protocol messages ("portal does not exist").
   const url = `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable&connection_limit=1`;
@@ -96,14 +129,28 @@ export async function openEmbeddedDatabase(dataDir: string, template?: string): 
     url,
     openMs,
     close: () => {
-      closing ??= (async () => {
-        worker.postMessage("close");
-        // A worker that does not stop in time is ended; PGlite wrote each commit already.
+      closing ??= new Promise<void>((resolve) => {
+        const closed = (message: { closed?: string }) => {
+          if (message.closed !== name) return;
+          worker.off("message", closed);
+          clearTimeout(timer);
+          resolve();
+        };
+        // A worker that does not answer in time is ended; PGlite wrote each commit already.
         const timer = setTimeout(() => void worker.terminate(), 10_000);
-        await exited;
-        clearTimeout(timer);
-      })();
+        worker.on("message", closed);
+        void exited.then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        worker.postMessage({ close: name });
+      });
       return closing;
     },
   };
+}
+
+/** Opens one persistent database in a worker of its own (see openEmbeddedDatabases). */
+export function openEmbeddedDatabase(dataDir: string, template?: string): Promise<EmbeddedDatabase> {
+  return openEmbeddedDatabases([{ name: "db", dataDir }], template).get("db")!;
 }
