@@ -3,15 +3,12 @@
  * each service's database with the service's own seed, the one `npm start`
  * runs: rows that exist are left as they are, so seeding again changes nothing
  * and real rows are never overwritten. Needs neither NATS nor the other
- * services: each service is built on an in-process bus, never listens, and
- * its outbox relay never starts.
+ * services (lib/seedService.ts).
  */
-import { randomBytes } from "node:crypto";
-import { Registry } from "prom-client";
-import { createInProcessBus } from "@store/events";
-import { createLogger, type SubgraphConfig } from "@store/kit";
+import { createLogger } from "@store/kit";
 import { CliError, EXIT, runCli } from "./lib/cli.ts";
 import { databaseUrlsOf, redactUrl } from "./lib/databases.ts";
+import { seedService } from "./lib/seedService.ts";
 import { loadService, selectServices, serviceNames } from "./lib/services.ts";
 
 await runCli("seed", async () => {
@@ -21,19 +18,8 @@ await runCli("seed", async () => {
   const { urls, ignoredDatabaseUrl } = databaseUrlsOf(services, process.env);
   if (ignoredDatabaseUrl) process.stderr.write("seed: DATABASE_URL is ignored for all: each service's database is on DATABASE_SERVER_URL\n");
   const logger = createLogger({ name: "seed", level: "warn" });
-  // Nothing is served and no token is signed, yet building a service wants its secrets: throwaway ones.
-  const unused = randomBytes(32).toString("base64url");
   for (const [name, url] of urls) {
-    const service = await loadService(name);
-    const config: SubgraphConfig = { PORT: 0, HOST: "127.0.0.1", DATABASE_URL: url, DATABASE_POOL_SIZE: 2, LOG_LEVEL: "warn", ROUTER_SIGNING_SECRET: unused };
-    const bus = createInProcessBus({ logger });
-    const instance = await service.create({ config, env: { JWT_SECRET: unused }, logger: logger.child({ service: name }), bus, registry: new Registry() });
-    try {
-      await instance.seed();
-    } finally {
-      await instance.dispose();
-      await bus.close();
-    }
+    await seedService(await loadService(name), url, logger);
     process.stdout.write(`${name}: demo data in ${redactUrl(url)}\n`);
   }
   process.stdout.write(`seeded ${services.join(", ")}\n`);

@@ -15,7 +15,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ensurePgliteTemplate, openEmbeddedDatabase, serviceNames, type EmbeddedDatabase } from "@store/platform/embedded";
+import { ensurePgliteTemplate, findSeededTemplate, makeSeededTemplate, openEmbeddedDatabases, serviceNames } from "@store/platform/embedded";
 
 const { values } = parseArgs({ options: { "reset-only": { type: "boolean", default: false }, prepare: { type: "boolean", default: false } } });
 const dataDir = resolve(process.env.DATA_DIR ?? ".data");
@@ -31,6 +31,21 @@ if (values["reset-only"]) {
 if (values.prepare) {
   const template = await ensurePgliteTemplate();
   console.log(template.created ? `Made the embedded PostgreSQL template in ${template.dir} (${seconds()})` : `The embedded PostgreSQL template is ready in ${template.dir}`);
+  // Each service's migrated and seeded copy of it, two at a time.
+  const [{ createLogger, migrateDeploy }, { allServices }, { seedService }] = await Promise.all([import("@store/kit"), import("@store/platform"), import("./lib/seedService.ts")]);
+  const logger = createLogger({ name: "prepare", level: "warn" });
+  const queue = [...allServices];
+  const lane = async () => {
+    for (let service = queue.shift(); service; service = queue.shift()) {
+      const definition = service;
+      const made = await makeSeededTemplate(definition.name, template.dir, async (url) => {
+        await migrateDeploy(definition.prismaDir, url);
+        await seedService(definition, url, logger);
+      });
+      if (made.created) console.log(`Made ${definition.name}'s migrated and seeded database template (${seconds()})`);
+    }
+  };
+  await Promise.all([lane(), lane()]);
   process.exit(0);
 }
 
@@ -57,13 +72,16 @@ const progress = (name: string, step: string, detail = "") => console.log(`  ${n
 
 console.log(`Starting the store platform (data in ${dataDir}) ...`);
 if (template.created) progress("postgres", "template", "made once per install (PGlite's initdb)");
-const databases = new Map<string, Promise<EmbeddedDatabase>>(
-  serviceNames.map((name) => {
-    const opening = openEmbeddedDatabase(join(dataDir, name), template.dir);
-    opening.then((db) => progress(name, "database", `opened in ${(db.openMs / 1000).toFixed(1)} s`), () => {});
-    return [name, opening];
-  }),
+// A new database copies its service's seeded template, if the install made a
+// current one (seededTemplates.ts); otherwise PGlite's initdb template, to be
+// migrated and seeded here.
+const seeded = new Map<string, string | undefined>(serviceNames.filter((name) => !existsSync(join(dataDir, name, "PG_VERSION"))).map((name) => [name, findSeededTemplate(name)]));
+const databases = openEmbeddedDatabases(
+  serviceNames.map((name) => ({ name, dataDir: join(dataDir, name), template: seeded.get(name) })),
+  template.dir,
 );
+const origin = (name: string) => (!seeded.has(name) ? "" : seeded.get(name) ? ", new: a copy of its seeded template" : ", new: to be migrated and seeded");
+for (const [name, opening] of databases) opening.then((db) => progress(name, "database", `opened in ${(db.openMs / 1000).toFixed(1)} s${origin(name)}`), () => {});
 
 // Loaded while the databases start on the other core.
 const [{ createLogger, createSpanStore, migrateDeploy, onShutdown }, { startPlatform }] = await Promise.all([import("@store/kit"), import("@store/platform")]);
@@ -82,7 +100,8 @@ const platform = await startPlatform({
   },
   ports: port === "0" ? "ephemeral" : "default",
   secrets: loadSecrets(),
-  seed: true,
+  // Seeding is idempotent: a restart seeds again and changes nothing; a copy of a seeded template needs none.
+  seed: (name) => seeded.get(name) === undefined,
   supergraphPath: resolve("supergraph.graphql"),
   logger,
   poolSize: 5,

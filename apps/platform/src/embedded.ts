@@ -3,4 +3,5 @@
  * databases and the services' names. Nothing here imports a service.
  */
 export * from "./embeddedDatabase.ts";
+export * from "./seededTemplates.ts";
 export * from "./serviceNames.ts";

@@ -22,8 +22,8 @@ export interface StartPlatformOptions {
   /** "default" listens on each service's own port (4001..4007, router 4000); "ephemeral" on free ports. */
   ports: "default" | "ephemeral";
   secrets: PlatformSecrets;
-  /** Insert demo data after migrating. */
-  seed: boolean;
+  /** Insert demo data after migrating (into every service's database, or those the function names). */
+  seed: boolean | ((service: string) => boolean);
   supergraphPath: string;
   logger: Logger;
   /** @default 10 */
@@ -156,7 +156,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
         collectDefaultMetrics({ register: entry.registry, prefix: `${definition.name}_` });
         eventMetrics(entry.registry);
         entry.instance = await build(entry);
-        if (options.seed) await entry.instance.seed();
+        if (typeof options.seed === "function" ? options.seed(definition.name) : options.seed) await entry.instance.seed();
       }),
     );
     const failed = prepared.find((result): result is PromiseRejectedResult => result.status === "rejected");
