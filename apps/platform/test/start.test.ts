@@ -3,6 +3,9 @@
  * a line per service as it comes up, a query answered through the router, a
  * clean stop on Ctrl-C, and a second start on the same data folder that
  * finds its data (the demo sign-in works, and seeding again added nothing).
+ * The first start copies each service's seeded template (made by the
+ * install, as beforeAll makes it here) and runs from the bundle; START_BUNDLE=0
+ * runs from the sources.
  * Every server listens on a free port (PORT=0), so runs beside each other
  * and beside a real `npm start` do not collide.
  */
@@ -11,7 +14,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "@store/testing";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -87,11 +90,23 @@ async function graphql(url: string, query: string, variables?: Record<string, un
 const signIn = `mutation SignIn($input: SignInInput!) { signIn(input: $input) { accessToken user { role } } }`;
 const products = `{ products(first: 100) { edges { node { id name inStock } } } }`;
 
+beforeAll(async () => {
+  // What the install does (postinstall): the bundle and each service's seeded
+  // template, made again only if a source changed since.
+  const prepare = spawn(process.execPath, ["scripts/start.mjs", "--prepare"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  prepare.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  prepare.stderr.on("data", (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((resolve) => prepare.once("exit", resolve));
+  if (code !== 0) throw new Error(`npm start --prepare exited (${code}):\n${output}`);
+}, 300_000);
+
 describe("npm start", () => {
   it("comes up with a line per service, answers through the router, stops on Ctrl-C, and starts again on its data", async () => {
     const cold = await startAndWait();
     for (const name of services) {
-      expect(cold.output()).toMatch(new RegExp(`^  ${name}\\s+database\\s+[\\d.]+ s`, "m"));
+      // A new data folder: each database is a copy of its service's seeded template.
+      expect(cold.output()).toMatch(new RegExp(`^  ${name}\\s+database\\s+[\\d.]+ s  opened in [\\d.]+ s, new: a copy of its seeded template$`, "m"));
       expect(cold.output()).toMatch(new RegExp(`^  ${name}\\s+serving\\s+[\\d.]+ s  http://127\\.0\\.0\\.1:\\d+/graphql`, "m"));
     }
     const first = await graphql(cold.routerUrl, products);
@@ -104,6 +119,7 @@ describe("npm start", () => {
     await stopped(cold);
 
     const warm = await startAndWait();
+    for (const name of services) expect(warm.output()).toMatch(new RegExp(`^  ${name}\\s+database\\s+[\\d.]+ s  opened in [\\d.]+ s$`, "m"));
     // Seeding again on the same data added nothing, and the demo customer still signs in.
     expect((await graphql(warm.routerUrl, products)).data!.products.edges.length).toBe(count);
     const session = await graphql(warm.routerUrl, signIn, { input: { email: "ada@example.com", password: "storefront-demo-1" } });
@@ -117,5 +133,13 @@ describe("npm start", () => {
     const bad = npmStart({ PORT: "5000" });
     expect(await bad.exited).toBe(78);
     expect(bad.output()).toMatch(/PORT: 5000 is not 4000/);
+    expect(bad.output()).not.toMatch(/Running from the sources/);
+  }, 120_000);
+
+  it("runs from the TypeScript sources when START_BUNDLE=0 asks for it", async () => {
+    const fromSources = npmStart({ PORT: "5000", START_BUNDLE: "0" });
+    expect(await fromSources.exited).toBe(78);
+    expect(fromSources.output()).toMatch(/^Running from the sources \(START_BUNDLE=0\)\.$/m);
+    expect(fromSources.output()).toMatch(/PORT: 5000 is not 4000/);
   }, 120_000);
 });

@@ -1,0 +1,3 @@
+/** Types of bundle.mjs (plain JavaScript: it runs before any TypeScript loader). */
+export declare const BUNDLES: string;
+export declare function ensureBundle(name: string, entry: string): Promise<{ file: string; made: boolean }>;
