@@ -4,15 +4,16 @@
 //
 //   node bench/start.mjs            (from the repo root; ports 4000-4007 must be free)
 //
-// Cold: a new, empty DATA_DIR (the databases are made from PGlite's initdb
-// template, which the install prepares, then migrated and seeded). Warm: the
-// same DATA_DIR again. Each run is a fresh `npm start`, stopped with SIGINT
-// once it answered; every run also records the CPU the whole process tree
-// used until then. Medians of BENCH_START_RUNS (default 5) of each.
+// Cold: a new, empty DATA_DIR (each database a copy of its service's seeded
+// template, which the install prepares). Warm: the same DATA_DIR again.
+// Unprepared: a new DATA_DIR with no current seeded template (as after a
+// service's source changed): PGlite's initdb template, migrated and seeded.
+// Each run is a fresh `npm start`, stopped with SIGINT once it answered;
+// every run also records the CPU the whole process tree used until then. Medians of BENCH_START_RUNS (default 5) of each.
 // Writes bench/results/start-<YYYY-MM-DD>.json and a section of bench/README.md.
 import "./lib/no-phone-home.mjs";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import os from "node:os";
 import { join } from "node:path";
@@ -89,9 +90,21 @@ for (let port = 4000; port <= 4007; port += 1) {
     process.exit(1);
   }
 }
+const SEEDED = join(ROOT, "node_modules", ".cache", "store-platform", "seeded");
+const ASIDE = `${SEEDED}.bench-aside`;
+// A run that was killed while they were aside puts them back first.
+if (existsSync(ASIDE) && !existsSync(SEEDED)) renameSync(ASIDE, SEEDED);
+// What the install does: the bundle and the seeded templates, current.
+const prepared = spawnSync(process.execPath, ["scripts/start.mjs", "--prepare"], { cwd: ROOT, encoding: "utf8" });
+if (prepared.status !== 0) {
+  log(`npm start --prepare failed:\n${prepared.stdout}${prepared.stderr}`);
+  process.exit(1);
+}
+// "Unprepared": the first start after a service's source changed, when no
+// seeded template matches: the seeded templates are moved aside for it.
 const scratch = mkdtempSync(join(os.tmpdir(), "bench-start-"));
 const loadBefore = os.loadavg();
-const runs = { cold: [], warm: [] };
+const runs = { cold: [], warm: [], unprepared: [] };
 try {
   for (let i = 0; i < RUNS; i += 1) {
     const dataDir = join(scratch, `run${i}`);
@@ -99,6 +112,15 @@ try {
     log(`cold ${i + 1}/${RUNS}: ${cold.ms} ms to a served query (cpu ${cold.cpuMs} ms)`);
     const warm = await once(dataDir);
     log(`warm ${i + 1}/${RUNS}: ${warm.ms} ms to a served query (cpu ${warm.cpuMs} ms)`);
+    rmSync(dataDir, { recursive: true, force: true });
+    renameSync(SEEDED, ASIDE);
+    try {
+      const unprepared = await once(dataDir);
+      log(`unprepared ${i + 1}/${RUNS}: ${unprepared.ms} ms to a served query (cpu ${unprepared.cpuMs} ms)`);
+      runs.unprepared.push(unprepared);
+    } finally {
+      renameSync(ASIDE, SEEDED);
+    }
     runs.cold.push(cold);
     runs.warm.push(warm);
     rmSync(dataDir, { recursive: true, force: true });
@@ -132,8 +154,9 @@ const table = [
   "",
   "| start | median | range | CPU (median, all threads) |",
   "|---|---|---|---|",
-  row("cold", "cold: empty data folder (made from the install's template, migrated, seeded)"),
+  row("cold", "cold: empty data folder (each database a copy of the install's seeded template)"),
   row("warm", "warm: the same data folder again"),
+  row("unprepared", "cold, no seeded template current (after a service's source changed): initdb copy, migrated and seeded"),
 ].join("\n");
 writeReadmeSection("start", table);
 console.log(table);
