@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { context, ROOT_CONTEXT, type Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import type { EventBus } from "./bus.ts";
@@ -43,6 +45,13 @@ export interface OutboxRelayOptions {
    * of the transaction that wrote it. @default none: no span work at all
    */
   tracer?: Tracer;
+  /** This relay's name in the lease (unique per instance). @default host, process and a random suffix */
+  instance?: string;
+  /**
+   * How long the lease lasts unless renewed: the longest an outbox waits
+   * for another instance after its relay died without letting go. @default 10000
+   */
+  leaseMs?: number;
 }
 
 export interface OutboxRelay {
@@ -62,17 +71,40 @@ interface Row {
   attempts: number;
 }
 
+/** The lease's row in OutboxLease: one per outbox, so one per service database. */
+const LEASE = "relay";
+
 /**
  * Publishes pending outbox rows in commit order (by position), marking each
  * published only after the bus accepted it. While the broker is unreachable
  * it retries the oldest row with back-off, so order is kept and nothing is
  * skipped; after a restart it simply resumes from the unpublished rows.
  *
- * A crash between publish and mark republishes one event: the broker drops
- * it by event id (JetStream duplicate window) and consumers by their inbox.
+ * Every instance of a service runs a relay, and one at a time publishes: the
+ * one holding the lease (a row in OutboxLease, renewed on every round, taken
+ * over only once it expired). The others stand by and take over within
+ * `leaseMs` of the holder's death, or at once when it stops cleanly. So
+ * batches never overlap and the outbox goes out in one order.
+ *
+ * A crash between publish and mark republishes that event, and a holder
+ * stalled past its lease (it stops publishing once its own deadline, a fifth
+ * of the lease short of the database's, has passed) could too: the broker
+ * drops it by event id (JetStream duplicate window) and consumers by their inbox.
  */
-export function createOutboxRelay({ db, bus, service, logger, metrics, pollIntervalMs = 500, batchSize = 100, maxBackoffMs = 10_000, tracer }: OutboxRelayOptions): OutboxRelay {
-  const log = logger.child({ component: "outbox-relay" });
+export function createOutboxRelay({
+  db,
+  bus,
+  service,
+  logger,
+  metrics,
+  pollIntervalMs = 500,
+  batchSize = 100,
+  maxBackoffMs = 10_000,
+  tracer,
+  instance = `${hostname()}-${process.pid}-${randomBytes(4).toString("hex")}`,
+  leaseMs = 10_000,
+}: OutboxRelayOptions): OutboxRelay {
+  const log = logger.child({ component: "outbox-relay", instance });
   const publish = tracer ? (event: EventEnvelope) => withPublishSpan(tracer, bus, event, () => bus.publish(event)) : (event: EventEnvelope) => bus.publish(event);
   let running = false;
   let wake: (() => void) | undefined;
@@ -91,13 +123,39 @@ export function createOutboxRelay({ db, bus, service, logger, metrics, pollInter
       wake = done;
     });
 
-  /** Publishes one batch; returns how many rows it published, or -1 when it hit a failure. */
+  let holding = false;
+  /**
+   * Takes or renews the lease; returns until when (this process's clock) it
+   * may publish, or undefined while another instance holds it.
+   */
+  const lease = async (): Promise<number | undefined> => {
+    const asked = performance.now();
+    const rows = await db.$queryRawUnsafe<unknown[]>(
+      `INSERT INTO "OutboxLease" ("name", "holder", "expiresAt") VALUES ($1, $2, now() + $3 * interval '1 millisecond')
+       ON CONFLICT ("name") DO UPDATE SET "holder" = EXCLUDED."holder", "expiresAt" = EXCLUDED."expiresAt"
+       WHERE "OutboxLease"."holder" = EXCLUDED."holder" OR "OutboxLease"."expiresAt" < now()
+       RETURNING "holder"`,
+      LEASE,
+      instance,
+      leaseMs,
+    );
+    const held = rows.length === 1;
+    if (held !== holding) log.info({ service }, held ? "publishing the outbox (lease taken)" : "standing by: another instance publishes the outbox");
+    holding = held;
+    return held ? asked + leaseMs * 0.8 : undefined;
+  };
+
+  /** Publishes one batch; returns how many rows it published, -1 when it hit a failure, -2 while another instance holds the lease. */
   const publishBatch = async (): Promise<number> => {
+    const until = await lease();
+    if (until === undefined) return -2;
     const rows = await db.$queryRawUnsafe<Row[]>(
       `SELECT "id"::text AS "id", "envelope", "attempts" FROM "OutboxEvent" WHERE "publishedAt" IS NULL ORDER BY "position" LIMIT $1`,
       batchSize,
     );
-    for (const row of rows) {
+    for (const [published, row] of rows.entries()) {
+      // Past its own deadline the relay renews before it goes on (as if the batch were full).
+      if (performance.now() > until) return published > 0 ? batchSize : 0;
       try {
         await publish(row.envelope);
       } catch (error) {
@@ -129,7 +187,8 @@ export function createOutboxRelay({ db, bus, service, logger, metrics, pollInter
       }
       if (published === batchSize) continue;
       if (published >= 0) for (const resolve of idleWaiters) resolve();
-      await sleep(published < 0 ? Math.min(maxBackoffMs, 100 * 2 ** Math.min(failures, 10)) : pollIntervalMs);
+      // Standing by, the relay looks again well within the holder's lease, so a takeover is quick.
+      await sleep(published === -1 ? Math.min(maxBackoffMs, 100 * 2 ** Math.min(failures, 10)) : published === -2 ? Math.min(pollIntervalMs, leaseMs / 4) : pollIntervalMs);
     }
   };
 
@@ -163,6 +222,13 @@ export function createOutboxRelay({ db, bus, service, logger, metrics, pollInter
       running = false;
       wake?.();
       await loop;
+      // Let go, so a standby takes over at its next look rather than after the lease.
+      if (holding) {
+        holding = false;
+        await db.$executeRawUnsafe(`DELETE FROM "OutboxLease" WHERE "name" = $1 AND "holder" = $2`, LEASE, instance).catch((error: unknown) => {
+          log.warn({ service, err: error }, "could not release the outbox lease; it expires by itself");
+        });
+      }
     },
   };
 }

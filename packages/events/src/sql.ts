@@ -26,6 +26,12 @@ export interface TransactionalClient<Tx extends SqlClient = SqlClient> extends S
  *   @@index([publishedAt, position])
  * }
  *
+ * model OutboxLease {
+ *   name      String   @id
+ *   holder    String
+ *   expiresAt DateTime @db.Timestamptz(3)
+ * }
+ *
  * model InboxEvent {
  *   consumer    String
  *   eventId     String   @db.Uuid
@@ -35,4 +41,4 @@ export interface TransactionalClient<Tx extends SqlClient = SqlClient> extends S
  *   @@id([consumer, eventId])
  * }
  */
-export const EVENT_TABLES = { outbox: "OutboxEvent", inbox: "InboxEvent" } as const;
+export const EVENT_TABLES = { outbox: "OutboxEvent", outboxLease: "OutboxLease", inbox: "InboxEvent" } as const;

@@ -12,6 +12,11 @@ export interface OutboxDatabase extends TransactionalClient {
   truncate(): Promise<void>;
   /** Envelopes as the outbox rows hold them, in commit order. */
   envelopes(): Promise<EventEnvelope[]>;
+  /**
+   * Another connection to the same database, as another instance of the
+   * service would have; `kill()` cuts it as a crash would (no goodbye).
+   */
+  connect(): Promise<SqlClient & { kill(): void }>;
   /** Ends every connection and drops the database. */
   dispose(): Promise<void>;
 }
@@ -65,7 +70,16 @@ export async function createOutboxDatabase(label: string): Promise<OutboxDatabas
       }
     },
     async truncate() {
-      await shared.query(`TRUNCATE "OutboxEvent", "InboxEvent"`);
+      await shared.query(`TRUNCATE "OutboxEvent", "InboxEvent", "OutboxLease"`);
+    },
+    async connect() {
+      const client = await open();
+      // A connection cut on purpose reports it as an error event; that is expected here.
+      client.on("error", () => {});
+      return {
+        ...sqlOn(client),
+        kill: () => (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy(),
+      };
     },
     async envelopes() {
       const { rows } = await shared.query<{ envelope: EventEnvelope }>(`SELECT "envelope" FROM "OutboxEvent" ORDER BY "position"`);
