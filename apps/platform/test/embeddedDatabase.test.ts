@@ -12,11 +12,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import type { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { migrateDeploy } from "@store/kit";
-import { eventually } from "@store/testing";
+import { eventually, queryOnce } from "@store/testing";
 import { ensurePgliteTemplate, openEmbeddedDatabase, openEmbeddedDatabases, type EmbeddedDatabase } from "../src/embeddedDatabase.ts";
 
 // The real Worker, counted: how the tests see how many threads run and that they end.
@@ -43,23 +42,13 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-async function query<R>(url: string, text: string): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows as R[];
-  } finally {
-    await client.end();
-  }
-}
-
 async function tableExists(url: string, table: string): Promise<boolean> {
-  const [row] = await query<{ found: string | null }>(url, `SELECT to_regclass('public.${table}')::text AS found`);
+  const [row] = await queryOnce<{ found: string | null }>(url, `SELECT to_regclass('public.${table}')::text AS found`);
   return row!.found !== null;
 }
 
 async function refuses(url: string): Promise<boolean> {
-  return query(url, "SELECT 1").then(
+  return queryOnce(url, "SELECT 1").then(
     () => false,
     (error: NodeJS.ErrnoException) => error.code === "ECONNREFUSED",
   );
@@ -83,14 +72,14 @@ describe("embedded databases", () => {
     open.push(first);
     expect(first.url).toMatch(/^postgresql:\/\/postgres@127\.0\.0\.1:\d+\/postgres/);
     expect((await migrateDeploy(join(root, "subgraphs/orders"), first.url)).length).toBeGreaterThan(0);
-    await query(first.url, `INSERT INTO "ProductPrice" ("productId", "name", "priceCents", "updatedAt") VALUES ('00000000-0000-4000-8000-000000000001', 'Kept', 1234, now())`);
+    await queryOnce(first.url, `INSERT INTO "ProductPrice" ("productId", "name", "priceCents", "updatedAt") VALUES ('00000000-0000-4000-8000-000000000001', 'Kept', 1234, now())`);
     await first.close();
     await first.close(); // twice is harmless
 
     const again = await openEmbeddedDatabase(dataDir, template);
     open.push(again);
     // Reopened, not copied again: the row and the migrations are there, nothing is pending.
-    expect(await query(again.url, `SELECT "priceCents" FROM "ProductPrice"`)).toEqual([{ priceCents: 1234 }]);
+    expect(await queryOnce(again.url, `SELECT "priceCents" FROM "ProductPrice"`)).toEqual([{ priceCents: 1234 }]);
     expect(await migrateDeploy(join(root, "subgraphs/orders"), again.url)).toEqual([]);
     await again.close();
   }, 180_000);
@@ -119,7 +108,7 @@ describe("several embedded databases", () => {
     expect(threads.started - before).toBe(2);
     expect(new Set([alpha, beta, gamma].map((db) => new URL(db!.url).port)).size).toBe(3);
 
-    await query(alpha!.url, "CREATE TABLE only_in_alpha (id int)");
+    await queryOnce(alpha!.url, "CREATE TABLE only_in_alpha (id int)");
     expect(await tableExists(alpha!.url, "only_in_alpha")).toBe(true);
     expect(await tableExists(beta!.url, "only_in_alpha")).toBe(false);
     expect(await tableExists(gamma!.url, "only_in_alpha")).toBe(false);
@@ -127,8 +116,8 @@ describe("several embedded databases", () => {
     // Alpha shares its thread with gamma (and beta has one of its own): both keep answering.
     await alpha!.close();
     expect(await refuses(alpha!.url)).toBe(true);
-    expect(await query(beta!.url, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
-    expect(await query(gamma!.url, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
+    expect(await queryOnce(beta!.url, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
+    expect(await queryOnce(gamma!.url, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
 
     await Promise.all([beta!.close(), gamma!.close()]);
     expect(await refuses(beta!.url)).toBe(true);
@@ -145,7 +134,7 @@ describe("the templates and copies of embedded databases", () => {
     await ensurePgliteTemplate(template);
     const db = await openEmbeddedDatabase(marked, template);
     open.push(db);
-    await query(db.url, "CREATE TABLE marker (id int)");
+    await queryOnce(db.url, "CREATE TABLE marker (id int)");
     await db.close();
   }, 180_000);
 

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import pg from "pg";
+import { queryOnce } from "@store/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePgliteTemplate, openEmbeddedDatabase, type EmbeddedDatabase } from "../src/embeddedDatabase.ts";
 import { findSeededTemplate, makeSeededTemplate, seededTemplateKey } from "../src/seededTemplates.ts";
@@ -25,16 +25,6 @@ afterAll(async () => {
   await Promise.all(open.map((db) => db.close()));
   rmSync(scratch, { recursive: true, force: true });
 });
-
-async function query<R>(url: string, text: string): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows as R[];
-  } finally {
-    await client.end();
-  }
-}
 
 function write(root: string, path: string, content: string): void {
   mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -65,8 +55,8 @@ function fixtureRoot(): { root: string; dir: string } {
 }
 
 const seedOneRow = async (url: string) => {
-  await query(url, "CREATE TABLE seeded (name text)");
-  await query(url, "INSERT INTO seeded VALUES ('first')");
+  await queryOnce(url, "CREATE TABLE seeded (name text)");
+  await queryOnce(url, "INSERT INTO seeded VALUES ('first')");
 };
 
 describe("the key of a seeded template", () => {
@@ -141,7 +131,7 @@ describe("making a seeded template", () => {
 
     const db = await openEmbeddedDatabase(join(scratch, "from-seeded"), findSeededTemplate("demo", { root, dir }));
     open.push(db);
-    expect(await query(db.url, "SELECT name FROM seeded")).toEqual([{ name: "first" }]);
+    expect(await queryOnce(db.url, "SELECT name FROM seeded")).toEqual([{ name: "first" }]);
     await db.close();
   }, 180_000);
 
@@ -165,13 +155,13 @@ describe("making a seeded template", () => {
     let url = "";
     const failing = async (given: string) => {
       url = given;
-      await query(given, "CREATE TABLE half (id int)");
+      await queryOnce(given, "CREATE TABLE half (id int)");
       throw new Error("the seed failed");
     };
 
     await expect(makeSeededTemplate("demo", initdb, failing, { root, dir })).rejects.toThrow("the seed failed");
     expect(readdirSync(dir)).toEqual([]);
     expect(findSeededTemplate("demo", { root, dir })).toBeUndefined();
-    await expect(query(url, "SELECT 1")).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    await expect(queryOnce(url, "SELECT 1")).rejects.toMatchObject({ code: "ECONNREFUSED" });
   }, 180_000);
 });

@@ -147,3 +147,14 @@ export async function connectTestClient(connectionString: string, timeoutMs = 60
   if ("error" in outcome) throw outcome.error;
   return outcome.client;
 }
+
+/** Runs one query on a connection of its own, closed after: for a test that looks into a database now and then. */
+export async function queryOnce<R>(connectionString: string, text: string): Promise<R[]> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows as R[];
+  } finally {
+    await client.end();
+  }
+}
