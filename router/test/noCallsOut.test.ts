@@ -96,7 +96,13 @@ describe.skipIf(!hasStrace && !process.env.CI)("a router process", () => {
     child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     try {
-      await eventually(() => fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok), { what: "the router to be ready", timeoutMs: 90_000, intervalMs: 200 }).catch((error: Error) => {
+      // A router that exits (its port taken by another run meanwhile) is reported with what it said, not waited for.
+      await Promise.race([
+        eventually(() => fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok), { what: "the router to be ready", timeoutMs: 90_000, intervalMs: 200 }),
+        exited.then(() => {
+          throw new Error("the router exited before it was ready");
+        }),
+      ]).catch((error: Error) => {
         throw new Error(`${error.message}: ${stderr.slice(-2000)}`);
       });
       const response = await fetch(`http://127.0.0.1:${port}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ books { title reviews { stars } } }" }) });
@@ -106,7 +112,12 @@ describe.skipIf(!hasStrace && !process.env.CI)("a router process", () => {
     } finally {
       // strace outlives a signal of its own; the router's process group (strace
       // and the traced router) stops on SIGTERM, strace with it.
-      process.kill(-child.pid!, "SIGTERM");
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch (error) {
+        // Gone already: the failure above says why.
+        if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+      }
       await exited;
     }
     const log = readFileSync(trace, "utf8");
