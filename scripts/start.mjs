@@ -27,7 +27,10 @@ if (process.env.START_BUNDLE === "0") {
   entry = await fromSources("START_BUNDLE=0");
 } else {
   try {
-    entry = pathToFileURL((await ensureBundle("start", "scripts/start.ts")).file).href;
+    const started = performance.now();
+    const bundle = await ensureBundle("start", "scripts/start.ts");
+    if (bundle.made) console.log(`Bundled the sources in ${((performance.now() - started) / 1000).toFixed(1)} s (new, or changed since the last start).`);
+    entry = pathToFileURL(bundle.file).href;
   } catch (error) {
     entry = await fromSources(`bundling them failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
   }
