@@ -36,8 +36,7 @@ if (values.prepare) {
   const logger = createLogger({ name: "prepare", level: "warn" });
   const queue = [...allServices];
   const lane = async () => {
-    for (let service = queue.shift(); service; service = queue.shift()) {
-      const definition = service;
+    for (let definition = queue.shift(); definition; definition = queue.shift()) {
       const made = await makeSeededTemplate(definition.name, template.dir, async (url) => {
         await migrateDeploy(definition.prismaDir, url);
         await seedService(definition, url, logger);
