@@ -36,6 +36,7 @@ export const {
   isObjectType,
   isScalarType,
   parse,
+  print,
   validate,
   valueFromAST,
 } = graphql;
@@ -45,6 +46,9 @@ export type Kind = import("graphql").Kind;
 export type {
   DirectiveNode,
   FieldNode,
+  ArgumentNode,
+  SelectionNode,
+  InlineFragmentNode,
   FragmentDefinitionNode,
   GraphQLField,
   ValidationRule,

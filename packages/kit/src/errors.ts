@@ -127,7 +127,18 @@ export const ERRORS = {
   SUBGRAPH_UNAVAILABLE: define("SUBGRAPH_UNAVAILABLE", 502, "200", "a subgraph could not be reached (refused, reset, a non-2xx answer); the rest of the data is still returned"),
   SUBGRAPH_TIMEOUT: define("SUBGRAPH_TIMEOUT", 504, "200", "a subgraph did not answer within `SUBGRAPH_TIMEOUT_MS`; the rest of the data is still returned"),
   DOWNSTREAM_SERVICE_ERROR: define("DOWNSTREAM_SERVICE_ERROR", 502, "200", "a subgraph answered with an error that carried no code of its own"),
-  QUERY_PLANNING_FAILED: define("QUERY_PLANNING_FAILED", 500, "200", "the supergraph cannot plan this operation"),
+  QUERY_PLANNING_FAILED: define(
+    "QUERY_PLANNING_FAILED",
+    500,
+    "200",
+    "the supergraph cannot plan this operation; with a `path`, one field of it that no subgraph resolves (the field is null, the rest of the data is returned)",
+  ),
+  ENTITY_KEY_MISSING: define(
+    "ENTITY_KEY_MISSING",
+    502,
+    "200",
+    "an entity could not be sent to the subgraph that resolves some of its fields: it lacks every key that subgraph resolves its type by (a key field null or missing); those fields are null, the rest of the data is returned",
+  ),
   SUPERGRAPH_NOT_READY: define("SUPERGRAPH_NOT_READY", 503, "200", "the router has not loaded a supergraph yet (it is starting)"),
   SUBSCRIPTION_LIMIT_EXCEEDED: define(
     "SUBSCRIPTION_LIMIT_EXCEEDED",

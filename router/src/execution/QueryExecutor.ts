@@ -127,6 +127,7 @@ export class QueryExecutor {
           fetch: (serviceName, subgraphRequest) => this.fetch(snapshot.subgraphUrls, serviceName, subgraphRequest, sign, shareAs, request.context.signal, trace),
           errors,
           logger: request.context.logger,
+          entityKeys: snapshot.entityKeys,
         },
         plan.node,
         [{ value: data, path: [] }],
@@ -134,9 +135,10 @@ export class QueryExecutor {
     }
 
     // One error for a request cut short, in place of one per fetch it cut short; the data fetched in time stays.
-    const fetchErrors = request.context.signal?.aborted
+    const cutShort = request.context.signal?.aborted
       ? [...errors.filter((error) => error.extensions.code !== ERRORS.REQUEST_TIMEOUT.code), ERRORS.REQUEST_TIMEOUT.err("The request ran past its deadline; the data fetched in time is returned")]
       : errors;
+    const fetchErrors = plan.renamed.size > 0 ? cutShort.map((error) => withClientPath(error, plan.renamed)) : cutShort;
     if (!traced) return shapeResponse(plan.shaper, data, request.variables, fetchErrors);
     const shaping = traced.start("graphql.shape")!;
     const shaped = shapeResponse(plan.shaper, data, request.variables, fetchErrors);
@@ -148,6 +150,13 @@ export class QueryExecutor {
     await Promise.all([...this.fetchers.values()].map((fetcher) => fetcher.close()));
     this.fetchers.clear();
   }
+}
+
+/** `error` with the client's response names in its path, where the router aliased fields for planning. */
+function withClientPath(error: GraphQLError, renamed: ReadonlyMap<string, string>): GraphQLError {
+  if (!error.path?.some((key) => typeof key === "string" && renamed.has(key))) return error;
+  const path = error.path.map((key) => (typeof key === "string" ? (renamed.get(key) ?? key) : key));
+  return new GraphQLError(error.message, { path, extensions: error.extensions, ...(error.originalError ? { originalError: error.originalError } : {}) });
 }
 
 /**

@@ -6,6 +6,7 @@ import { applyRewrites } from "./applyRewrites.ts";
 import { deepMerge } from "./deepMerge.ts";
 import { isObject, type JsonObject } from "./jsonObject.ts";
 import { flattenAt } from "./flattenAt.ts";
+import type { EntityKeys } from "../planning/EntityKeys.ts";
 import { selectRequired } from "./selectRequired.ts";
 
 export type ResponsePath = readonly (string | number)[];
@@ -38,6 +39,8 @@ export interface PlanExecutionContext {
   /** Where every fetch's errors are collected, labelled with their subgraph. */
   readonly errors: GraphQLError[];
   readonly logger: Logger;
+  /** The keys each subgraph resolves entities by: a representation that carries none of them is not sent (ENTITY_KEY_MISSING). */
+  readonly entityKeys?: EntityKeys;
 }
 
 /**
@@ -109,6 +112,12 @@ async function executeFetch(ctx: PlanExecutionContext, fetch: FetchNode, entitie
     const representation = selectRequired(ctx.supergraphSchema, entity.value, fetch.requires);
     if (!representation || typeof representation.__typename !== "string") continue;
     applyRewrites(ctx.supergraphSchema, fetch.inputRewrites, representation);
+    const missing = ctx.entityKeys?.missingKey(fetch.serviceName, representation);
+    if (missing) {
+      // Sent, it would resolve to null and null its parents without a word.
+      ctx.errors.push(ERRORS.ENTITY_KEY_MISSING.err(missing, { path: entity.path, extensions: { serviceName: fetch.serviceName } }));
+      continue;
+    }
     const key = representationKey(representation);
     let index = byKey.get(key);
     if (index === undefined) {

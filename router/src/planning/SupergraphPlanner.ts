@@ -1,11 +1,14 @@
 import { operationFromDocument, Supergraph, type Operation, type Schema } from "@apollo/federation-internals";
 import { QueryPlanner, type FetchNode, type PlanNode } from "@apollo/query-planner";
 import { ERRORS, type Logger } from "@store/kit";
-import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from "../graphql.ts";
+import { getOperationAST, GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from "../graphql.ts";
 import { BYTES_PER_DOCUMENT_CHAR, createBoundedCache } from "../execution/createBoundedCache.ts";
 import type { OperationLimits } from "../limits/operationLimits.ts";
 import { compileShaper, type ResponseShaper } from "../shaping/compileShaper.ts";
 import type { OperationTrace } from "../tracing/OperationTrace.ts";
+import { aliasRequiredConflicts, findRequiredArguments, type RequiredArguments } from "./aliasRequiredConflicts.ts";
+import { EntityKeys } from "./EntityKeys.ts";
+import { findUnresolvableFields } from "./findUnresolvableFields.ts";
 import { parseFailure, prepareRequest, type PreparationCaches, type PreparedRequest, type RefusedRequest } from "./prepareRequest.ts";
 
 /** A subscription's query plan, ready to run: what the planner gives plus what running it needs. */
@@ -31,6 +34,8 @@ export interface PlannedOperation {
   /** Undefined when no subgraph is needed (only introspection or `__typename`). */
   readonly node: PlanNode | undefined;
   readonly shaper: ResponseShaper;
+  /** Fields the router aliased before planning (see aliasRequiredConflicts): alias -> the client's response name, for error paths. */
+  readonly renamed: ReadonlyMap<string, string>;
 }
 
 /** One loaded supergraph: schemas, routing URLs and its planner. Immutable; a reload makes a new one. */
@@ -39,6 +44,8 @@ export interface SupergraphSnapshot extends PreparationCaches {
   readonly apiSchema: GraphQLSchema;
   /** The full supergraph schema, for type conditions on entities that the API schema hides. */
   readonly supergraphSchema: GraphQLSchema;
+  /** The keys each subgraph resolves entities by: representations are checked against them before they are sent. */
+  readonly entityKeys: EntityKeys;
   /** Routing URL of each subgraph, SUBGRAPH_<NAME>_URL overrides applied. */
   readonly subgraphUrls: ReadonlyMap<string, string>;
   /** `query` parsed, kept per text: the document, or a GRAPHQL_PARSE_FAILED error. */
@@ -106,11 +113,11 @@ export class SupergraphPlanner {
     const apiSchema = supergraph.apiSchema();
     const subgraphUrls = new Map<string, string>();
     for (const { name, url } of supergraph.subgraphsMetadata()) subgraphUrls.set(name, this.options.urlOverrides[name.toLowerCase()] ?? url);
-    this.snapshot = createSnapshot(supergraph, apiSchema, subgraphUrls, { max: this.options.planCacheSize ?? 500, bytes: this.options.cacheBytes ?? 32 * 1024 * 1024 }, this.options.logger, this.options.limits);
+    this.snapshot = createSnapshot(supergraph, parse(sdl), apiSchema, subgraphUrls, { max: this.options.planCacheSize ?? 500, bytes: this.options.cacheBytes ?? 32 * 1024 * 1024 }, this.options.logger, this.options.limits);
   }
 }
 
-function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<string, string>, cacheSize: { max: number; bytes: number }, logger: Logger, limits: OperationLimits): SupergraphSnapshot {
+function createSnapshot(supergraph: Supergraph, supergraphDocument: DocumentNode, api: Schema, subgraphUrls: Map<string, string>, cacheSize: { max: number; bytes: number }, logger: Logger, limits: OperationLimits): SupergraphSnapshot {
   // Building a QueryPlanner walks the whole supergraph: done on first use.
   let planner: QueryPlanner | undefined;
   // Keys hold the document text; what is kept per key grows with it.
@@ -135,9 +142,12 @@ function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<s
     }
   };
 
+  const supergraphSchema = supergraph.schema.toGraphQLJSSchema();
+  const requiredArguments: RequiredArguments = findRequiredArguments(supergraphDocument, supergraphSchema);
   const snapshot: SupergraphSnapshot = {
     apiSchema: api.toGraphQLJSSchema(),
-    supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
+    supergraphSchema,
+    entityKeys: EntityKeys.fromSupergraph(supergraphDocument),
     subgraphUrls,
     parse(query) {
       let entry = parsed.get(query);
@@ -176,9 +186,14 @@ function createSnapshot(supergraph: Supergraph, api: Schema, subgraphUrls: Map<s
       const key = `${operationName ?? ""}\n${documentKey}`;
       const cached = operations.get(key);
       if (cached) return cached;
-      const { operation, node } = buildPlan(document, operationName);
+      // The stock planner's defects the router answers around: see aliasRequiredConflicts and findUnresolvableFields.
+      const aliased = aliasRequiredConflicts(document, snapshot.apiSchema, requiredArguments);
+      const { operation, node } = buildPlan(aliased.document, operationName);
       if (node?.kind === "Subscription") throw ERRORS.OPERATION_NOT_SUPPORTED.err("Subscriptions are served over WebSocket (graphql-transport-ws) on this endpoint, not over HTTP");
-      const planned: PlannedOperation = { supergraph: snapshot, operation, node, shaper: compileShaper(snapshot.apiSchema, document, operationName) };
+      const definition = getOperationAST(aliased.document, operationName);
+      const unresolvable = definition ? findUnresolvableFields(supergraphSchema, snapshot.apiSchema, aliased.document, definition, node) : undefined;
+      const shaper = compileShaper(snapshot.apiSchema, aliased.document, operationName, { renamed: aliased.renamed, unresolvable });
+      const planned: PlannedOperation = { supergraph: snapshot, operation, node, shaper, renamed: aliased.renamed };
       operations.set(key, planned);
       return planned;
     },

@@ -10,6 +10,8 @@ export interface ShapeState {
   readonly types: ReadonlyMap<string, TypeFacts>;
   readonly variables: Variables;
   readonly errors: GraphQLError[];
+  /** Errors of fields the plan cannot resolve: for `errors`, not value completion. */
+  readonly fieldErrors: GraphQLError[];
   /** Shared fragment selections already applied, per output object (made on first use). */
   applied: WeakMap<JsonObject, Set<Selection[]>> | undefined;
 }
@@ -57,8 +59,12 @@ export function applySelections(input: JsonObject, selections: readonly Selectio
         continue;
       case "field": {
         const { key, inherited } = selection;
+        if (selection.unresolvable) {
+          if (unresolvedField(selection, output, state, path)) return true;
+          continue;
+        }
         path.push(key);
-        const result = updateOutputValue(read(output, key, inherited), selection.shape, read(input, key, inherited) ?? null, path, state, parentType);
+        const result = updateOutputValue(read(output, key, inherited), selection.shape, read(input, selection.from, inherited) ?? null, path, state, parentType);
         write(output, key, inherited, result.updated);
         path.pop();
         if (result.invalid) return true;
@@ -81,6 +87,21 @@ export function applySelections(input: JsonObject, selections: readonly Selectio
     }
   }
   return false;
+}
+
+/**
+ * A field no fetch of the plan resolves: null, with its error once per place
+ * (a field selected twice is one place); true when it is non-null, so that
+ * the null propagates to the nearest nullable parent, as the spec says.
+ */
+function unresolvedField(selection: Extract<Selection, { kind: "field" }>, output: JsonObject, state: ShapeState, path: (string | number)[]): boolean {
+  const { key, inherited } = selection;
+  if (read(output, key, inherited) === undefined) {
+    const error = selection.unresolvable!;
+    state.fieldErrors.push(new GraphQLError(error.message, { path: [...path, key], extensions: error.extensions }));
+    write(output, key, inherited, null);
+  }
+  return selection.shape.kind === "nonNull";
 }
 
 function typeConditionApplies(state: ShapeState, fragment: Extract<Selection, { kind: "fragment" }>, typename: string | undefined, parentType: GraphQLNamedType): boolean {

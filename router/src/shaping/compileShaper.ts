@@ -38,7 +38,18 @@ export type Shape =
   | { kind: "leaf"; type: GraphQLOutputType; valid: (value: unknown) => boolean };
 
 export type Selection =
-  | { kind: "field"; key: string; inherited: boolean; shape: Shape; skip: Condition | undefined }
+  | {
+      kind: "field";
+      /** The client's response name: where the value goes. */
+      key: string;
+      /** Where the value is read from the merged data: `key`, unless the router aliased the field for planning. */
+      from: string;
+      inherited: boolean;
+      shape: Shape;
+      skip: Condition | undefined;
+      /** Why no subgraph resolves this field (the plan fetches it nowhere): answered null with this error. */
+      unresolvable: GraphQLError | undefined;
+    }
   | { kind: "typename"; key: string; inherited: boolean; skip: Condition | undefined }
   | { kind: "introspection"; key: string; inherited: boolean; document: DocumentNode; skip: Condition | undefined }
   | {
@@ -61,6 +72,16 @@ export interface ShapedResponse {
   data: JsonObject | null;
   /** Value-completion errors (a missing non-null field, an invalid leaf value). */
   errors: GraphQLError[];
+  /** Field errors the client must see in `errors`: fields the plan cannot resolve, once per place. */
+  fieldErrors: GraphQLError[];
+}
+
+/** What planning found out about an operation that shaping must honour. */
+export interface ShaperOptions {
+  /** Fields the router aliased for planning: alias -> the client's response name. */
+  renamed?: ReadonlyMap<string, string>;
+  /** Fields (nodes of `document`) that no fetch of the plan resolves, with the error each place of them gets. */
+  unresolvable?: ReadonlyMap<FieldNode, GraphQLError>;
 }
 
 /** Turns the data merged from every fetch into the client's response, for one operation. */
@@ -81,7 +102,8 @@ const INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
  * depends only on the document (field types, fragments, directives) is
  * resolved once here, not per request.
  */
-export function compileShaper(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): ResponseShaper {
+export function compileShaper(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, options: ShaperOptions = {}): ResponseShaper {
+  const { renamed, unresolvable } = options;
   const fragments = new Map<string, FragmentDefinitionNode>();
   let operation: OperationDefinitionNode | undefined;
   for (const definition of document.definitions) {
@@ -137,7 +159,8 @@ export function compileShaper(schema: GraphQLSchema, document: DocumentNode, ope
     const out: Selection[] = [];
     for (const node of selectionSet.selections) {
       if (node.kind === Kind.FIELD) {
-        const key = node.alias?.value ?? node.name.value;
+        const from = node.alias?.value ?? node.name.value;
+        const key = renamed?.get(from) ?? from;
         const skip = condition(node.directives);
         const name = node.name.value;
         if (name === "__typename") {
@@ -149,7 +172,7 @@ export function compileShaper(schema: GraphQLSchema, document: DocumentNode, ope
           if (!field) throw new GraphQLError(`Cannot query field "${name}" on type "${parentType.name}".`);
           const named = getNamedType(field.type);
           const selections = node.selectionSet && isCompositeType(named) ? compile(node.selectionSet, named) : undefined;
-          out.push({ kind: "field", key, inherited: key in Object.prototype, skip, shape: shapeOf(field.type, selections) });
+          out.push({ kind: "field", key, from, inherited: key in Object.prototype || from in Object.prototype, skip, shape: shapeOf(field.type, selections), unresolvable: unresolvable?.get(node) });
         }
       } else {
         const fragment = node.kind === Kind.INLINE_FRAGMENT ? node : fragments.get(node.name.value);
@@ -180,10 +203,10 @@ export function compileShaper(schema: GraphQLSchema, document: DocumentNode, ope
 
   return {
     shape(input, clientVariables) {
-      const state: ShapeState = { schema, types, variables: hasDefaults ? { ...defaults, ...clientVariables } : clientVariables, errors: [], applied: undefined };
+      const state: ShapeState = { schema, types, variables: hasDefaults ? { ...defaults, ...clientVariables } : clientVariables, errors: [], fieldErrors: [], applied: undefined };
       const data: JsonObject = {};
       const bubbled = applySelections(input, selections, data, state, [], rootType);
-      return { data: bubbled ? null : data, errors: state.errors };
+      return { data: bubbled ? null : data, errors: state.errors, fieldErrors: state.fieldErrors };
     },
   };
 }

@@ -42,7 +42,9 @@ export function shapeResponse(shaper: ResponseShaper, data: JsonObject, variable
   } catch (error) {
     return { errors: [error instanceof GraphQLError ? error : new GraphQLError((error as Error).message)] };
   }
-  if (fetchErrors.length > 0) return { errors: fetchErrors, data: shaped.data };
+  // Fields the plan cannot resolve are the client's to know, like a failed fetch.
+  const errors = shaped.fieldErrors.length > 0 ? [...fetchErrors, ...shaped.fieldErrors] : fetchErrors;
+  if (errors.length > 0) return { errors, data: shaped.data };
   if (shaped.errors.length > 0) return { data: shaped.data, extensions: { valueCompletion: shaped.errors } };
   return { data: shaped.data };
 }

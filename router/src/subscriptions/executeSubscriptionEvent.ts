@@ -48,6 +48,7 @@ export async function executeSubscriptionEvent(options: SubscriptionEventOptions
         fetch: options.fetch,
         errors: fetchErrors,
         logger: options.logger,
+        entityKeys: plan.supergraph.entityKeys,
       },
       plan.rest,
       [{ value: data, path: [] }],
