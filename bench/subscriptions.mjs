@@ -366,7 +366,7 @@ async function main() {
   /** key "productId:stock" -> { occurredAt, tapAt, seq } */
   const tapped = new Map();
   let tapSeq = 0;
-  const tapSub = state.nc.subscribe(`${NAMESPACE}events.inventory.StockChanged`);
+  const tapSub = state.nc.subscribe(`${NAMESPACE}events.inventory.StockChanged.*`);
   void (async () => {
     for await (const msg of tapSub) {
       const tapAt = performance.timeOrigin + performance.now();

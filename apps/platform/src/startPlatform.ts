@@ -37,7 +37,7 @@ export interface StartPlatformOptions {
    * optionally namespaced so that test runs on one server stay apart.
    * @default { kind: "in-process" }
    */
-  events?: { kind: "in-process" } | { kind: "nats"; url: string; namespace?: string };
+  events?: { kind: "in-process" } | { kind: "nats"; url: string; namespace?: string; partitions?: number };
   /**
    * Tracing for the router and every service, each under its own
    * `service.name`: spans go to `store` (the status page's in-memory store)
@@ -135,7 +135,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
   try {
     bus =
       events.kind === "nats"
-        ? await createNatsBus({ url: events.url, name: "platform", logger: options.logger, namespace: events.namespace })
+        ? await createNatsBus({ url: events.url, name: "platform", logger: options.logger, namespace: events.namespace, partitions: events.partitions })
         : createInProcessBus({ logger: options.logger });
 
     const build = (entry: ServiceEntry) =>

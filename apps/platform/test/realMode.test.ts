@@ -6,7 +6,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_CUSTOMER_PASSWORD, demoProducts, demoUsers } from "@store/demo-data";
-import { consumerName, streamNames } from "@store/events";
+import { partitionDurables, streamNames } from "@store/events";
 import { freePort } from "@store/kit";
 import { connectTestClient, DEFAULT_ADMIN_URL, eventually } from "@store/testing";
 import { operation, PLATFORM_POLL_MS, request } from "./harness.ts";
@@ -248,7 +248,7 @@ describe("the README's real mode, one process per service", { timeout: 300_000 }
       expect((await jsm.streams.info(streams.deadLetter)).config.subjects).toEqual([`${namespace}deadletter.>`]);
       const durables: string[] = [];
       for await (const consumer of await jsm.consumers.list(streams.events)) if (consumer.config.durable_name) durables.push(consumer.config.durable_name);
-      expect(durables.sort()).toEqual(CONSUMING.map((name) => consumerName(namespace, `${name}-saga`)).sort());
+      expect(durables.sort()).toEqual(CONSUMING.flatMap((name) => partitionDurables(namespace, `${name}-saga`)).sort());
     } finally {
       await nc.close();
     }

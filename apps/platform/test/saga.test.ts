@@ -3,7 +3,7 @@ import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoProducts } from "@store/demo-data";
-import { consumerName, streamNames } from "@store/events";
+import { partitionDurables, streamNames } from "@store/events";
 import { eventually } from "@store/testing";
 import type { Platform } from "../src/index.ts";
 import { operation, PLATFORM_POLL_MS, request, startTestPlatform } from "./harness.ts";
@@ -181,7 +181,7 @@ describe("the order saga on NATS JetStream", { timeout: 180_000 }, () => {
   it("dead-letters a malformed event and keeps going", async () => {
     const nc = await connect({ servers: SHARED_NATS_URL });
     const js = jetstream(nc);
-    await js.publish(`${namespace}events.orders.OrderPlaced`, JSON.stringify({ id: "not-an-event" }));
+    await js.publish(`${namespace}events.orders.OrderPlaced.0`, JSON.stringify({ id: "not-an-event" }));
     const jsm = await jetstreamManager(nc);
     await eventually(async () => (await jsm.streams.info(streams.deadLetter)).state.messages > 0, { what: "a dead letter", intervalMs: PLATFORM_POLL_MS });
     const dead = await jsm.streams.getMessage(streams.deadLetter, { seq: 1 });
@@ -203,8 +203,9 @@ describe("the order saga on NATS JetStream", { timeout: 180_000 }, () => {
       await client.waitForStatus(token, orderId, "AWAITING_PAYMENT");
       const nc = await connect({ servers: SHARED_NATS_URL });
       try {
-        const payments = await (await jetstreamManager(nc)).consumers.info(streams.events, consumerName(namespace, "payments-saga"));
-        expect(payments.num_pending + payments.num_ack_pending).toBeGreaterThan(0);
+        const jsm = await jetstreamManager(nc);
+        const partitions = await Promise.all(partitionDurables(namespace, "payments-saga").map((durable) => jsm.consumers.info(streams.events, durable)));
+        expect(partitions.reduce((sum, info) => sum + info.num_pending + info.num_ack_pending, 0)).toBeGreaterThan(0);
       } finally {
         await nc.close();
       }

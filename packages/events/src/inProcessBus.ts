@@ -12,7 +12,7 @@ interface Listener {
 
 interface Subscription {
   options: ConsumeOptions;
-  /** Serializes deliveries: one event at a time, in publish order, as a JetStream consumer with max_ack_pending 1. */
+  /** Serializes deliveries: one event at a time, in publish order (stricter than NATS, which keeps order per partition). */
   tail: Promise<void>;
   pending: number;
   stopped: boolean;

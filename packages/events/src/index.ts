@@ -6,6 +6,7 @@ export * from "./inProcessBus.ts";
 export * from "./metrics.ts";
 export * from "./natsBus.ts";
 export * from "./outbox.ts";
+export * from "./partitions.ts";
 export * from "./runtime.ts";
 export * from "./sql.ts";
 // The span helpers stay internal: a service gets them through createServiceEvents({ tracer }).

@@ -3,9 +3,10 @@ import { connect, headers, nanos, type MsgHdrs, type NatsConnection } from "@nat
 import { context, ROOT_CONTEXT } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { redeliveryDelay, type ConsumeOptions, type Consumer, type EventBus, type LiveEventHandler, type LiveListener, type LiveListenOptions } from "./bus.ts";
-import { subjectOf, type EventType } from "./catalogue.ts";
+import { isEventType, subjectOf, type EventType } from "./catalogue.ts";
 import { parseEvent, serializeEvent, type EventEnvelope } from "./envelope.ts";
 import type { EventMetrics } from "./metrics.ts";
+import { checkPartitionCount, DEFAULT_PARTITIONS, eventSubject } from "./partitions.ts";
 import { activeTraceContext, traceContextOf, type TraceContext } from "./tracing.ts";
 
 export const EVENTS_STREAM = "EVENTS";
@@ -27,6 +28,22 @@ export function consumerName(namespace: string, name: string): string {
   return `${namespace.replace(/\W/g, "_")}${name}`;
 }
 
+/**
+ * The durable consumers behind consumer `name` on a bus in `namespace`: one
+ * per partition, `<name>-p0` to `<name>-p<N-1>`.
+ */
+export function partitionDurables(namespace: string, name: string, partitions = DEFAULT_PARTITIONS): string[] {
+  return Array.from({ length: partitions }, (_, p) => `${consumerName(namespace, name)}-p${p}`);
+}
+
+/** How the events stream records its partition count (in its description, shown by `nats stream info`). */
+const PARTITIONS_NOTE = /\bpartitions=(\d+)\b/;
+
+export class PartitionCountMismatchError extends Error {
+  override readonly name = "PartitionCountMismatchError";
+  readonly code = "EVENTS_PARTITIONS_MISMATCH";
+}
+
 export interface NatsBusOptions {
   /** e.g. nats://127.0.0.1:4222 */
   url: string;
@@ -46,6 +63,21 @@ export interface NatsBusOptions {
   namespace?: string;
   /** How long ping() waits for the server's answer. @default 2000 */
   pingTimeoutMs?: number;
+  /**
+   * Partitions of the event stream (EVENTS_PARTITIONS): each event goes to
+   * `events.<source>.<Type>.<partition of its aggregate id>`, and each
+   * consumer works on one event per partition at a time. Every process on a
+   * stream must use the same count; the stream records it, and a bus with
+   * another count refuses to start. @default 16
+   */
+  partitions?: number;
+  /**
+   * How long an event may be in a consumer's hands before JetStream gives it
+   * to another instance: the longest a partition waits after an instance died
+   * holding one of its events. A handler that runs longer keeps its claim
+   * (the bus says it is still working every third of this). @default 10000
+   */
+  ackWaitMs?: number;
 }
 
 interface LiveSubscriber {
@@ -81,12 +113,25 @@ const traceOf = (h: MsgHdrs | undefined): TraceContext | undefined => (h ? trace
 const isNotFound = (error: unknown) => error instanceof JetStreamApiError && error.status === 404;
 
 /**
- * The event bus on NATS JetStream. One stream holds every domain event; each
- * service has durable consumers filtered by event type. Publishing uses the
- * event id as the message id, so a relay that publishes a row twice (crash
- * between publish and mark) is de-duplicated by the broker.
+ * The event bus on NATS JetStream. One stream holds every domain event, on
+ * subjects `events.<source>.<Type>.<partition>` (the partition of the event's
+ * aggregate id); each service's consumer is a durable per partition, so it
+ * handles up to one event per partition at once, each aggregate's in order.
+ * Publishing uses the event id as the message id, so a relay that publishes a
+ * row twice (crash between publish and mark) is de-duplicated by the broker.
  */
-export async function createNatsBus({ url, name, logger, metrics, duplicateWindowMs = 120_000, delay = redeliveryDelay, namespace = "", pingTimeoutMs = 2_000 }: NatsBusOptions): Promise<
+export async function createNatsBus({
+  url,
+  name,
+  logger,
+  metrics,
+  duplicateWindowMs = 120_000,
+  delay = redeliveryDelay,
+  namespace = "",
+  pingTimeoutMs = 2_000,
+  partitions = DEFAULT_PARTITIONS,
+  ackWaitMs = 10_000,
+}: NatsBusOptions): Promise<
   EventBus & {
     deleteStreams(): Promise<void>;
     /** Live listeners open in this process right now: lets tests prove a subscription is live, or released. */
@@ -94,6 +139,7 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
   }
 > {
   const { events: streamName, deadLetter: deadLetterStream } = streamNames(namespace);
+  checkPartitionCount(partitions);
   const subject = (type: Parameters<typeof subjectOf>[0]) => `${namespace}${subjectOf(type)}`;
   const deadLetterSubject = (consumer: string) => `${namespace}deadletter.${consumer}`;
   const log = logger.child({ component: "nats-bus" });
@@ -108,24 +154,45 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
 
-  const ensureStream = async (stream: string, subjects: string[]) => {
-    try {
-      const info = await jsm.streams.info(stream);
-      const missing = subjects.filter((s) => !info.config.subjects?.includes(s));
-      if (missing.length) await jsm.streams.update(stream, { subjects: [...(info.config.subjects ?? []), ...missing] });
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-      await jsm.streams.add({
-        name: stream,
-        subjects,
-        storage: StorageType.File,
-        retention: RetentionPolicy.Limits,
-        duplicate_window: nanos(duplicateWindowMs),
-        max_age: nanos(7 * 24 * 3_600_000),
-      });
+  /** Creates the stream unless it exists (adding subjects it lacks); returns its description. */
+  const ensureStream = async (stream: string, subjects: string[], description?: string): Promise<string | undefined> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const info = await jsm.streams.info(stream);
+        const missing = subjects.filter((s) => !info.config.subjects?.includes(s));
+        if (missing.length) await jsm.streams.update(stream, { subjects: [...(info.config.subjects ?? []), ...missing] });
+        return info.config.description;
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+      try {
+        await jsm.streams.add({
+          name: stream,
+          subjects,
+          storage: StorageType.File,
+          retention: RetentionPolicy.Limits,
+          duplicate_window: nanos(duplicateWindowMs),
+          max_age: nanos(7 * 24 * 3_600_000),
+          ...(description ? { description } : {}),
+        });
+        return description;
+      } catch (error) {
+        // Another process created it between our look and our add (with its own settings): read what it made.
+        if (attempt > 1) throw error;
+      }
     }
   };
-  await ensureStream(streamName, [`${namespace}events.>`]);
+  const description = await ensureStream(streamName, [`${namespace}events.>`], `Store domain events, partitions=${partitions}`);
+  const recorded = PARTITIONS_NOTE.exec(description ?? "")?.[1];
+  if (recorded === undefined) {
+    // A stream made before events were partitioned: from now on it records the count.
+    await jsm.streams.update(streamName, { description: `Store domain events, partitions=${partitions}` });
+  } else if (Number(recorded) !== partitions) {
+    await nc.close();
+    throw new PartitionCountMismatchError(
+      `the event stream ${streamName} is partitioned ${recorded} ways and this process was told ${partitions} (EVENTS_PARTITIONS): every process on a stream must use the same count, or events of some partitions reach no consumer`,
+    );
+  }
   await ensureStream(deadLetterStream, [`${namespace}deadletter.>`]);
 
   const consumers = new Set<Consumer>();
@@ -225,85 +292,110 @@ export async function createNatsBus({ url, name, logger, metrics, duplicateWindo
     kind: "nats",
     async publish(event: EventEnvelope) {
       // The active span (the relay's publish span) travels as headers; none outside a span, so tracing off costs nothing here.
-      await js.publish(subject(event.type), serializeEvent(event), { msgID: event.id, timeout: 5_000, headers: traceHeaders(activeTraceContext()) });
+      // The aggregate's partition ends the subject: consumers see one aggregate's events in publish order.
+      await js.publish(`${namespace}${eventSubject(event.type, event.aggregateId, partitions)}`, serializeEvent(event), {
+        msgID: event.id,
+        timeout: 5_000,
+        headers: traceHeaders(activeTraceContext()),
+      });
     },
 
     async consume(options: ConsumeOptions) {
-      // The durable's name on the server; logs, metrics and dead letters keep the service's own name.
-      const durable = consumerName(namespace, options.name);
-      const config = {
-        durable_name: durable,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        // NATS 2.9 (Debian's, this machine kind's) has no multi-subject
-        // filter_subjects; a consumer of several types reads the whole stream
-        // and acks what it does not handle, which also keeps one total order.
-        filter_subject: options.types.length === 1 ? subject(options.types[0]!) : `${namespace}events.>`,
-        // One in flight per consumer: events reach handlers in the order they
-        // were published, across every instance sharing the durable.
-        max_ack_pending: 1,
-        ack_wait: nanos(30_000),
-      };
-      try {
-        await jsm.consumers.info(streamName, durable);
-        await jsm.consumers.update(streamName, durable, { filter_subject: config.filter_subject, max_ack_pending: 1, ack_wait: config.ack_wait });
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-        await jsm.consumers.add(streamName, config);
-      }
-      const consumer = await js.consumers.get(streamName, durable);
-      const messages = await consumer.consume({ max_messages: 16 });
       const max = options.maxDeliveries ?? 8;
-      // Handlers run outside the async context of whoever called consume(): what a delivery belongs to comes with it (EventDelivery.trace).
-      const loop = context.with(ROOT_CONTEXT, async () => {
-        for await (const msg of messages) {
-          const parsed = parseEvent(msg.data);
-          // term() without a reason: NATS 2.9 does not parse "+TERM <reason>" and
-          // would leave the message pending until ack_wait ran out.
-          if (!parsed.ok) {
-            await deadLetter(options.name, msg, parsed.reason, parsed.id).catch((error: unknown) => log.error({ err: error }, "dead-letter publish failed"));
-            msg.term();
-            continue;
-          }
-          if (!options.types.includes(parsed.event.type)) {
-            msg.ack();
-            continue;
-          }
-          const attempt = msg.info.deliveryCount;
-          try {
-            await options.handler(parsed.event, { attempt, lastAttempt: attempt >= max, trace: traceOf(msg.headers) });
-            msg.ack();
-          } catch (error) {
-            if (attempt >= max) {
-              await deadLetter(options.name, msg, `handler failed ${attempt} times: ${(error as Error).message}`, parsed.event.id).catch(() => {});
-              msg.term();
-            } else {
-              log.warn({ consumer: options.name, eventId: parsed.event.id, attempt, err: error }, "event handler failed; redelivering");
-              msg.nak(delay(attempt));
-            }
-          }
+      // One durable per partition, each with one event in flight across every
+      // instance sharing it: a partition's events (so each aggregate's) reach
+      // handlers one at a time, in publish order, while the partitions run side
+      // by side. Instances compete for each partition's next event, so work
+      // spreads over them, and an instance that dies holds up only the
+      // partitions whose event it had, until ack_wait hands it on.
+      const durables = partitionDurables(namespace, options.name, partitions);
+      const ackWait = nanos(ackWaitMs);
+      const filterOf = (partition: number) =>
+        // NATS 2.9 (Debian's, this machine kind's) has no multi-subject
+        // filter_subjects; a consumer of several types reads the whole
+        // partition and acks what it does not handle, which also keeps one
+        // order across types for an aggregate.
+        options.types.length === 1 ? `${subject(options.types[0]!)}.${partition}` : `${namespace}events.*.*.${partition}`;
+      const open = async (durable: string, partition: number) => {
+        const filter_subject = filterOf(partition);
+        try {
+          await jsm.consumers.info(streamName, durable);
+          await jsm.consumers.update(streamName, durable, { filter_subject, max_ack_pending: 1, ack_wait: ackWait });
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+          await jsm.consumers.add(streamName, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, filter_subject, max_ack_pending: 1, ack_wait: ackWait });
         }
-      });
-      const handle: Consumer = {
+        const consumer = await js.consumers.get(streamName, durable);
+        return consumer.consume({ max_messages: 4 });
+      };
+      const feeds = await Promise.all(durables.map(open));
+
+      const handle = async (msg: JsMsg) => {
+        // A consumer of several types reads its whole partition: an event its
+        // subject says is of another type is acknowledged unread (most of what
+        // such a consumer sees), without the cost of parsing and validating it.
+        const type = msg.subject.split(".").at(-2);
+        if (type !== undefined && isEventType(type) && !options.types.includes(type)) {
+          msg.ack();
+          return;
+        }
+        const parsed = parseEvent(msg.data);
+        // term() without a reason: NATS 2.9 does not parse "+TERM <reason>" and
+        // would leave the message pending until ack_wait ran out.
+        if (!parsed.ok) {
+          await deadLetter(options.name, msg, parsed.reason, parsed.id).catch((error: unknown) => log.error({ err: error }, "dead-letter publish failed"));
+          msg.term();
+          return;
+        }
+        if (!options.types.includes(parsed.event.type)) {
+          msg.ack();
+          return;
+        }
+        const attempt = msg.info.deliveryCount;
+        // A handler still at work keeps its claim: JetStream would otherwise give the event to another instance after ack_wait.
+        const working = setInterval(() => msg.working(), Math.max(100, ackWaitMs / 3));
+        try {
+          await options.handler(parsed.event, { attempt, lastAttempt: attempt >= max, trace: traceOf(msg.headers) });
+          msg.ack();
+        } catch (error) {
+          if (attempt >= max) {
+            await deadLetter(options.name, msg, `handler failed ${attempt} times: ${(error as Error).message}`, parsed.event.id).catch(() => {});
+            msg.term();
+          } else {
+            log.warn({ consumer: options.name, eventId: parsed.event.id, attempt, err: error }, "event handler failed; redelivering");
+            // The partition waits for this event (it stays the one in flight), so the aggregate's order holds.
+            msg.nak(delay(attempt));
+          }
+        } finally {
+          clearInterval(working);
+        }
+      };
+      // Handlers run outside the async context of whoever called consume(): what a delivery belongs to comes with it (EventDelivery.trace).
+      const loops = feeds.map((messages) =>
+        context.with(ROOT_CONTEXT, async () => {
+          for await (const msg of messages) await handle(msg);
+        }),
+      );
+      const consumer: Consumer = {
         name: options.name,
         async lag() {
-          const info = await jsm.consumers.info(streamName, durable);
-          return info.num_pending + info.num_ack_pending;
+          const infos = await Promise.all(durables.map((durable) => jsm.consumers.info(streamName, durable)));
+          return infos.reduce((sum, info) => sum + info.num_pending + info.num_ack_pending, 0);
         },
         async stop() {
-          consumers.delete(handle);
-          await messages.close();
-          await loop;
+          consumers.delete(consumer);
+          await Promise.all(feeds.map((messages) => messages.close()));
+          await Promise.all(loops);
         },
       };
-      consumers.add(handle);
-      return handle;
+      consumers.add(consumer);
+      return consumer;
     },
 
     async listen(types: readonly EventType[], handler: LiveEventHandler, options: LiveListenOptions = {}): Promise<LiveListener> {
       if (types.length === 0) throw new Error("listen() needs at least one event type");
       // NATS 2.9 has one filter_subject per consumer: several types share the whole stream's feed and are filtered here.
-      const filter = types.length === 1 ? subject(types[0]!) : `${namespace}events.>`;
+      const filter = types.length === 1 ? `${subject(types[0]!)}.*` : `${namespace}events.>`;
       const { state } = await jsm.streams.info(streamName);
       const subscriber: LiveSubscriber = { types: [...types], handler, onError: options.onError, fromSeq: state.last_seq + 1 };
       let feed = feeds.get(filter);

@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { describe, expect, it } from "vitest";
-import { createNatsBus, streamNames } from "../src/index.ts";
+import { createNatsBus, eventSubject, streamNames } from "../src/index.ts";
 import { busContract } from "./bus.contract.ts";
-import { collector, logger, numbered } from "./buses.ts";
+import { aggregate, collector, logger, numbered } from "./buses.ts";
 
 /** The machine's NATS with JetStream (CI has one); each test gets its own namespace, deleted after. */
 export const NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
@@ -42,7 +42,8 @@ describe("NATS JetStream bus", () => {
       await bus.consume({ name: "malformed", types: ["ShipmentDelivered"], handler: async (e) => got.push(e) });
       const nc = await connect({ servers: NATS_URL });
       const js = jetstream(nc);
-      await js.publish(`${namespace}events.shipping.ShipmentDelivered`, "{ this is not an event");
+      // On the partition the good event goes to, before it.
+      await js.publish(`${namespace}${eventSubject("ShipmentDelivered", aggregate)}`, "{ this is not an event");
       const good = numbered(7);
       await bus.publish(good);
       await got.done();

@@ -3,7 +3,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, headers } from "@nats-io/transport-node";
 import { silentLogger, type StoredSpan } from "@store/kit";
 import { expect } from "vitest";
-import { createEvent, createInProcessBus, createNatsBus, streamNames, subjectOf, type EventBus, type EventEnvelope, type EventType } from "../src/index.ts";
+import { createEvent, createInProcessBus, createNatsBus, eventSubject, streamNames, subjectOf, type EventBus, type EventEnvelope, type EventType } from "../src/index.ts";
 
 /** The machine's NATS with JetStream (CI has one); each harness gets its own namespace, deleted after. */
 export const NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
@@ -50,12 +50,16 @@ export async function natsHarness(): Promise<BusHarness> {
     async sendRaw(envelope, traceparentHeader) {
       const h = headers();
       if (traceparentHeader !== undefined) h.set("traceparent", traceparentHeader);
-      await js.publish(`${namespace}${subjectOf(envelope.type)}`, JSON.stringify(envelope), { msgID: envelope.id, headers: h });
+      await js.publish(`${namespace}${eventSubject(envelope.type, envelope.aggregateId)}`, JSON.stringify(envelope), { msgID: envelope.id, headers: h });
     },
     async storedHeaders(type) {
-      const msg = await jsm.streams.getMessage(streams.events, { last_by_subj: `${namespace}${subjectOf(type)}` });
-      if (!msg) throw new Error(`no ${type} message in ${streams.events}`);
-      return { traceparent: msg.header?.get("traceparent") ?? "", tracestate: msg.header?.get("tracestate") ?? "" };
+      // The newest message of this type, whatever its partition: the test streams hold a handful.
+      const prefix = `${namespace}${subjectOf(type)}.`;
+      for (let seq = (await jsm.streams.info(streams.events)).state.last_seq; seq > 0; seq--) {
+        const msg = await jsm.streams.getMessage(streams.events, { seq }).catch(() => null);
+        if (msg?.subject.startsWith(prefix)) return { traceparent: msg.header?.get("traceparent") ?? "", tracestate: msg.header?.get("tracestate") ?? "" };
+      }
+      throw new Error(`no ${type} message in ${streams.events}`);
     },
     async dispose() {
       await bus.deleteStreams();

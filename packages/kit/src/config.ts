@@ -56,6 +56,12 @@ export const subgraphEnv = {
     .max(32, "must be at most 32 characters")
     .regex(/^[A-Za-z0-9_-]+$/, "must be letters, digits, '-' or '_' only (no dots, spaces or wildcards): it prefixes NATS subjects, streams and consumers")
     .default(""),
+  /**
+   * Partitions of the event stream: a consumer handles up to this many events
+   * at once (one per partition, each aggregate's in order). Every process on
+   * one stream must agree; the stream records it and refuses another.
+   */
+  EVENTS_PARTITIONS: z.coerce.number().int().min(1).max(256).default(16),
   /** Shares the replay guard among a subgraph's instances; without it each process remembers signatures itself. */
   REDIS_URL: z.string().refine((v) => /^rediss?:\/\//.test(v), "must be a redis:// or rediss:// URL").optional(),
   /** Put before every Redis key, so deployments can share one Redis. */
@@ -84,6 +90,8 @@ export interface SubgraphConfig {
   NATS_URL?: string | undefined;
   /** @default "" */
   EVENTS_NAMESPACE?: string;
+  /** @default 16 */
+  EVENTS_PARTITIONS?: number;
   REDIS_URL?: string | undefined;
   /** @default "store:" */
   REDIS_KEY_PREFIX?: string;

@@ -1,5 +1,5 @@
 import { Registry, collectDefaultMetrics } from "prom-client";
-import { createInProcessBus, createNatsBus, eventMetrics, type EventBus } from "@store/events";
+import { createInProcessBus, createNatsBus, eventMetrics, PartitionCountMismatchError, type EventBus } from "@store/events";
 import { ConfigError, loadConfig, subgraphConfigSchema } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { createReplayGuard } from "./replayGuard.ts";
@@ -8,12 +8,12 @@ import type { ServiceDefinition } from "./service.ts";
 import { TracingConfigError } from "./tracing/sampler.ts";
 import { startTracing } from "./tracing/startTracing.ts";
 
-/** Exits with EX_CONFIG (78) and every bad variable named (OTEL_* ones too), instead of a stack trace. */
+/** Exits with EX_CONFIG (78) and every bad variable named (OTEL_* ones too, and an EVENTS_PARTITIONS the stream disagrees with), instead of a stack trace. */
 export async function orExitOnConfigError<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    if (!(error instanceof ConfigError) && !(error instanceof TracingConfigError)) throw error;
+    if (!(error instanceof ConfigError) && !(error instanceof TracingConfigError) && !(error instanceof PartitionCountMismatchError)) throw error;
     process.stderr.write(`${name}: ${error.message}\n`);
     process.exit(78);
   }
@@ -37,7 +37,16 @@ export async function runService(service: ServiceDefinition, env: Record<string,
   // Alone in its process, a service without NATS_URL has nobody to talk to
   // but itself; the in-process bus is for `npm start`, where all run together.
   const bus: EventBus = config.NATS_URL
-    ? await createNatsBus({ url: config.NATS_URL, name: service.name, logger, metrics: eventMetrics(registry), namespace: busNamespace(config.EVENTS_NAMESPACE) })
+    ? await orExitOnConfigError(service.name, () =>
+        createNatsBus({
+          url: config.NATS_URL!,
+          name: service.name,
+          logger,
+          metrics: eventMetrics(registry),
+          namespace: busNamespace(config.EVENTS_NAMESPACE),
+          partitions: config.EVENTS_PARTITIONS,
+        }),
+      )
     : createInProcessBus({ logger });
   if (!config.NATS_URL) logger.warn("NATS_URL is not set: events stay in this process");
   const instance = await orExitOnConfigError(service.name, () => service.create({ config, env, logger, bus, registry, tracing }));
