@@ -199,7 +199,7 @@ describe("the order saga on NATS JetStream", { timeout: 180_000 }, () => {
     try {
       const orderId = await client.placeOrder(token, [{ productId: inStock[7]!.id, quantity: 1 }]);
       // Stock is reserved, but nobody charges while payments is down: what
-      // would charge the order (StockReserved) waits, unread, in payments' consumer.
+      // would charge the order (PaymentRequested) waits, unread, in payments' consumer.
       await client.waitForStatus(token, orderId, "AWAITING_PAYMENT");
       const nc = await connect({ servers: SHARED_NATS_URL });
       try {

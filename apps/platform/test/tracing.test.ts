@@ -71,7 +71,7 @@ describe("traces across the platform", { timeout: 180_000 }, () => {
     const root = await eventually(() => rootNamed("mutation PlaceOrder"), { what: "the PlaceOrder operation span", intervalMs: PLATFORM_POLL_MS });
     expect(root.kind).toBe(SERVER);
     // The saga's steps are spans of the placing mutation's trace, each reached from the root through its parents.
-    const steps = ["inventory:process OrderPlaced", "payments:process StockReserved", "orders:process PaymentCaptured", "shipping:process PaymentCaptured"];
+    const steps = ["inventory:process OrderPlaced", "orders:process StockReserved", "payments:process PaymentRequested", "orders:process PaymentCaptured", "shipping:process PaymentCaptured"];
     const spans = await eventually(
       async () => {
         await platform.flushTraces();
@@ -88,9 +88,9 @@ describe("traces across the platform", { timeout: 180_000 }, () => {
       expect(ancestry(span, spans).at(-1)).toBe("router:mutation PlaceOrder");
       expect(span.attributes["store.order_id"]).toBe(orderId);
     }
-    // Payment follows stock: the charge's consumer span descends from the reservation's.
-    const charge = spans.find((s) => s.service === "payments" && s.name === "process StockReserved")!;
-    expect(ancestry(charge, spans)).toContain("inventory:process OrderPlaced");
+    // Payment follows stock: the charge's consumer span descends from orders' request, made on the reservation.
+    const charge = spans.find((s) => s.service === "payments" && s.name === "process PaymentRequested")!;
+    expect(ancestry(charge, spans)).toEqual(expect.arrayContaining(["orders:process StockReserved", "inventory:process OrderPlaced"]));
     // The subgraph's server span continues the router's fetch span.
     const fetch = spans.find((s) => s.service === "router" && s.name === "fetch orders")!;
     expect(spans.some((s) => s.service === "orders" && s.kind === SERVER && s.parentSpanId === fetch.spanId)).toBe(true);

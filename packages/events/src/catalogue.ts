@@ -44,6 +44,18 @@ export const eventCatalogue = {
     payload: z.object({ orderId: id, customerId: id, from: orderStatus.nullable(), to: orderStatus, reason: z.string() }),
   },
   OrderCancelled: { source: "orders", version: 1, payload: z.object({ orderId: id, customerId: id, reason: z.string(), previousStatus: orderStatus }) },
+  /**
+   * Orders asks payments to charge the order, in the transaction that moves it
+   * to AWAITING_PAYMENT, and never for an order already cancelled: payments
+   * charges on this and nothing else. It carries every term of the charge
+   * (the token included, as OrderPlaced does), so the request stands on its
+   * own whatever payments kept from earlier events.
+   */
+  PaymentRequested: {
+    source: "orders",
+    version: 1,
+    payload: z.object({ orderId: id, customerId: id, amountCents: cents, currency, paymentToken: z.string() }),
+  },
   StockReserved: { source: "inventory", version: 1, payload: z.object({ orderId: id, lines }) },
   StockRejected: {
     source: "inventory",

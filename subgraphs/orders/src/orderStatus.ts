@@ -2,7 +2,7 @@ import { ERRORS } from "@store/kit";
 import { OrderStatus } from "./generated/prisma/enums.ts";
 import type { EventEnvelope } from "@store/events";
 import type { Order, OrderStatusChange } from "./generated/prisma/client.ts";
-import { orderEvent, type OrderEventSink } from "./orderEvents.ts";
+import { orderEvent, paymentRequested, type OrderEventSink } from "./orderEvents.ts";
 import type { Tx } from "./types.ts";
 
 /**
@@ -75,9 +75,15 @@ export type TransitionOutcome =
 /**
  * Moves an order to `to` and records why, inside the caller's transaction,
  * together with the events that describe the move: OrderStatusChanged for
- * every transition and OrderCancelled for a cancellation (the compensation
- * trigger). Writing them here means no caller can change a status without
- * telling the other services.
+ * every transition, PaymentRequested for the move to AWAITING_PAYMENT (the
+ * one thing payments charges on) and OrderCancelled for a cancellation (the
+ * compensation trigger). Writing them here means no caller can change a
+ * status without telling the other services.
+ *
+ * The request and the cancellation share the order's row and its outbox, so
+ * one of them commits first and they are published in that order: an order
+ * cancelled before it awaited payment is never asked to be charged, and one
+ * cancelled after is refunded once payments has charged it.
  *
  * The write is a compare-and-set on the status just read, so two concurrent
  * transitions cannot both win: the loser re-reads and is judged against the
@@ -101,6 +107,7 @@ export async function attemptTransition(tx: Tx, events: OrderEventSink, request:
     if (!order) continue;
     const change = await tx.orderStatusChange.create({ data: { orderId, fromStatus: current.status, toStatus: to, reason } });
     const emitted: EventEnvelope[] = [orderEvent("OrderStatusChanged", { orderId, customerId: order.customerId, from: current.status, to, reason }, order, causedBy)];
+    if (to === OrderStatus.AWAITING_PAYMENT) emitted.push(paymentRequested(order, causedBy));
     if (to === OrderStatus.CANCELLED) {
       emitted.push(orderEvent("OrderCancelled", { orderId, customerId: order.customerId, reason, previousStatus: current.status }, order, causedBy));
     }

@@ -154,8 +154,9 @@ describe("the order saga", () => {
     expect(final.cancelReason).toBeNull();
 
     const emitted = await outboxOf(order.id);
-    expect(emitted.map((e) => e.type)).toEqual(["OrderPlaced", ...Array(5).fill("OrderStatusChanged")]);
-    const changes = emitted.slice(1);
+    // Payment is requested with the move to AWAITING_PAYMENT, right after the change that announces it.
+    expect(emitted.map((e) => e.type)).toEqual(["OrderPlaced", "OrderStatusChanged", "OrderStatusChanged", "PaymentRequested", ...Array(3).fill("OrderStatusChanged")]);
+    const changes = emitted.filter((e) => e.type === "OrderStatusChanged");
     // One per transition, matching the history, every one in the flow OrderPlaced started and caused by the event it reacts to.
     expect(changes.map((e) => e.payload)).toEqual(final.statusHistory.map(({ from, to, reason }) => ({ orderId: order.id, customerId: me.userId, from, to, reason })));
     for (const change of changes) expect(change).toMatchObject({ source: "orders", aggregateId: order.id, correlationId: placed.correlationId });
@@ -287,6 +288,71 @@ describe("the order saga", () => {
     for (const event of Object.values(unknown)) expect(await deliver(event), event.type).toBe("handled");
     expect(await prisma.order.count({ where: { id: UNKNOWN_ID } })).toBe(0);
     expect(await prisma.outboxEvent.count()).toBe(outboxBefore);
+  });
+});
+
+describe("payment requests", () => {
+  it("requests payment with the order's terms in the transaction that moves it to AWAITING_PAYMENT", async () => {
+    const me = customer();
+    const order = await place(me);
+    const placed = await placedEventOf(order.id);
+    const { stockReserved } = sagaEvents(placed);
+    expect(await deliver(stockReserved)).toBe("handled");
+
+    const requested = (await outboxOf(order.id)).filter((e) => e.type === "PaymentRequested");
+    expect(requested).toEqual([
+      expect.objectContaining({
+        source: "orders",
+        version: 1,
+        aggregateId: order.id,
+        correlationId: placed.correlationId,
+        causationId: stockReserved.id,
+        payload: { orderId: order.id, customerId: me.userId, amountCents: order.total.amount, currency: "USD", paymentToken: "tok_visa" },
+      }),
+    ]);
+  });
+
+  it("requests nothing when the move to AWAITING_PAYMENT rolls back", async () => {
+    const order = await place(customer());
+    const { stockReserved } = sagaEvents(await placedEventOf(order.id));
+    const before = await outboxOf(order.id);
+    const crash = handleOnce(prisma, CONSUMER, stockReserved, async (tx) => {
+      await handleStockReserved(stockReserved, tx, deps);
+      throw new Error("crash before commit");
+    });
+    await expect(crash).rejects.toThrow("crash before commit");
+    expect((await read(order.id)).status).toBe("PENDING");
+    expect(await outboxOf(order.id)).toEqual(before);
+
+    // The redelivery makes the move, and the request with it.
+    expect(await deliver(stockReserved)).toBe("handled");
+    expect((await outboxOf(order.id)).filter((e) => e.type === "PaymentRequested")).toHaveLength(1);
+  });
+
+  it("never requests payment for an order cancelled while its stock was being reserved", async () => {
+    const me = customer();
+    const order = await place(me);
+    const { stockReserved } = sagaEvents(await placedEventOf(order.id));
+    const cancel = await subgraph.execute<{ cancelOrder: OrderData }>(CANCEL, { orderId: order.id }, { identity: me });
+    expect(cancel.errors).toBeUndefined();
+    const before = await outboxOf(order.id);
+    expect(before.map((e) => e.type)).toEqual(["OrderPlaced", "OrderStatusChanged", "OrderStatusChanged", "OrderCancelled"]);
+
+    // Inventory reserved the stock before it saw the cancel: the order stays CANCELLED and nobody is asked to charge it.
+    expect(await deliver(stockReserved)).toBe("handled");
+    expect(await read(order.id)).toMatchObject({ status: "CANCELLED", cancelReason: "cancelled by the customer" });
+    expect(await outboxOf(order.id)).toEqual(before);
+  });
+
+  it("requests payment once, however often the stock is reported reserved", async () => {
+    const order = await place(customer());
+    const placed = await placedEventOf(order.id);
+    const { stockReserved } = sagaEvents(placed);
+    expect(await deliver(stockReserved)).toBe("handled");
+    expect(await deliver(stockReserved)).toBe("duplicate");
+    // The same fact under a new event id gets past the inbox, not past the order's status.
+    expect(await deliver(createEvent("StockReserved", stockReserved.payload, { aggregateId: order.id, causedBy: placed }))).toBe("handled");
+    expect((await outboxOf(order.id)).filter((e) => e.type === "PaymentRequested")).toHaveLength(1);
   });
 });
 

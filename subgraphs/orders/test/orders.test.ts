@@ -438,9 +438,12 @@ describe("transitionOrder", () => {
       ["PAID", "SHIPPED"],
       ["SHIPPED", "DELIVERED"],
     ]);
-    // Every step announced in its own transaction; no OrderCancelled on the main line.
+    // Every step announced in its own transaction, payment requested with the move to AWAITING_PAYMENT; no OrderCancelled on the main line.
     expect((await outboxOf(id!)).map((e) => [e.type, e.payload])).toEqual(
-      history.slice(1).map((c) => ["OrderStatusChanged", expect.objectContaining({ orderId: id, from: c.fromStatus, to: c.toStatus, reason: `to ${c.toStatus}` })]),
+      history.slice(1).flatMap((c) => [
+        ["OrderStatusChanged", expect.objectContaining({ orderId: id, from: c.fromStatus, to: c.toStatus, reason: `to ${c.toStatus}` })],
+        ...(c.toStatus === "AWAITING_PAYMENT" ? [["PaymentRequested", expect.objectContaining({ orderId: id })]] : []),
+      ]),
     );
   });
 
@@ -479,10 +482,11 @@ describe("transitionOrder", () => {
       const order = await prisma.order.findUniqueOrThrow({ where: { id: id! }, include: { statusChanges: true } });
       expect(order.statusChanges.map((c) => c.toStatus).sort()).toEqual(["AWAITING_PAYMENT", "PENDING", order.status].sort());
       // Only the winner's events exist: the outbox tells the same story as the history.
-      const expected = order.status === "CANCELLED" ? ["OrderStatusChanged", "OrderStatusChanged", "OrderCancelled"] : ["OrderStatusChanged", "OrderStatusChanged"];
+      const requested = ["OrderStatusChanged", "PaymentRequested"];
+      const expected = order.status === "CANCELLED" ? [...requested, "OrderStatusChanged", "OrderCancelled"] : [...requested, "OrderStatusChanged"];
       const emitted = await outboxOf(id!);
       expect(emitted.map((e) => e.type)).toEqual(expected);
-      expect(emitted[1]?.payload).toMatchObject({ from: "AWAITING_PAYMENT", to: order.status });
+      expect(emitted[2]?.payload).toMatchObject({ from: "AWAITING_PAYMENT", to: order.status });
     }
   });
 });

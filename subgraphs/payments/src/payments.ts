@@ -52,7 +52,7 @@ const defaultBackoffMs = (attempts: number) => 100 * 2 ** (attempts - 1);
  * It writes no event: the processor call cannot share a transaction, so each
  * step commits on its own, and the outcome is announced afterwards from the
  * settled row, in the transaction of whoever asked for the charge (the
- * StockReserved handler's inbox transaction; see handlers/StockReserved.ts).
+ * PaymentRequested handler's inbox transaction; see handlers/PaymentRequested.ts).
  */
 export async function chargeOrder(prisma: Db, processor: CardProcessor, input: ChargeOrderInput, options: ChargeOrderOptions = {}): Promise<Payment> {
   const data = parseInput(chargeInput, input);
@@ -101,7 +101,7 @@ async function findOrCreatePayment(prisma: Db, data: z.output<typeof chargeInput
 /**
  * Records a payment that failed without reaching the processor, for a charge
  * chargeOrder refuses as malformed (say a blank or oversized token in a
- * hand-made OrderPlaced). Retrying could never make it valid, and a FAILED
+ * hand-made order event). Retrying could never make it valid, and a FAILED
  * payment lets the saga hear PaymentFailed and cancel the order instead of
  * waiting for a charge that will never happen. Idempotent per order: a payment
  * that already exists is returned as it is.

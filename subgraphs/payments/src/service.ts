@@ -3,7 +3,7 @@ import { createContext } from "./context.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { handleOrderCancelled } from "./handlers/OrderCancelled.ts";
 import { handleOrderPlaced } from "./handlers/OrderPlaced.ts";
-import { chargeForStockReserved, handleStockReserved } from "./handlers/StockReserved.ts";
+import { chargeRequestedPayment, handlePaymentRequested } from "./handlers/PaymentRequested.ts";
 import { createCardProcessor } from "./processor.ts";
 import { resolvers } from "./resolvers/index.ts";
 import { seedPayments } from "./seed.ts";
@@ -25,19 +25,21 @@ export const paymentsService = defineSubgraphService({
     /**
      * "payments-saga":
      * - OrderPlaced: remember what to charge (a PaymentIntent);
-     * - StockReserved: charge it (before the inbox transaction), then announce
-     *   PaymentCaptured or PaymentFailed (in it);
+     * - PaymentRequested: charge it (before the inbox transaction), then
+     *   announce PaymentCaptured or PaymentFailed (in it);
      * - OrderCancelled: never charge it, and refund a captured payment
      *   (PaymentRefunded).
+     * All three are orders' events about one order, so they arrive in the
+     * order orders committed them: a cancel never overtakes the request.
      */
     saga: {
       handlers: {
         OrderPlaced: handleOrderPlaced,
-        StockReserved: handleStockReserved,
+        PaymentRequested: handlePaymentRequested,
         OrderCancelled: handleOrderCancelled,
       },
-      // The charge cannot live in a transaction (see handlers/StockReserved.ts).
-      beforeTransaction: { StockReserved: chargeForStockReserved },
+      // The charge cannot live in a transaction (see handlers/PaymentRequested.ts).
+      beforeTransaction: { PaymentRequested: chargeRequestedPayment },
     },
   },
 });

@@ -15,7 +15,7 @@ import { silentLogger } from "@store/kit";
 import { createTestDatabase, type TestDatabase } from "@store/testing";
 import { handleOrderCancelled } from "../src/handlers/OrderCancelled.ts";
 import { handleOrderPlaced } from "../src/handlers/OrderPlaced.ts";
-import { chargeForStockReserved, handleStockReserved, type StockReservedDeps } from "../src/handlers/StockReserved.ts";
+import { chargeRequestedPayment, handlePaymentRequested, type PaymentRequestedDeps } from "../src/handlers/PaymentRequested.ts";
 import { createCardProcessor, TEST_TOKENS, type CardProcessor, type ChargeRequest, type ChargeResult } from "../src/processor.ts";
 import { paymentsService } from "../src/service.ts";
 import type { Db, Events, Tx } from "../src/types.ts";
@@ -54,7 +54,7 @@ function spy(inner: CardProcessor = createCardProcessor()) {
   };
 }
 
-function depsWith(processor: CardProcessor): StockReservedDeps {
+function depsWith(processor: CardProcessor): PaymentRequestedDeps {
   return { prisma, processor, events, logger: silentLogger, chargeOptions: { sleep: async () => {} } };
 }
 
@@ -75,6 +75,12 @@ function orderPlaced(overrides: { paymentToken?: string; totalCents?: number; cu
   );
 }
 
+/** Orders' request to charge the order, as it writes it when the order awaits payment: the terms OrderPlaced announced. */
+const paymentRequested = (placed: EventEnvelope<"OrderPlaced">) => {
+  const { orderId, customerId, totalCents, currency, paymentToken } = placed.payload;
+  return createEvent("PaymentRequested", { orderId, customerId, amountCents: totalCents, currency, paymentToken }, { aggregateId: orderId, causedBy: placed });
+};
+
 const stockReserved = (placed: EventEnvelope<"OrderPlaced">) =>
   createEvent("StockReserved", { orderId: placed.payload.orderId, lines: placed.payload.lines.map(({ productId, quantity }) => ({ productId, quantity })) }, { aggregateId: placed.payload.orderId, causedBy: placed });
 
@@ -82,19 +88,19 @@ const orderCancelled = (placed: EventEnvelope<"OrderPlaced">, cause: EventEnvelo
   createEvent("OrderCancelled", { orderId: placed.payload.orderId, customerId: placed.payload.customerId, reason, previousStatus: "AWAITING_PAYMENT" }, { aggregateId: placed.payload.orderId, causedBy: cause });
 
 /**
- * One delivery, as the "payments-saga" consumer makes it: StockReserved's
+ * One delivery, as the "payments-saga" consumer makes it: PaymentRequested's
  * charge first, outside any transaction, then the handler in the inbox
  * transaction. `afterHandler` runs inside that transaction after the handler
  * (a throw there is a crash before commit).
  */
-async function deliver(event: AnyEventEnvelope, deps: StockReservedDeps, afterHandler?: () => Promise<void>): Promise<InboxOutcome> {
+async function deliver(event: AnyEventEnvelope, deps: PaymentRequestedDeps, afterHandler?: () => Promise<void>): Promise<InboxOutcome> {
   const run = async (tx: Tx) => {
     switch (event.type) {
       case "OrderPlaced":
         await handleOrderPlaced(event, tx, deps);
         break;
-      case "StockReserved":
-        await handleStockReserved(event, tx, deps);
+      case "PaymentRequested":
+        await handlePaymentRequested(event, tx, deps);
         break;
       case "OrderCancelled":
         await handleOrderCancelled(event, tx, deps);
@@ -104,7 +110,7 @@ async function deliver(event: AnyEventEnvelope, deps: StockReservedDeps, afterHa
     }
     await afterHandler?.();
   };
-  if (event.type === "StockReserved") await chargeForStockReserved(event, deps);
+  if (event.type === "PaymentRequested") await chargeRequestedPayment(event, deps);
   return handleOnce(prisma, CONSUMER, event, run);
 }
 
@@ -154,14 +160,14 @@ describe("OrderPlaced", () => {
   });
 });
 
-describe("StockReserved", () => {
+describe("PaymentRequested", () => {
   it("charges tok_visa and writes one PaymentCaptured carrying the order's correlation id", async () => {
     const placed = orderPlaced({ totalCents: 4250 });
-    const reserved = stockReserved(placed);
+    const requested = paymentRequested(placed);
     const processor = spy();
     const deps = depsWith(processor);
     await deliver(placed, deps);
-    expect(await deliver(reserved, deps)).toBe("handled");
+    expect(await deliver(requested, deps)).toBe("handled");
 
     const payment = await prisma.payment.findUniqueOrThrow({ where: { orderId: placed.payload.orderId } });
     expect(payment).toMatchObject({ status: "CAPTURED", attempts: 1, amountCents: 4250, currency: "USD", customerId: placed.payload.customerId, paymentToken: TEST_TOKENS.visa });
@@ -170,7 +176,7 @@ describe("StockReserved", () => {
     const announced = await outboxFor(placed.payload.orderId);
     expect(typesOf(announced)).toEqual(["PaymentCaptured"]);
     const [captured] = announced;
-    expectValid(captured, "PaymentCaptured", reserved);
+    expectValid(captured, "PaymentCaptured", requested);
     expect(captured.correlationId).toBe(placed.correlationId);
     expect(captured.aggregateId).toBe(placed.payload.orderId);
     expect(captured.payload).toEqual({ orderId: placed.payload.orderId, paymentId: payment.id, customerId: placed.payload.customerId, amountCents: 4250, currency: "USD" });
@@ -178,17 +184,17 @@ describe("StockReserved", () => {
 
   it("fails tok_declined and writes one PaymentFailed with the processor's reason", async () => {
     const placed = orderPlaced({ paymentToken: TEST_TOKENS.declined });
-    const reserved = stockReserved(placed);
+    const requested = paymentRequested(placed);
     const deps = depsWith(spy());
     await deliver(placed, deps);
-    await deliver(reserved, deps);
+    await deliver(requested, deps);
 
     const payment = await prisma.payment.findUniqueOrThrow({ where: { orderId: placed.payload.orderId } });
     expect(payment).toMatchObject({ status: "FAILED", failureReason: "card_declined", attempts: 1 });
     const announced = await outboxFor(placed.payload.orderId);
     expect(typesOf(announced)).toEqual(["PaymentFailed"]);
     const [failed] = announced;
-    expectValid(failed, "PaymentFailed", reserved);
+    expectValid(failed, "PaymentFailed", requested);
     expect(failed.payload).toEqual({ orderId: placed.payload.orderId, paymentId: payment.id, customerId: placed.payload.customerId, reason: "card_declined" });
   });
 
@@ -197,7 +203,7 @@ describe("StockReserved", () => {
     const processor = spy();
     const deps = depsWith(processor);
     await deliver(placed, deps);
-    await deliver(stockReserved(placed), deps);
+    await deliver(paymentRequested(placed), deps);
     expect(await prisma.payment.findUniqueOrThrow({ where: { orderId: placed.payload.orderId } })).toMatchObject({ status: "CAPTURED", attempts: 2 });
     expect(processor.calls).toHaveLength(2);
     expect(typesOf(await outboxFor(placed.payload.orderId))).toEqual(["PaymentCaptured"]);
@@ -205,12 +211,12 @@ describe("StockReserved", () => {
 
   it("charges once and announces once when the same event is delivered twice", async () => {
     const placed = orderPlaced();
-    const reserved = stockReserved(placed);
+    const requested = paymentRequested(placed);
     const processor = spy();
     const deps = depsWith(processor);
     await deliver(placed, deps);
-    expect(await deliver(reserved, deps)).toBe("handled");
-    expect(await deliver(reserved, deps)).toBe("duplicate");
+    expect(await deliver(requested, deps)).toBe("handled");
+    expect(await deliver(requested, deps)).toBe("duplicate");
     expect(processor.calls).toHaveLength(1);
     expect(await prisma.payment.count({ where: { orderId: placed.payload.orderId } })).toBe(1);
     expect(typesOf(await outboxFor(placed.payload.orderId))).toEqual(["PaymentCaptured"]);
@@ -218,7 +224,7 @@ describe("StockReserved", () => {
 
   it("after a crash between the processor's capture and recording it, the redelivery captures once with the same payment id", async () => {
     const placed = orderPlaced();
-    const reserved = stockReserved(placed);
+    const requested = paymentRequested(placed);
     const inner = spy();
     let lose = true;
     // The processor captures, but the answer never arrives (the process dies, or the socket does).
@@ -234,12 +240,12 @@ describe("StockReserved", () => {
     };
     const deps = depsWith(lossy);
     await deliver(placed, deps);
-    await expect(deliver(reserved, deps)).rejects.toThrow("socket hang up");
+    await expect(deliver(requested, deps)).rejects.toThrow("socket hang up");
     expect(await prisma.payment.findUniqueOrThrow({ where: { orderId: placed.payload.orderId } })).toMatchObject({ status: "PENDING", attempts: 0 });
-    expect(await inboxed(reserved)).toBe(0);
+    expect(await inboxed(requested)).toBe(0);
     expect(await outboxFor(placed.payload.orderId)).toEqual([]);
 
-    expect(await deliver(reserved, deps)).toBe("handled");
+    expect(await deliver(requested, deps)).toBe("handled");
     const payment = await prisma.payment.findUniqueOrThrow({ where: { orderId: placed.payload.orderId } });
     expect(payment).toMatchObject({ status: "CAPTURED", attempts: 1 });
     // Asked twice, for one payment id, and answered with one capture reference: one charge.
@@ -251,39 +257,41 @@ describe("StockReserved", () => {
   it("after a crash between the recorded charge and the inbox commit, the redelivery announces the same outcome without charging", async () => {
     for (const [token, outcome] of [[TEST_TOKENS.visa, "PaymentCaptured"], [TEST_TOKENS.declined, "PaymentFailed"]] as const) {
       const placed = orderPlaced({ paymentToken: token });
-      const reserved = stockReserved(placed);
+      const requested = paymentRequested(placed);
       const processor = spy();
       const deps = depsWith(processor);
       await deliver(placed, deps);
-      await expect(deliver(reserved, deps, async () => Promise.reject(new Error("crash before commit")))).rejects.toThrow("crash before commit");
+      await expect(deliver(requested, deps, async () => Promise.reject(new Error("crash before commit")))).rejects.toThrow("crash before commit");
       // The event written by the handler was rolled back with the inbox row.
-      expect(await inboxed(reserved)).toBe(0);
+      expect(await inboxed(requested)).toBe(0);
       expect(await outboxFor(placed.payload.orderId)).toEqual([]);
       const settled = await prisma.payment.findUniqueOrThrow({ where: { orderId: placed.payload.orderId } });
 
-      expect(await deliver(reserved, deps)).toBe("handled");
+      expect(await deliver(requested, deps)).toBe("handled");
       expect(processor.calls).toHaveLength(1);
       expect(await prisma.payment.findUniqueOrThrow({ where: { orderId: placed.payload.orderId } })).toEqual(settled);
       expect(typesOf(await outboxFor(placed.payload.orderId))).toEqual([outcome]);
     }
   });
 
-  it("charges nothing for an order cancelled before its stock was reserved", async () => {
+  it("never charges a cancelled intent, even for a request that reaches it after the cancel", async () => {
     const placed = orderPlaced();
-    const reserved = stockReserved(placed);
+    const requested = paymentRequested(placed);
     const processor = spy();
     const deps = depsWith(processor);
     await deliver(placed, deps);
     expect(await deliver(orderCancelled(placed), deps)).toBe("handled");
-    expect(await deliver(reserved, deps)).toBe("handled");
+    // Orders never writes a request after a cancel; a bus that re-ordered them still charges nothing.
+    expect(await deliver(requested, deps)).toBe("handled");
     expect(processor.calls).toHaveLength(0);
     expect(await prisma.payment.count({ where: { orderId: placed.payload.orderId } })).toBe(0);
+    expect(await prisma.paymentIntent.findUniqueOrThrow({ where: { orderId: placed.payload.orderId } })).toMatchObject({ cancelled: true });
     expect(await outboxFor(placed.payload.orderId)).toEqual([]);
   });
 
   it("refunds a charge that landed while the order was being cancelled, announcing only the refund", async () => {
     const placed = orderPlaced({ totalCents: 999 });
-    const reserved = stockReserved(placed);
+    const requested = paymentRequested(placed);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let entered!: () => void;
@@ -299,7 +307,7 @@ describe("StockReserved", () => {
     };
     const deps = depsWith(slow);
     await deliver(placed, deps);
-    const charge = deliver(reserved, deps);
+    const charge = deliver(requested, deps);
     await charging;
     const cancel = orderCancelled(placed);
     expect(await deliver(cancel, deps)).toBe("handled");
@@ -312,26 +320,36 @@ describe("StockReserved", () => {
     expect(payment).toMatchObject({ status: "REFUNDED", refunds: [expect.objectContaining({ amountCents: 999, reason: "order cancelled" })] });
     const announced = await outboxFor(placed.payload.orderId);
     expect(typesOf(announced)).toEqual(["PaymentRefunded"]);
-    expectValid(announced[0], "PaymentRefunded", reserved);
+    expectValid(announced[0], "PaymentRefunded", requested);
   });
 
-  it("is a no-op for an order payments never heard of: no charge, no payment, no event", async () => {
-    const unknown = stockReserved(orderPlaced());
+  it("charges a request on its own terms when payments never handled the order's OrderPlaced", async () => {
+    const placed = orderPlaced({ totalCents: 1234, currency: "EUR" });
+    const requested = paymentRequested(placed);
     const processor = spy();
-    expect(await deliver(unknown, depsWith(processor))).toBe("handled");
-    expect(processor.calls).toHaveLength(0);
-    expect(await prisma.payment.count({ where: { orderId: unknown.payload.orderId } })).toBe(0);
-    expect(await outboxFor(unknown.payload.orderId)).toEqual([]);
-    expect(await inboxed(unknown)).toBe(1);
+    expect(await deliver(requested, depsWith(processor))).toBe("handled");
+    expect(await prisma.paymentIntent.findUniqueOrThrow({ where: { orderId: placed.payload.orderId } })).toMatchObject({
+      customerId: placed.payload.customerId,
+      amountCents: 1234,
+      currency: "EUR",
+      paymentToken: TEST_TOKENS.visa,
+      cancelled: false,
+    });
+    const payment = await prisma.payment.findUniqueOrThrow({ where: { orderId: placed.payload.orderId } });
+    expect(processor.calls).toEqual([{ paymentId: payment.id, token: TEST_TOKENS.visa, amountCents: 1234, currency: "EUR" }]);
+    expect(typesOf(await outboxFor(placed.payload.orderId))).toEqual(["PaymentCaptured"]);
+    // The OrderPlaced arriving late changes nothing: the intent that exists stands.
+    expect(await deliver(placed, depsWith(processor))).toBe("handled");
+    expect(processor.calls).toHaveLength(1);
   });
 
   it("fails a charge that can never be made (a blank token) at once, without calling the processor", async () => {
     const placed = orderPlaced({ paymentToken: "   " });
-    const reserved = stockReserved(placed);
+    const requested = paymentRequested(placed);
     const processor = spy();
     const deps = depsWith(processor);
     await deliver(placed, deps);
-    expect(await deliver(reserved, deps)).toBe("handled");
+    expect(await deliver(requested, deps)).toBe("handled");
     expect(processor.calls).toHaveLength(0);
     expect(await prisma.payment.findUniqueOrThrow({ where: { orderId: placed.payload.orderId } })).toMatchObject({ status: "FAILED", failureReason: "invalid_charge_request", attempts: 0 });
     const announced = await outboxFor(placed.payload.orderId);
@@ -341,13 +359,13 @@ describe("StockReserved", () => {
 
   it("retries (throws, leaving no inbox row) when the charge step has not settled the payment", async () => {
     const placed = orderPlaced();
-    const reserved = stockReserved(placed);
+    const requested = paymentRequested(placed);
     const deps = depsWith(spy());
     await deliver(placed, deps);
     await prisma.payment.create({ data: { orderId: placed.payload.orderId, customerId: placed.payload.customerId, amountCents: 2500, currency: "USD", paymentToken: TEST_TOKENS.visa, status: "PENDING" } });
-    await expect(handleOnce(prisma, CONSUMER, reserved, (tx) => handleStockReserved(reserved, tx, deps))).rejects.toThrow("not settled");
-    expect(await inboxed(reserved)).toBe(0);
-    expect(await deliver(reserved, deps)).toBe("handled");
+    await expect(handleOnce(prisma, CONSUMER, requested, (tx) => handlePaymentRequested(requested, tx, deps))).rejects.toThrow("not settled");
+    expect(await inboxed(requested)).toBe(0);
+    expect(await deliver(requested, deps)).toBe("handled");
     expect(typesOf(await outboxFor(placed.payload.orderId))).toEqual(["PaymentCaptured"]);
   });
 });
@@ -355,11 +373,11 @@ describe("StockReserved", () => {
 describe("OrderCancelled", () => {
   it("refunds a captured payment and writes PaymentRefunded with the cancellation's correlation id, once", async () => {
     const placed = orderPlaced({ totalCents: 3100, currency: "EUR" });
-    const reserved = stockReserved(placed);
+    const requested = paymentRequested(placed);
     const deps = depsWith(spy());
     await deliver(placed, deps);
-    await deliver(reserved, deps);
-    const cancel = orderCancelled(placed, reserved, "  changed my mind  ");
+    await deliver(requested, deps);
+    const cancel = orderCancelled(placed, requested, "  changed my mind  ");
     expect(await deliver(cancel, deps)).toBe("handled");
 
     const payment = await prisma.payment.findUniqueOrThrow({ where: { orderId: placed.payload.orderId }, include: { refunds: true } });
@@ -375,7 +393,7 @@ describe("OrderCancelled", () => {
 
     // Redelivered, and cancelled again under a new event id: no second refund, no second event.
     expect(await deliver(cancel, deps)).toBe("duplicate");
-    expect(await deliver(orderCancelled(placed, reserved), deps)).toBe("handled");
+    expect(await deliver(orderCancelled(placed, requested), deps)).toBe("handled");
     expect(await prisma.refund.count({ where: { paymentId: payment.id } })).toBe(1);
     expect(typesOf(await outboxFor(placed.payload.orderId))).toEqual(["PaymentCaptured", "PaymentRefunded"]);
   });
@@ -384,7 +402,7 @@ describe("OrderCancelled", () => {
     const placed = orderPlaced({ paymentToken: TEST_TOKENS.declined });
     const deps = depsWith(spy());
     await deliver(placed, deps);
-    await deliver(stockReserved(placed), deps);
+    await deliver(paymentRequested(placed), deps);
     await deliver(orderCancelled(placed), deps);
     expect(await prisma.payment.findUniqueOrThrow({ where: { orderId: placed.payload.orderId } })).toMatchObject({ status: "FAILED" });
     expect(typesOf(await outboxFor(placed.payload.orderId))).toEqual(["PaymentFailed"]);
@@ -402,7 +420,7 @@ describe("OrderCancelled", () => {
       const placed = orderPlaced();
       const deps = depsWith(spy());
       await deliver(placed, deps);
-      await deliver(stockReserved(placed), deps);
+      await deliver(paymentRequested(placed), deps);
       expect(await deliver(orderCancelled(placed, placed, reason), deps)).toBe("handled");
       const refunded = (await outboxFor(placed.payload.orderId))[1];
       expect(refunded).toMatchObject({ type: "PaymentRefunded", payload: { reason: expected } });
@@ -419,10 +437,10 @@ describe("payments-saga consumer", () => {
     try {
       expect(consumers.map((c) => c.name)).toEqual([CONSUMER]);
       const placed = orderPlaced({ paymentToken: TEST_TOKENS.flaky });
-      const reserved = stockReserved(placed);
+      const requested = paymentRequested(placed);
       // The in-process bus resolves publish once every consumer has handled the event.
       await bus.publish(placed);
-      await bus.publish(reserved);
+      await bus.publish(requested);
       expect(bus.deadLetters).toEqual([]);
       expect(await prisma.payment.findUniqueOrThrow({ where: { orderId: placed.payload.orderId } })).toMatchObject({ status: "CAPTURED", attempts: 2 });
       expect(processor.calls).toHaveLength(2);
@@ -430,7 +448,39 @@ describe("payments-saga consumer", () => {
       expect(typesOf(announced)).toEqual(["PaymentCaptured"]);
       expect(announced[0]!.correlationId).toBe(placed.correlationId);
       expect(await inboxed(placed)).toBe(1);
-      expect(await inboxed(reserved)).toBe(1);
+      expect(await inboxed(requested)).toBe(1);
+    } finally {
+      await runtime.stop();
+      await bus.close();
+    }
+  });
+
+  it("charges on orders' PaymentRequested, never on inventory's StockReserved, and refunds on the cancel that follows the request", async () => {
+    const bus = createInProcessBus({ logger: silentLogger, delay: () => 1 });
+    const processor = spy();
+    const { events: runtime, subscribe } = paymentsService.build({ prisma, bus, logger: silentLogger, resources: { processor } });
+    await subscribe();
+    try {
+      const placed = orderPlaced({ totalCents: 4200 });
+      const reserved = stockReserved(placed);
+      await bus.publish(placed);
+      await bus.publish(reserved);
+      // Reserved stock alone is no request to charge: payments does not even consume it.
+      expect(processor.calls).toHaveLength(0);
+      expect(await inboxed(reserved)).toBe(0);
+      expect(await prisma.payment.count({ where: { orderId: placed.payload.orderId } })).toBe(0);
+
+      // Orders' outbox order: the request, then the customer's cancel.
+      const requested = paymentRequested(placed);
+      await bus.publish(requested);
+      await bus.publish(orderCancelled(placed, requested));
+      expect(bus.deadLetters).toEqual([]);
+      expect(processor.calls).toHaveLength(1);
+      expect(await prisma.payment.findUniqueOrThrow({ where: { orderId: placed.payload.orderId }, include: { refunds: true } })).toMatchObject({
+        status: "REFUNDED",
+        refunds: [expect.objectContaining({ amountCents: 4200 })],
+      });
+      expect(typesOf(await outboxFor(placed.payload.orderId))).toEqual(["PaymentCaptured", "PaymentRefunded"]);
     } finally {
       await runtime.stop();
       await bus.close();

@@ -17,11 +17,16 @@ export function cancellationRefundReason(reason: string): string {
 /**
  * A cancelled order is never charged, and money already taken goes back.
  *
+ * Orders commits OrderCancelled after the order's PaymentRequested, if it
+ * wrote one at all, and payments gets them in that order: a request already
+ * handled left a settled payment, refunded here when CAPTURED.
+ *
  * Runs in the inbox transaction `tx`. Marking the intent first takes its row
- * lock, which the StockReserved handler also takes before it announces a
- * charge: whichever of the two commits second sees the other's work, so a
- * charge that lands while the order is being cancelled is refunded by one of
- * them (here if it is already CAPTURED, there otherwise).
+ * lock, which the PaymentRequested handler also takes before it announces a
+ * charge: should both be in hand at once (two instances), whichever of the
+ * two commits second sees the other's work, so a charge that lands while the
+ * order is being cancelled is refunded by one of them (here if it is already
+ * CAPTURED, there otherwise).
  *
  * Idempotent beyond the inbox: the refund is conditional on CAPTURED, so a
  * second OrderCancelled for the order finds it REFUNDED and announces nothing.

@@ -8,8 +8,11 @@ export interface OrderPlacedDeps {
 
 /**
  * Remembers what to charge for a new order. Payments cannot read orders'
- * database, so the intent keeps what the event says until StockReserved says
- * "charge now". Nothing is charged yet: the stock may still be refused.
+ * database, so the intent keeps what the event says until orders' own
+ * PaymentRequested says "charge now". Nothing is charged yet: the stock may
+ * still be refused, or the customer cancel. The intent is also where
+ * OrderCancelled marks the order, so a cancel is on record whatever arrives
+ * after it.
  *
  * Runs in the inbox transaction `tx`. An intent that exists is left as it is
  * (the first word on an order stands, and a cancelled intent must stay

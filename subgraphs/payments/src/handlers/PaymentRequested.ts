@@ -1,26 +1,33 @@
 import type { EventEnvelope, ServiceEvents } from "@store/events";
 import { ERRORS, type Logger } from "@store/kit";
 import type { Db, Tx } from "../types.ts";
+import type { PaymentIntent } from "../generated/prisma/client.ts";
 import { paymentCaptured, paymentFailed, paymentRefunded } from "../paymentEvents.ts";
 import { chargeOrder, recordRefusedCharge, refundOrderIn, type ChargeOrderInput, type ChargeOrderOptions } from "../payments.ts";
 import type { CardProcessor } from "../processor.ts";
 
 /*
- * Reserved stock means "charge the order now". The charge calls the card
- * processor, an external side effect that no database transaction can roll
- * back, so the work is split in two steps:
+ * PaymentRequested means "charge the order now": orders writes it in the
+ * transaction that moves the order to AWAITING_PAYMENT, and never for an
+ * order already cancelled. It is the only thing payments charges on. (It used
+ * to charge on inventory's StockReserved, which could overtake orders' own
+ * OrderCancelled: a cancelled order was charged, then refunded.)
  *
- * 1. chargeForStockReserved, BEFORE the inbox transaction and outside any
- *    transaction: chargeOrder with its own small transactions. It commits a
- *    PENDING payment (whose id is the processor's idempotency key) before it
- *    calls the processor, and the outcome after.
- * 2. handleStockReserved, IN the inbox transaction: reads the settled payment
- *    and writes the event its status means. The outbox row and the inbox row
- *    commit together, so the outcome is announced exactly once.
+ * The charge calls the card processor, an external side effect that no
+ * database transaction can roll back, so the work is split in two steps:
+ *
+ * 1. chargeRequestedPayment, BEFORE the inbox transaction and outside any
+ *    transaction: records the intent if OrderPlaced did not, then
+ *    chargeOrder with its own small transactions. It commits a PENDING
+ *    payment (whose id is the processor's idempotency key) before it calls
+ *    the processor, and the outcome after.
+ * 2. handlePaymentRequested, IN the inbox transaction: reads the settled
+ *    payment and writes the event its status means. The outbox row and the
+ *    inbox row commit together, so the outcome is announced exactly once.
  *
  * Why a crash anywhere leads, on redelivery, to the same outcome without a
  * second charge (the event is redelivered because it was never acknowledged):
- * - before the PENDING row: nothing happened; the redelivery charges.
+ * - before the PENDING row: nothing was charged; the redelivery charges.
  * - after the PENDING row, around the processor call (the response lost, or
  *   the outcome not yet recorded): the row is still PENDING with the same id;
  *   chargeOrder resumes it and the processor answers a repeat of that
@@ -35,13 +42,21 @@ import type { CardProcessor } from "../processor.ts";
  * chargeOrder's unique order id and compare-and-set on the attempt count
  * serialize the charge, and the inbox row serializes the announcement.
  *
+ * A cancel: orders writes PaymentRequested and OrderCancelled to one outbox,
+ * and the bus hands payments an order's events one at a time in that order.
+ * A cancel that committed first means no request at all; one that came after
+ * reaches payments once this request is handled, and refunds the capture
+ * (handlers/OrderCancelled.ts). Should both be in hand at once (two
+ * instances, a redelivery), the intent's row lock decides, and a charge that
+ * lands on a cancelled intent is refunded here.
+ *
  * Step 1 needs the root client: PGlite serves one connection, so it must not
  * run while the inbox transaction holds it. That is why it is a step of its
  * own (service.ts declares it as the consumer's beforeTransaction step)
  * rather than part of the handler.
  */
 
-export interface StockReservedDeps {
+export interface PaymentRequestedDeps {
   /** Only for step 1, which runs outside any transaction. */
   prisma: Db;
   processor: CardProcessor;
@@ -54,12 +69,26 @@ export interface StockReservedDeps {
 /** The catalogue code of a domain error (ERRORS.X.err), undefined for anything else. */
 const codeOf = (error: unknown): unknown => (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;
 
-/** Step 1: charges the order's intent, unless there is none or it was cancelled. Throws only for a transient failure. */
-export async function chargeForStockReserved(event: EventEnvelope<"StockReserved">, { prisma, processor, logger, chargeOptions }: StockReservedDeps): Promise<void> {
+/**
+ * The order's intent: the one OrderPlaced recorded (whose terms are the
+ * request's: both copy the order as placed), or one recorded now from the
+ * request when payments never handled that OrderPlaced. An intent that
+ * exists is never changed, so a cancelled one stays cancelled.
+ */
+async function intentFor(prisma: Db, event: EventEnvelope<"PaymentRequested">): Promise<PaymentIntent> {
+  const { orderId, customerId, amountCents, currency, paymentToken } = event.payload;
+  const recorded = await prisma.paymentIntent.findUnique({ where: { orderId } });
+  if (recorded) return recorded;
+  await prisma.paymentIntent.createMany({ data: [{ orderId, customerId, amountCents, currency, paymentToken }], skipDuplicates: true });
+  return prisma.paymentIntent.findUniqueOrThrow({ where: { orderId } });
+}
+
+/** Step 1: charges the order's intent, unless it was cancelled. Throws only for a transient failure. */
+export async function chargeRequestedPayment(event: EventEnvelope<"PaymentRequested">, { prisma, processor, logger, chargeOptions }: PaymentRequestedDeps): Promise<void> {
   const { orderId } = event.payload;
-  const intent = await prisma.paymentIntent.findUnique({ where: { orderId } });
-  // Step 2 logs the missing intent; a cancelled order is never charged.
-  if (!intent || intent.cancelled) return;
+  const intent = await intentFor(prisma, event);
+  // A cancelled order is never charged.
+  if (intent.cancelled) return;
   const input: ChargeOrderInput = { orderId, customerId: intent.customerId, amountCents: intent.amountCents, currency: intent.currency, paymentToken: intent.paymentToken };
   try {
     await chargeOrder(prisma, processor, input, chargeOptions);
@@ -79,18 +108,14 @@ export async function chargeForStockReserved(event: EventEnvelope<"StockReserved
 }
 
 /** Step 2: announces the settled payment, in the inbox transaction `tx`. */
-export async function handleStockReserved(event: EventEnvelope<"StockReserved">, tx: Tx, { events, logger }: StockReservedDeps): Promise<void> {
+export async function handlePaymentRequested(event: EventEnvelope<"PaymentRequested">, tx: Tx, { events, logger }: PaymentRequestedDeps): Promise<void> {
   const { orderId } = event.payload;
   // The intent's row lock orders this against OrderCancelled (see handlers/OrderCancelled.ts).
   await tx.$queryRaw`SELECT 1 FROM "PaymentIntent" WHERE "orderId" = ${orderId}::uuid FOR UPDATE`;
   const intent = await tx.paymentIntent.findUnique({ where: { orderId } });
-  if (!intent) {
-    logger.warn({ eventId: event.id, orderId }, "StockReserved for an order without a payment intent; nothing to charge");
-    return;
-  }
   const payment = await tx.payment.findUnique({ where: { orderId } });
 
-  if (intent.cancelled) {
+  if (intent?.cancelled) {
     // Cancelled before step 1: nothing was charged. Cancelled while the charge
     // was in flight (OrderCancelled found it PENDING): the money goes back here.
     if (payment?.status === "CAPTURED") {
@@ -101,8 +126,9 @@ export async function handleStockReserved(event: EventEnvelope<"StockReserved">,
     return;
   }
 
-  // Step 1 did not finish (it throws then, so this is a delivery that skipped it): retry the whole event.
-  if (!payment || payment.status === "PENDING") throw new Error(`payment for order ${orderId} is not settled yet`);
+  // Step 1 records the intent and settles the payment, or throws: a delivery
+  // without them skipped it, so the whole event is retried.
+  if (!intent || !payment || payment.status === "PENDING") throw new Error(`payment for order ${orderId} is not settled yet`);
 
   if (payment.customerId !== intent.customerId || payment.amountCents !== intent.amountCents || payment.currency !== intent.currency) {
     // The order id is the idempotency key; reused for other terms it is a bug upstream that needs a person, not a retry.
