@@ -10,6 +10,7 @@ import { round, stringAttribute } from "./slowOperations.ts";
 const STATUS_AFTER: Readonly<Record<string, string>> = {
   OrderPlaced: "PENDING",
   StockReserved: "AWAITING_PAYMENT",
+  PaymentRequested: "AWAITING_PAYMENT",
   PaymentCaptured: "PAID",
   ShipmentDispatched: "SHIPPED",
   ShipmentDelivered: "DELIVERED",
