@@ -326,7 +326,8 @@ export async function createNatsBus({
           await jsm.consumers.add(streamName, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, filter_subject, max_ack_pending: 1, ack_wait: ackWait });
         }
         const consumer = await js.consumers.get(streamName, durable);
-        return consumer.consume({ max_messages: 4 });
+        // A partition has one event in flight, so this is not a buffer: a bigger batch means fewer pull requests for the server to handle.
+        return consumer.consume({ max_messages: 16 });
       };
       const feeds = await Promise.all(durables.map(open));
 
