@@ -29,7 +29,9 @@ export const newRunId = (prefix) => `${prefix}${randomBytes(3).toString("hex")}`
 
 /** Starts `node --import tsx <script>` from the repo root; protocol lines are JSON with a `bench` key. */
 export function startChild(script, { env = {}, log }) {
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the child, written there when it exits (Node refuses --cpu-prof in NODE_OPTIONS).
+  const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", script], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["pipe", "pipe", "pipe"],
