@@ -120,6 +120,28 @@ describe("the outbox relay with several instances", () => {
     expect(published).toHaveLength(15);
   }, 120_000);
 
+  it("renews its lease at most every quarter of it, however often it is woken", async () => {
+    const connection = await db.connect();
+    let leaseQueries = 0;
+    const counting = {
+      ...connection,
+      $queryRawUnsafe<T>(query: string, ...values: unknown[]) {
+        if (query.includes('"OutboxLease"')) leaseQueries++;
+        return connection.$queryRawUnsafe<T>(query, ...values);
+      },
+    };
+    // A round every 20 ms and a wake-up after every commit, for a minute-long lease: one take, no renewal.
+    const relay = createOutboxRelay({ db: counting, bus: recordingBus("busy"), service: "orders", logger: silentLogger, instance: "busy", pollIntervalMs: 20, leaseMs: 60_000 });
+    relays.push(relay);
+    relay.start();
+    for (let i = 0; i < 20; i++) {
+      await writeEvents(1, aggregatesOf(1));
+      relay.notify();
+    }
+    await eventually(() => published.length === 20, { what: "20 rows published", timeoutMs: 30_000 });
+    expect(leaseQueries).toBe(1);
+  }, 60_000);
+
   it("hands over at once when the holder stops cleanly", async () => {
     const leaseMs = 120_000;
     const holder = await startRelay("holder", { leaseMs });
