@@ -15,16 +15,16 @@ import { activeTraceContext, withPublishSpan } from "./tracing.ts";
  * outside any span takes the writing transaction's.
  */
 export async function writeOutbox(tx: SqlClient, events: readonly EventEnvelope[]): Promise<void> {
-  for (const created of events) {
+  if (events.length === 0) return;
+  // One statement for all of them (a reservation writes StockReserved and a
+  // StockChanged per product): rows take their positions in this order.
+  const values: unknown[] = [];
+  const rows = events.map((created) => {
     const event = created.traceparent ? created : { ...created, ...activeTraceContext() };
-    await tx.$executeRawUnsafe(
-      `INSERT INTO "OutboxEvent" ("id", "type", "envelope", "occurredAt") VALUES ($1::uuid, $2, $3::jsonb, $4::timestamptz)`,
-      event.id,
-      event.type,
-      JSON.stringify(event),
-      event.occurredAt,
-    );
-  }
+    const at = values.push(event.id, event.type, JSON.stringify(event), event.occurredAt);
+    return `($${at - 3}::uuid, $${at - 2}, $${at - 1}::jsonb, $${at}::timestamptz)`;
+  });
+  await tx.$executeRawUnsafe(`INSERT INTO "OutboxEvent" ("id", "type", "envelope", "occurredAt") VALUES ${rows.join(", ")}`, ...values);
 }
 
 export interface OutboxRelayOptions {
