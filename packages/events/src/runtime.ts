@@ -66,10 +66,15 @@ export function createServiceEvents<Tx extends SqlClient>({ service, db, bus, lo
   const relay = createOutboxRelay({ db, bus, service, logger, metrics, pollIntervalMs, tracer });
   const consumers: Consumer[] = [];
   metrics?.trackOutbox({ service, pending: () => relay.pending() });
+  /** Events written so far: a handling after which it has not moved wrote none, and wakes no relay round for nothing. */
+  let emitted = 0;
 
   return {
     relay,
-    emit: (tx, ...events) => writeOutbox(tx, events),
+    emit: (tx, ...events) => {
+      emitted += events.length;
+      return writeOutbox(tx, events);
+    },
     committed: () => relay.notify(),
     async subscribe(name, handlers, { beforeTransaction = {} } = {}) {
       const consumerName = `${service}-${name}`;
@@ -83,11 +88,13 @@ export function createServiceEvents<Tx extends SqlClient>({ service, db, bus, lo
           const before = beforeTransaction[event.type] as ((event: EventEnvelope) => Promise<void>) | undefined;
           const work = async () => {
             await before?.(event);
+            // Handlers run side by side (one per partition): another's emit may move the count too, which costs one round, never a missed one.
+            const emittedBefore = emitted;
             const once = () => handleOnce(db, consumerName, event, (tx) => handle(event, tx));
             const outcome = tracer ? await withHandleSpan(tracer, consumerName, event, once) : await once();
             metrics?.consumed.inc({ consumer: consumerName, type: event.type, outcome });
             if (outcome === "duplicate") log.debug({ consumer: consumerName, eventId: event.id }, "duplicate event ignored");
-            relay.notify();
+            if (emitted !== emittedBefore) relay.notify();
           };
           if (!tracer) return work();
           // Both steps run in the delivery's span: what the handler emits records it as its cause.
