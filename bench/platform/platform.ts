@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { createLogger, silentLogger, type Logger } from "@store/kit";
-import { startPlatform, type Platform } from "@store/platform";
+import { startPlatform, type Platform, type StartPlatformOptions } from "@store/platform";
 import { createTestDatabase } from "@store/testing";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -31,6 +31,8 @@ export interface BenchPlatformOptions {
   /** BENCH_LOG_LEVEL=warn shows what the services log. */
   logLevel?: string;
   routerEnv?: Record<string, string>;
+  /** Settings every service gets over the defaults (e.g. longer database timeouts on a busy machine). */
+  serviceConfig?: StartPlatformOptions["serviceConfig"];
 }
 
 export interface BenchPlatform {
@@ -86,6 +88,7 @@ export async function startBenchPlatform(options: BenchPlatformOptions): Promise
       supergraphPath: `${ROOT}supergraph.graphql`,
       logger,
       poolSize: options.poolSize ?? 10,
+      serviceConfig: options.serviceConfig,
       routerEnv: { SUBGRAPH_TIMEOUT_MS: "15000", LOG_LEVEL: "warn", ...options.routerEnv },
       events: options.events.kind === "nats" ? { kind: "nats", url: options.events.url, namespace: options.events.namespace } : { kind: "in-process" },
     });
