@@ -110,9 +110,10 @@ export async function chargeRequestedPayment(event: EventEnvelope<"PaymentReques
 /** Step 2: announces the settled payment, in the inbox transaction `tx`. */
 export async function handlePaymentRequested(event: EventEnvelope<"PaymentRequested">, tx: Tx, { events, logger }: PaymentRequestedDeps): Promise<void> {
   const { orderId } = event.payload;
-  // The intent's row lock orders this against OrderCancelled (see handlers/OrderCancelled.ts).
-  await tx.$queryRaw`SELECT 1 FROM "PaymentIntent" WHERE "orderId" = ${orderId}::uuid FOR UPDATE`;
-  const intent = await tx.paymentIntent.findUnique({ where: { orderId } });
+  // The intent's row lock orders this against OrderCancelled (see handlers/OrderCancelled.ts); the
+  // locking read is also the read of what step 2 needs of it (one statement, not a lock and a read).
+  const [intent] = await tx.$queryRaw<Pick<PaymentIntent, "customerId" | "amountCents" | "currency" | "cancelled">[]>`
+    SELECT "customerId"::text AS "customerId", "amountCents", "currency", "cancelled" FROM "PaymentIntent" WHERE "orderId" = ${orderId}::uuid FOR UPDATE`;
   const payment = await tx.payment.findUnique({ where: { orderId } });
 
   if (intent?.cancelled) {
