@@ -4,7 +4,7 @@ import { PrismaClient } from "./generated/prisma/client.ts";
 import { handleOrderCancelled } from "./handlers/OrderCancelled.ts";
 import { handleOrderPlaced } from "./handlers/OrderPlaced.ts";
 import { chargeRequestedPayment, handlePaymentRequested } from "./handlers/PaymentRequested.ts";
-import { createCardProcessor } from "./processor.ts";
+import { cardProcessorEnv, createCardProcessor, type CardProcessorEnv } from "./processor.ts";
 import { resolvers } from "./resolvers/index.ts";
 import { seedPayments } from "./seed.ts";
 import type { Resources } from "./types.ts";
@@ -20,7 +20,8 @@ export const paymentsService = defineSubgraphService({
   // One processor per process: the simulated one keeps its idempotency memory
   // (captured payment ids, tok_flaky's first failure) in the instance, so every
   // charge and every resumed charge must go through the same one.
-  resources: (): Resources => ({ processor: createCardProcessor() }),
+  env: cardProcessorEnv,
+  resources: ({ env }: { env: CardProcessorEnv }): Resources => ({ processor: createCardProcessor({ latencyMs: env.CARD_PROCESSOR_LATENCY_MS }) }),
   consumers: {
     /**
      * "payments-saga":
