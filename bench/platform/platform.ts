@@ -22,7 +22,7 @@ export const BENCH_SECRETS = {
   jwtSecret: process.env.JWT_SECRET ?? randomBytes(32).toString("hex"),
 };
 
-export type BenchEvents = { kind: "in-process" } | { kind: "nats"; url: string; namespace: string };
+export type BenchEvents = { kind: "in-process" } | { kind: "nats"; url: string; namespace: string; partitions?: number };
 
 export interface BenchPlatformOptions {
   events: BenchEvents;
@@ -90,7 +90,7 @@ export async function startBenchPlatform(options: BenchPlatformOptions): Promise
       poolSize: options.poolSize ?? 10,
       serviceConfig: options.serviceConfig,
       routerEnv: { SUBGRAPH_TIMEOUT_MS: "15000", LOG_LEVEL: "warn", ...options.routerEnv },
-      events: options.events.kind === "nats" ? { kind: "nats", url: options.events.url, namespace: options.events.namespace } : { kind: "in-process" },
+      events: options.events.kind === "nats" ? { kind: "nats", url: options.events.url, namespace: options.events.namespace, partitions: options.events.partitions } : { kind: "in-process" },
     });
   } catch (error) {
     // startPlatform drops what it created when it fails; this is belt and braces.

@@ -1,7 +1,7 @@
 /**
  * The platform as a child process for bench/flow.mjs:
  *   node --import tsx bench/platform/serve.ts
- * Env: BENCH_EVENTS (nats | in-process, default nats), BENCH_NATS_URL, BENCH_NAMESPACE,
+ * Env: BENCH_EVENTS (nats | in-process, default nats), BENCH_NATS_URL, BENCH_NAMESPACE, BENCH_EVENTS_PARTITIONS,
  * BENCH_POOL_SIZE, BENCH_LOG_LEVEL; TEST_RUN_ID names the databases (test_<run>_bench_<service>_<hex>);
  * BENCH_COUNT_FETCHES=1 counts the requests each subgraph serves (bench/lib/fetchCounter.mjs) and
  * adds `statsUrl` to the ready line.
@@ -18,7 +18,12 @@ const say = (message: Record<string, unknown>) => process.stdout.write(`${JSON.s
 
 const events: BenchEvents =
   (process.env.BENCH_EVENTS ?? "nats") === "nats"
-    ? { kind: "nats", url: process.env.BENCH_NATS_URL ?? "nats://127.0.0.1:4222", namespace: process.env.BENCH_NAMESPACE ?? `bench${process.pid}.` }
+    ? {
+        kind: "nats",
+        url: process.env.BENCH_NATS_URL ?? "nats://127.0.0.1:4222",
+        namespace: process.env.BENCH_NAMESPACE ?? `bench${process.pid}.`,
+        ...(process.env.BENCH_EVENTS_PARTITIONS ? { partitions: Number(process.env.BENCH_EVENTS_PARTITIONS) } : {}),
+      }
     : { kind: "in-process" };
 
 let bench: BenchPlatform | undefined;
