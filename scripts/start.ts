@@ -107,7 +107,8 @@ const platform = await startPlatform({
   // Seven PGlite databases and every service share this machine's cores, and
   // each PGlite serves one transaction at a time: on a busy machine a seed or
   // a checkout may wait longer than a real server would make it (5 s).
-  serviceConfig: { DATABASE_POOL_TIMEOUT_MS: 60_000, DATABASE_TRANSACTION_WAIT_MS: 60_000, DATABASE_TRANSACTION_TIMEOUT_MS: 60_000 },
+  // One instance of each, woken in process after every commit: no LISTEN connection (PGlite is one session).
+  serviceConfig: { DATABASE_POOL_TIMEOUT_MS: 60_000, DATABASE_TRANSACTION_WAIT_MS: 60_000, DATABASE_TRANSACTION_TIMEOUT_MS: 60_000, OUTBOX_LISTEN: false },
   // Recent spans of every service stay in memory for the status page; with
   // OTEL_EXPORTER_OTLP_ENDPOINT set they also go to that collector.
   tracing: { store: createSpanStore() },

@@ -29,7 +29,7 @@ export interface StartPlatformOptions {
   /** @default 10 */
   poolSize?: number;
   /** Settings every service gets over the defaults (e.g. database timeouts). */
-  serviceConfig?: Partial<Pick<SubgraphConfig, "DATABASE_POOL_TIMEOUT_MS" | "DATABASE_TRANSACTION_WAIT_MS" | "DATABASE_TRANSACTION_TIMEOUT_MS" | "LOG_LEVEL">>;
+  serviceConfig?: Partial<Pick<SubgraphConfig, "DATABASE_POOL_TIMEOUT_MS" | "DATABASE_TRANSACTION_WAIT_MS" | "DATABASE_TRANSACTION_TIMEOUT_MS" | "LOG_LEVEL" | "OUTBOX_LISTEN">>;
   /** Extra router environment (limits, timeouts). */
   routerEnv?: Record<string, string>;
   /**

@@ -24,7 +24,27 @@ export async function writeOutbox(tx: SqlClient, events: readonly EventEnvelope[
     const at = values.push(event.id, event.type, JSON.stringify(event), event.occurredAt);
     return `($${at - 3}::uuid, $${at - 2}, $${at - 1}::jsonb, $${at}::timestamptz)`;
   });
-  await tx.$executeRawUnsafe(`INSERT INTO "OutboxEvent" ("id", "type", "envelope", "occurredAt") VALUES ${rows.join(", ")}`, ...values);
+  // The same statement tells the relays listening on this database (OUTBOX_CHANNEL); PostgreSQL delivers it at commit, and never for a rollback.
+  await tx.$executeRawUnsafe(
+    `WITH written AS (INSERT INTO "OutboxEvent" ("id", "type", "envelope", "occurredAt") VALUES ${rows.join(", ")} RETURNING 1) SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM written LIMIT 1`,
+    ...values,
+  );
+}
+
+/** The PostgreSQL channel writeOutbox notifies on, and relays LISTEN on: events wait in the outbox. */
+export const OUTBOX_CHANNEL = "store_outbox";
+
+/**
+ * Wakes a relay when another connection (another instance) writes events:
+ * PostgreSQL's LISTEN on OUTBOX_CHANNEL, on a connection of its own. While
+ * `listening` is true the relay's poll is a slow safety net; while it is
+ * false (not connected yet, or reconnecting) the relay polls at its usual pace.
+ */
+export interface OutboxListener {
+  readonly listening: boolean;
+  /** Starts listening; `wake` is called for each notification. */
+  start(wake: () => void): void;
+  stop(): Promise<void>;
 }
 
 export interface OutboxRelayOptions {
@@ -38,6 +58,14 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** @default 100 */
   batchSize?: number;
+  /**
+   * Notifications of events written by other instances (LISTEN): with one
+   * listening, the relay polls only every `notifiedPollIntervalMs`.
+   * @default none: poll every pollIntervalMs
+   */
+  listener?: OutboxListener;
+  /** The safety-net poll while the listener listens. @default 5000 */
+  notifiedPollIntervalMs?: number;
   /** Longest wait between publish retries while the broker is down. @default 10000 */
   maxBackoffMs?: number;
   /**
@@ -103,6 +131,8 @@ export function createOutboxRelay({
   tracer,
   instance = `${hostname()}-${process.pid}-${randomBytes(4).toString("hex")}`,
   leaseMs = 10_000,
+  listener,
+  notifiedPollIntervalMs = 5_000,
 }: OutboxRelayOptions): OutboxRelay {
   const log = logger.child({ component: "outbox-relay", instance });
   const publish = tracer ? (event: EventEnvelope) => withPublishSpan(tracer, bus, event, () => bus.publish(event)) : (event: EventEnvelope) => bus.publish(event);
@@ -112,16 +142,25 @@ export function createOutboxRelay({
   let failures = 0;
   const idleWaiters = new Set<() => void>();
 
+  /** Set by a wake-up, cleared as a round begins: one that came during a round (after its read) runs another at once. */
+  let woken = false;
+  const wakeUp = () => {
+    woken = true;
+    wake?.();
+  };
+
   const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
+    woken
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const timer = setTimeout(done, ms);
+          function done() {
+            clearTimeout(timer);
+            wake = undefined;
+            resolve();
+          }
+          wake = done;
+        });
 
   let holding = false;
   let renewedAt = Number.NEGATIVE_INFINITY;
@@ -196,6 +235,7 @@ export function createOutboxRelay({
   const run = async () => {
     while (running) {
       let published = 0;
+      woken = false;
       try {
         published = await publishBatch();
       } catch (error) {
@@ -207,7 +247,9 @@ export function createOutboxRelay({
       if (published === batchSize) continue;
       if (published >= 0) for (const resolve of idleWaiters) resolve();
       // Standing by, the relay looks again well within the holder's lease, so a takeover is quick.
-      await sleep(published === -1 ? Math.min(maxBackoffMs, 100 * 2 ** Math.min(failures, 10)) : published === -2 ? Math.min(pollIntervalMs, leaseMs / 4) : pollIntervalMs);
+      // Holding it, with notifications coming, the poll is only a safety net (a notification lost with a connection).
+      const idle = listener?.listening ? Math.min(notifiedPollIntervalMs, leaseMs / 4) : pollIntervalMs;
+      await sleep(published === -1 ? Math.min(maxBackoffMs, 100 * 2 ** Math.min(failures, 10)) : published === -2 ? Math.min(pollIntervalMs, leaseMs / 4) : idle);
     }
   };
 
@@ -215,17 +257,18 @@ export function createOutboxRelay({
     start() {
       if (running) return;
       running = true;
+      listener?.start(wakeUp);
       // A loop of its own, whoever started it: outside any span active at start(), so no publish joins a trace it does not belong to.
       loop = context.with(ROOT_CONTEXT, run);
     },
     notify() {
-      wake?.();
+      wakeUp();
     },
     async drain(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while ((await this.pending()) > 0) {
         if (Date.now() > deadline) throw new Error(`${service} outbox did not drain within ${timeoutMs} ms`);
-        wake?.();
+        wakeUp();
         await new Promise<void>((resolve) => {
           idleWaiters.add(resolve);
           setTimeout(resolve, 100);
@@ -241,6 +284,7 @@ export function createOutboxRelay({
       running = false;
       wake?.();
       await loop;
+      await listener?.stop();
       // Let go, so a standby takes over at its next look rather than after the lease.
       if (holding) {
         holding = false;

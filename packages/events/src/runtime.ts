@@ -6,7 +6,7 @@ import type { EventType } from "./catalogue.ts";
 import type { EventEnvelope } from "./envelope.ts";
 import { handleOnce } from "./inbox.ts";
 import { eventMetrics } from "./metrics.ts";
-import { createOutboxRelay, writeOutbox, type OutboxRelay } from "./outbox.ts";
+import { createOutboxRelay, writeOutbox, type OutboxListener, type OutboxRelay } from "./outbox.ts";
 import type { SqlClient, TransactionalClient } from "./sql.ts";
 import { withHandleSpan, withProcessSpan } from "./tracing.ts";
 
@@ -33,6 +33,8 @@ export interface ServiceEventsOptions<Tx extends SqlClient> {
   registry?: Registry;
   /** @default 500 */
   pollIntervalMs?: number;
+  /** Notifications of events other instances write (the relay then polls only as a safety net). @default none */
+  listener?: OutboxListener;
   /**
    * The service's tracer: the relay's `publish <Type>` spans, and for each
    * delivery a `process <Type>` span (in the trace the event came from)
@@ -60,10 +62,10 @@ export interface ServiceEvents<Tx extends SqlClient> {
 }
 
 /** One service's view of the event system: its outbox, its relay, its consumers. */
-export function createServiceEvents<Tx extends SqlClient>({ service, db, bus, logger, registry, pollIntervalMs, tracer }: ServiceEventsOptions<Tx>): ServiceEvents<Tx> {
+export function createServiceEvents<Tx extends SqlClient>({ service, db, bus, logger, registry, pollIntervalMs, listener, tracer }: ServiceEventsOptions<Tx>): ServiceEvents<Tx> {
   const metrics = registry ? eventMetrics(registry) : undefined;
   const log = logger.child({ component: "events" });
-  const relay = createOutboxRelay({ db, bus, service, logger, metrics, pollIntervalMs, tracer });
+  const relay = createOutboxRelay({ db, bus, service, logger, metrics, pollIntervalMs, listener, tracer });
   const consumers: Consumer[] = [];
   metrics?.trackOutbox({ service, pending: () => relay.pending() });
   /** Events written so far: a handling after which it has not moved wrote none, and wakes no relay round for nothing. */

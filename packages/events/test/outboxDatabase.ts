@@ -8,6 +8,8 @@ const prismaDir = fileURLToPath(new URL("./outbox", import.meta.url));
 type PgClient = Awaited<ReturnType<typeof connectTestClient>>;
 
 export interface OutboxDatabase extends TransactionalClient {
+  /** Where it is (a LISTEN connection of a test's own). */
+  url: string;
   /** Empties both tables between tests. */
   truncate(): Promise<void>;
   /** Envelopes as the outbox rows hold them, in commit order. */
@@ -55,6 +57,7 @@ export async function createOutboxDatabase(label: string): Promise<OutboxDatabas
   const plain = sqlOn(shared);
   return {
     ...plain,
+    url: database.url,
     async $transaction(fn) {
       const client = idle.pop() ?? (await open());
       try {

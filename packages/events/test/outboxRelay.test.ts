@@ -8,7 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { silentLogger } from "@store/kit";
+import { createOutboxListener, silentLogger } from "@store/kit";
 import { eventually } from "@store/testing";
 import { createOutboxRelay, writeOutbox, type EventBus, type EventEnvelope, type OutboxRelay } from "../src/index.ts";
 import { createOutboxDatabase, type OutboxDatabase } from "./outboxDatabase.ts";
@@ -140,6 +140,18 @@ describe("the outbox relay with several instances", () => {
     }
     await eventually(() => published.length === 20, { what: "20 rows published", timeoutMs: 30_000 });
     expect(leaseQueries).toBe(1);
+  }, 60_000);
+
+  it("publishes what another instance wrote as soon as it commits, when it listens for the outbox's notifications", async () => {
+    const listener = createOutboxListener({ connectionString: db.url, logger: silentLogger });
+    // Polls a minute apart, listening or not: only a notification can get the rows out within the test.
+    const relay = createOutboxRelay({ db, bus: recordingBus("listening"), service: "orders", logger: silentLogger, instance: "listening", pollIntervalMs: 60_000, notifiedPollIntervalMs: 60_000, leaseMs: 600_000, listener });
+    relays.push(relay);
+    relay.start();
+    await eventually(() => listener.listening, { what: "the relay to listen" });
+    // Written by "another instance": nobody calls relay.notify().
+    const written = await writeEvents(3, aggregatesOf(1));
+    await eventually(() => written.every((event) => published.some((p) => p.event.id === event.id)), { what: "the rows another instance wrote", timeoutMs: 20_000 });
   }, 60_000);
 
   it("hands over at once when the holder stops cleanly", async () => {

@@ -47,6 +47,12 @@ export const subgraphEnv = {
   ROUTER_SIGNATURE_WINDOW_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
   NATS_URL: z.string().optional(),
   /**
+   * LISTEN for the outbox's notifications on a connection of its own, so the
+   * relay publishes what another instance wrote at once; false polls every
+   * 500 ms instead (embedded PGlite is one session and takes no second connection).
+   */
+  OUTBOX_LISTEN: z.stringbool().default(true),
+  /**
    * Put before the event bus's streams, durable consumers and subjects, so
    * deployments (and test runs) can share one NATS server. A NATS name token:
    * it becomes the first token of every subject (`staging.events.…`).
@@ -88,6 +94,8 @@ export interface SubgraphConfig {
   /** @default 30000 */
   ROUTER_SIGNATURE_WINDOW_MS?: number;
   NATS_URL?: string | undefined;
+  /** @default true */
+  OUTBOX_LISTEN?: boolean;
   /** @default "" */
   EVENTS_NAMESPACE?: string;
   /** @default 16 */

@@ -1,7 +1,8 @@
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PrismaPg } from "@prisma/adapter-pg";
-import { createServiceEvents, type Consumer, type EventBus, type EventEnvelope, type EventType, type ServiceEvents, type SqlClient, type TransactionalClient } from "@store/events";
+import { createServiceEvents, type Consumer, type EventBus, type EventEnvelope, type EventType, type OutboxListener, type ServiceEvents, type SqlClient, type TransactionalClient } from "@store/events";
+import { createOutboxListener } from "./outboxListener.ts";
 import type { Registry } from "prom-client";
 import type { z } from "zod";
 import { loadConfig, type SubgraphConfig } from "./config.ts";
@@ -110,6 +111,8 @@ export interface SubgraphServiceDeps<TDb extends SubgraphDb> {
   subscriptionQueue?: number;
   /** How often the outbox relay looks for unpublished events. @default 500 */
   pollIntervalMs?: number;
+  /** Wakes the relay when another instance writes events (LISTEN); with it, the relay's poll is a slow safety net. @default none */
+  outboxListener?: OutboxListener;
   /**
    * The service's tracing, for its request, resolver and event spans. Database
    * spans come from the Prisma client: build it with `createPrisma({ tracing })`.
@@ -165,8 +168,8 @@ export function defineSubgraphService<TDb extends SubgraphDb, TContext extends R
       log: [{ emit: "event", level: "query" }],
     });
 
-  const build = ({ prisma, bus, logger, registry, subscriptionQueue, pollIntervalMs, tracing, statusTimeoutMs, resources }: SubgraphServiceDeps<TDb> & { resources?: TResources }): SubgraphParts<TDb, TContext> => {
-    const events = createServiceEvents<TxOf<TDb>>({ service: name, db: prisma, bus, logger, registry, pollIntervalMs, ...(tracing?.enabled ? { tracer: tracing.tracer } : {}) });
+  const build = ({ prisma, bus, logger, registry, subscriptionQueue, pollIntervalMs, outboxListener, tracing, statusTimeoutMs, resources }: SubgraphServiceDeps<TDb> & { resources?: TResources }): SubgraphParts<TDb, TContext> => {
+    const events = createServiceEvents<TxOf<TDb>>({ service: name, db: prisma, bus, logger, registry, pollIntervalMs, listener: outboxListener, ...(tracing?.enabled ? { tracer: tracing.tracer } : {}) });
     const live = createLiveEvents(bus, { maxQueue: subscriptionQueue, logger: logger.child({ component: "subscriptions" }) });
     const deps = { prisma, events, live, logger, ...resources } as ServiceDeps<TDb, TResources>;
     const subscribed = new Map<string, Consumer>();
@@ -227,7 +230,9 @@ export function defineSubgraphService<TDb extends SubgraphDb, TContext extends R
       let events: ServiceEvents<TxOf<TDb>> | undefined;
       try {
         const resources = declaration.resources?.({ config, env: ownEnv, logger, onDispose: (dispose) => void disposers.push(dispose) });
-        const parts = build({ prisma, bus, logger, registry, resources, ...(tracing ? { tracing } : {}) });
+        // A second connection of its own to LISTEN: not on embedded PGlite, which is one session (OUTBOX_LISTEN=false).
+        const outboxListener = config.OUTBOX_LISTEN === false ? undefined : createOutboxListener({ connectionString: config.DATABASE_URL, logger });
+        const parts = build({ prisma, bus, logger, registry, resources, ...(outboxListener ? { outboxListener } : {}), ...(tracing ? { tracing } : {}) });
         events = parts.events;
         // Subscribed now, relay started in start(): the runner subscribes every
         // service before any relay publishes, so no event goes out unheard.

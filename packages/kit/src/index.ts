@@ -8,6 +8,7 @@ export * from "./identity.ts";
 export * from "./replayGuard.ts";
 export * from "./loaders.ts";
 export * from "./logger.ts";
+export * from "./outboxListener.ts";
 export * from "./prisma.ts";
 export * from "./shutdown.ts";
 export * from "./subscriptions.ts";
