@@ -262,7 +262,8 @@ export function createOutboxRelay({
       loop = context.with(ROOT_CONTEXT, run);
     },
     notify() {
-      wakeUp();
+      // While it listens, the commit's own NOTIFY wakes the relay: waking it here too would run a second, empty round.
+      if (!listener?.listening) wakeUp();
     },
     async drain(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
