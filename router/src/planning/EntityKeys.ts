@@ -76,16 +76,17 @@ export class EntityKeys {
   }
 
   /** Per subgraph and type, its own keys and its interfaces' (worked out once: this runs for every representation sent). */
-  private readonly resolved = new Map<string, readonly Key[]>();
+  private readonly resolved = new Map<string, Map<string, readonly Key[]>>();
 
   private keysOf(subgraph: string, typename: string): readonly Key[] {
-    const id = `${subgraph}\u0000${typename}`;
-    let keys = this.resolved.get(id);
+    let byType = this.resolved.get(subgraph);
+    if (!byType) this.resolved.set(subgraph, (byType = new Map()));
+    let keys = byType.get(typename);
     if (!keys) {
-      const byType = this.keys.get(subgraph);
-      keys = [...(byType?.get(typename) ?? []), ...(this.interfaces.get(typename) ?? []).flatMap((name) => byType?.get(name) ?? [])];
+      const own = this.keys.get(subgraph);
+      keys = [...(own?.get(typename) ?? []), ...(this.interfaces.get(typename) ?? []).flatMap((name) => own?.get(name) ?? [])];
       // Only the supergraph's own types are kept, so a subgraph answering odd __typenames cannot grow the map.
-      if (this.interfaces.has(typename)) this.resolved.set(id, keys);
+      if (this.interfaces.has(typename)) byType.set(typename, keys);
     }
     return keys;
   }
