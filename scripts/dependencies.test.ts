@@ -24,6 +24,8 @@ const usedWithoutImport: Record<string, readonly string[]> = {
   ...Object.fromEntries(["accounts", "catalog", "inventory", "cart", "orders", "payments", "shipping"].map((name) => [`@store/${name}`, ["@prisma/client"]])),
   // GraphiQL's page is served from these packages' prebuilt files (router/src/graphiql.ts).
   "@store/router": ["graphiql", "react", "react-dom"],
+  // The storefront: React's type packages, and graphql-ws's and urql's peer (its types reach the app through theirs).
+  "@store/storefront": ["@types/react", "@types/react-dom", "graphql"],
 };
 
 function workspaceDirs(): string[] {

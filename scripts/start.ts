@@ -10,6 +10,11 @@
  * made once per install), and they start on the other core while this
  * thread loads the services. `--prepare` makes that template and exits (the
  * postinstall runs it).
+ *
+ * The storefront (apps/storefront) is served on port 3000 beside the router,
+ * /graphql proxied to it. `--prepare` builds it, so a start only checks that
+ * dist/ is newer than its sources (milliseconds) and builds it again (a few
+ * seconds, beside the databases opening) only after an edit.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -45,6 +50,8 @@ if (values.prepare) {
     }
   };
   await Promise.all([lane(), lane()]);
+  const storefront = await (await import("../apps/storefront/serve.ts")).ensureStorefrontBuild();
+  if (storefront.built) console.log(`Built the storefront (${storefront.reason === "missing" ? "new" : "changed since the last build"}) (${seconds()})`);
   process.exit(0);
 }
 
@@ -56,6 +63,11 @@ if (port !== "4000" && port !== "0") {
 
 // Made by the install (postinstall); here only after an install without scripts.
 const template = await ensurePgliteTemplate();
+
+// The storefront's build, current after the install: rebuilt here only after an edit, in a child process beside the start.
+const storefrontServing = import("../apps/storefront/serve.ts");
+const storefrontBuilt = storefrontServing.then(({ ensureStorefrontBuild }) => ensureStorefrontBuild());
+storefrontBuilt.catch(() => {});
 
 /** Secrets made on first start and kept with the data, so tokens survive a restart. */
 function loadSecrets(): { routerSigningSecret: string; jwtSecret: string } {
@@ -118,8 +130,26 @@ const platform = await startPlatform({
   await Promise.all([...databases.values()].map((opening) => opening.then((db) => db.close(), () => {})));
   throw error;
 });
-onShutdown([() => platform.stop()], { logger });
+let storefront: Awaited<ReturnType<typeof serveStorefront>>;
+// Stopped in reverse: the storefront (and the sockets it proxies) first, then the platform.
+onShutdown([() => platform.stop(), async () => storefront?.close()], { logger });
 progress("router", "serving", platform.routerUrl);
+
+/** The storefront on port 3000 (a free one with PORT=0); the platform serves without it if it cannot. */
+async function serveStorefront(routerUrl: string) {
+  try {
+    const built = await storefrontBuilt;
+    if (built.built) progress("storefront", "built", built.reason === "missing" ? "first build" : "sources changed since the last build");
+    const { startStorefront } = await storefrontServing;
+    const storefront = await startStorefront({ port: port === "0" ? 0 : 3000, routerUrl });
+    progress("storefront", "serving", storefront.url);
+    return storefront;
+  } catch (error) {
+    console.warn(`  storefront not served: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+    return undefined;
+  }
+}
+storefront = await serveStorefront(platform.routerUrl);
 
 const base = platform.routerUrl.replace("/graphql", "");
 console.log(
@@ -127,6 +157,7 @@ console.log(
     "",
     `Ready in ${seconds()}.`,
     "",
+    ...(storefront ? [`  Storefront                   ${storefront.url}`] : []),
     `  Router (GraphQL + GraphiQL)  ${platform.routerUrl}`,
     `  Status ${base}/status   Health ${base}/health   Metrics ${base}/metrics`,
     "",
