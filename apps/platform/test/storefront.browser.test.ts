@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { DEMO_ADMIN_PASSWORD, demoProducts } from "@store/demo-data";
+import { DEMO_ADMIN_PASSWORD, DEMO_CUSTOMER_PASSWORD, demoProducts } from "@store/demo-data";
 import { eventually } from "@store/testing";
 import { ensureStorefrontBuild, startStorefront, type RunningStorefront } from "../../storefront/serve.ts";
 import { AXE_SOURCE, RUN_AXE, seriousViolations, type AxeViolation } from "../../storefront/test/axe.ts";
@@ -213,6 +213,41 @@ describe.skipIf(!hasChromium && !requireBrowser)("the storefront in a browser", 
       expect(await page.locator(".notice-partial").innerText()).toMatch(/could not be loaded right now/);
     } finally {
       await platform.restartSubgraph("payments");
+    }
+  });
+
+  it("signs in with the keyboard alone: Tab reaches the link and the fields in order, Enter submits", async () => {
+    const visitor = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const tab = await visitor.newPage();
+      await tab.goto(`${storefront.url}#/`);
+      await tab.locator(".product-card").first().waitFor();
+      /** What has the keyboard's focus: its tag and accessible label. */
+      const focused = () => tab.evaluate(() => {
+        const element = document.activeElement as HTMLElement | null;
+        const label = element?.id ? document.querySelector(`label[for="${element.id}"]`)?.textContent : undefined;
+        return `${element?.tagName.toLowerCase()}:${(label ?? element?.textContent ?? "").trim()}`;
+      });
+      /** Presses Tab until `target` has the focus (a few dozen stops at most). */
+      const tabTo = async (target: string) => {
+        for (let stop = 0; stop < 60; stop++) {
+          if ((await focused()) === target) return;
+          await tab.keyboard.press("Tab");
+        }
+        throw new Error(`Tab never reached ${target}; it is on ${await focused()}`);
+      };
+      await tabTo("a:Sign in");
+      await tab.keyboard.press("Enter");
+      await tab.getByLabel("Email").waitFor();
+      await tabTo("input:Email");
+      await tab.keyboard.type("ada@example.com");
+      await tab.keyboard.press("Tab");
+      expect(await focused()).toBe("input:Password");
+      await tab.keyboard.type(DEMO_CUSTOMER_PASSWORD);
+      await tab.keyboard.press("Enter");
+      await tab.getByRole("button", { name: "Sign out" }).or(tab.getByRole("link", { name: "Sign out" })).waitFor();
+    } finally {
+      await visitor.close();
     }
   });
 
