@@ -223,11 +223,13 @@ describe.skipIf(!hasChromium && !requireBrowser)("the storefront in a browser", 
       await tab.goto(`${storefront.url}#/`);
       await tab.locator(".product-card").first().waitFor();
       /** What has the keyboard's focus: its tag and accessible label. */
-      const focused = () => tab.evaluate(() => {
-        const element = document.activeElement as HTMLElement | null;
-        const label = element?.id ? document.querySelector(`label[for="${element.id}"]`)?.textContent : undefined;
-        return `${element?.tagName.toLowerCase()}:${(label ?? element?.textContent ?? "").trim()}`;
-      });
+      // A string, as this project's types have no DOM: it runs in the page.
+      const focused = () =>
+        tab.evaluate<string>(`(() => {
+          const element = document.activeElement;
+          const label = element && element.id ? document.querySelector('label[for="' + element.id + '"]')?.textContent : undefined;
+          return (element ? element.tagName.toLowerCase() : "") + ":" + (label ?? element?.textContent ?? "").trim();
+        })()`);
       /** Presses Tab until `target` has the focus (a few dozen stops at most). */
       const tabTo = async (target: string) => {
         for (let stop = 0; stop < 60; stop++) {
