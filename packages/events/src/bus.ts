@@ -30,6 +30,12 @@ export interface ConsumeOptions {
   handler: EventHandler;
   /** Deliveries before an event that keeps failing is dead-lettered. @default 8 */
   maxDeliveries?: number;
+  /**
+   * Events this instance handles at once, across partitions (NATS): each
+   * handler holds a database connection, which the service's requests need
+   * too. @default one per partition
+   */
+  concurrency?: number;
 }
 
 export interface Consumer {

@@ -331,6 +331,18 @@ export async function createNatsBus({
       };
       const feeds = await Promise.all(durables.map(open));
 
+      // At most `concurrency` handlers at once; a partition waiting for a turn keeps its event claimed (working() below).
+      const slots = { free: Math.max(1, options.concurrency ?? partitions), waiting: [] as (() => void)[] };
+      const turn = async () => {
+        if (slots.free > 0) slots.free--;
+        else await new Promise<void>((resolve) => slots.waiting.push(resolve));
+      };
+      const release = () => {
+        const next = slots.waiting.shift();
+        if (next) next();
+        else slots.free++;
+      };
+
       const handle = async (msg: JsMsg) => {
         // A consumer of several types reads its whole partition: an event its
         // subject says is of another type is acknowledged unread (most of what
@@ -353,8 +365,9 @@ export async function createNatsBus({
           return;
         }
         const attempt = msg.info.deliveryCount;
-        // A handler still at work keeps its claim: JetStream would otherwise give the event to another instance after ack_wait.
+        // A handler still at work (or waiting for its turn) keeps its claim: JetStream would otherwise give the event to another instance after ack_wait.
         const working = setInterval(() => msg.working(), Math.max(100, ackWaitMs / 3));
+        await turn();
         try {
           await options.handler(parsed.event, { attempt, lastAttempt: attempt >= max, trace: traceOf(msg.headers) });
           msg.ack();
@@ -369,6 +382,7 @@ export async function createNatsBus({
           }
         } finally {
           clearInterval(working);
+          release();
         }
       };
       // Handlers run outside the async context of whoever called consume(): what a delivery belongs to comes with it (EventDelivery.trace).

@@ -35,6 +35,8 @@ export interface ServiceEventsOptions<Tx extends SqlClient> {
   pollIntervalMs?: number;
   /** Notifications of events other instances write (the relay then polls only as a safety net). @default none */
   listener?: OutboxListener;
+  /** Events each consumer handles at once in this instance (ConsumeOptions.concurrency). @default the bus's: one per partition */
+  consumerConcurrency?: number;
   /**
    * The service's tracer: the relay's `publish <Type>` spans, and for each
    * delivery a `process <Type>` span (in the trace the event came from)
@@ -62,7 +64,7 @@ export interface ServiceEvents<Tx extends SqlClient> {
 }
 
 /** One service's view of the event system: its outbox, its relay, its consumers. */
-export function createServiceEvents<Tx extends SqlClient>({ service, db, bus, logger, registry, pollIntervalMs, listener, tracer }: ServiceEventsOptions<Tx>): ServiceEvents<Tx> {
+export function createServiceEvents<Tx extends SqlClient>({ service, db, bus, logger, registry, pollIntervalMs, listener, consumerConcurrency, tracer }: ServiceEventsOptions<Tx>): ServiceEvents<Tx> {
   const metrics = registry ? eventMetrics(registry) : undefined;
   const log = logger.child({ component: "events" });
   const relay = createOutboxRelay({ db, bus, service, logger, metrics, pollIntervalMs, listener, tracer });
@@ -84,6 +86,7 @@ export function createServiceEvents<Tx extends SqlClient>({ service, db, bus, lo
       const consumer = await bus.consume({
         name: consumerName,
         types,
+        ...(consumerConcurrency ? { concurrency: consumerConcurrency } : {}),
         handler: async (event, delivery) => {
           const handle = handlers[event.type] as ((event: EventEnvelope, tx: Tx) => Promise<void>) | undefined;
           if (!handle) return;

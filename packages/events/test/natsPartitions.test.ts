@@ -115,6 +115,30 @@ describe("a consumer on a partitioned stream", () => {
   });
 });
 
+describe("a consumer with a concurrency", () => {
+  it("handles at most that many events at once, across partitions", async () => {
+    const { bus } = await isolatedBus();
+    const aggregates = aggregatesInDistinctPartitions(6);
+    let inFlight = 0;
+    let mostInFlight = 0;
+    let handled = 0;
+    await bus.consume({
+      name: "bounded",
+      types: ["ShipmentDelivered"],
+      concurrency: 2,
+      handler: async () => {
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        inFlight--;
+        handled++;
+      },
+    });
+    for (let sequence = 0; sequence < 3; sequence++) for (const id of aggregates) await bus.publish(delivered(id, sequence));
+    await eventually(() => handled === 18, { what: "every event handled" });
+    expect(mostInFlight).toBe(2);
+  });
+});
+
 describe("instances sharing a consumer (separate processes)", () => {
   const started: ChildProcess[] = [];
   afterEach(() => {

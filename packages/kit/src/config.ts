@@ -68,6 +68,12 @@ export const subgraphEnv = {
    * one stream must agree; the stream records it and refuses another.
    */
   EVENTS_PARTITIONS: z.coerce.number().int().min(1).max(256).default(16),
+  /**
+   * Events each consumer handles at once in this instance (at most one per
+   * partition): every handler holds a database connection, which requests
+   * need too. Default: half of DATABASE_POOL_SIZE.
+   */
+  EVENTS_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
   /** Shares the replay guard among a subgraph's instances; without it each process remembers signatures itself. */
   REDIS_URL: z.string().refine((v) => /^rediss?:\/\//.test(v), "must be a redis:// or rediss:// URL").optional(),
   /** Put before every Redis key, so deployments can share one Redis. */
@@ -100,6 +106,8 @@ export interface SubgraphConfig {
   EVENTS_NAMESPACE?: string;
   /** @default 16 */
   EVENTS_PARTITIONS?: number;
+  /** @default half of DATABASE_POOL_SIZE */
+  EVENTS_CONCURRENCY?: number | undefined;
   REDIS_URL?: string | undefined;
   /** @default "store:" */
   REDIS_KEY_PREFIX?: string;

@@ -113,6 +113,8 @@ export interface SubgraphServiceDeps<TDb extends SubgraphDb> {
   pollIntervalMs?: number;
   /** Wakes the relay when another instance writes events (LISTEN); with it, the relay's poll is a slow safety net. @default none */
   outboxListener?: OutboxListener;
+  /** Events each consumer handles at once (every handler holds a database connection). @default one per partition */
+  consumerConcurrency?: number;
   /**
    * The service's tracing, for its request, resolver and event spans. Database
    * spans come from the Prisma client: build it with `createPrisma({ tracing })`.
@@ -168,8 +170,18 @@ export function defineSubgraphService<TDb extends SubgraphDb, TContext extends R
       log: [{ emit: "event", level: "query" }],
     });
 
-  const build = ({ prisma, bus, logger, registry, subscriptionQueue, pollIntervalMs, outboxListener, tracing, statusTimeoutMs, resources }: SubgraphServiceDeps<TDb> & { resources?: TResources }): SubgraphParts<TDb, TContext> => {
-    const events = createServiceEvents<TxOf<TDb>>({ service: name, db: prisma, bus, logger, registry, pollIntervalMs, listener: outboxListener, ...(tracing?.enabled ? { tracer: tracing.tracer } : {}) });
+  const build = ({ prisma, bus, logger, registry, subscriptionQueue, pollIntervalMs, outboxListener, consumerConcurrency, tracing, statusTimeoutMs, resources }: SubgraphServiceDeps<TDb> & { resources?: TResources }): SubgraphParts<TDb, TContext> => {
+    const events = createServiceEvents<TxOf<TDb>>({
+      service: name,
+      db: prisma,
+      bus,
+      logger,
+      registry,
+      pollIntervalMs,
+      listener: outboxListener,
+      consumerConcurrency,
+      ...(tracing?.enabled ? { tracer: tracing.tracer } : {}),
+    });
     const live = createLiveEvents(bus, { maxQueue: subscriptionQueue, logger: logger.child({ component: "subscriptions" }) });
     const deps = { prisma, events, live, logger, ...resources } as ServiceDeps<TDb, TResources>;
     const subscribed = new Map<string, Consumer>();
@@ -232,7 +244,9 @@ export function defineSubgraphService<TDb extends SubgraphDb, TContext extends R
         const resources = declaration.resources?.({ config, env: ownEnv, logger, onDispose: (dispose) => void disposers.push(dispose) });
         // A second connection of its own to LISTEN: not on embedded PGlite, which is one session (OUTBOX_LISTEN=false).
         const outboxListener = config.OUTBOX_LISTEN === false ? undefined : createOutboxListener({ connectionString: config.DATABASE_URL, logger });
-        const parts = build({ prisma, bus, logger, registry, resources, ...(outboxListener ? { outboxListener } : {}), ...(tracing ? { tracing } : {}) });
+        // Half the pool by default: the service's requests need connections while its consumers work.
+        const consumerConcurrency = config.EVENTS_CONCURRENCY ?? Math.max(1, Math.floor(config.DATABASE_POOL_SIZE / 2));
+        const parts = build({ prisma, bus, logger, registry, resources, consumerConcurrency, ...(outboxListener ? { outboxListener } : {}), ...(tracing ? { tracing } : {}) });
         events = parts.events;
         // Subscribed now, relay started in start(): the runner subscribes every
         // service before any relay publishes, so no event goes out unheard.
