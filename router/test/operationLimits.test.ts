@@ -86,7 +86,8 @@ describe("measureOperation", () => {
   it("measures a 2^21 fragment bomb in linear time", () => {
     const started = performance.now();
     const m = measure(fragmentBomb(21));
-    expect(performance.now() - started).toBeLessThan(50);
+    // Expanding 2^20 fragments would take seconds to minutes; the bound is generous for a shared, busy machine (it once took 71 ms beside another test run).
+    expect(performance.now() - started).toBeLessThan(1_000);
     expect(m.selections).toBe(3 + 2 ** 22);
     expect(m.depth).toBe(4);
   });
@@ -130,7 +131,8 @@ describe("operation limits, as the router checks them before planning", () => {
     expect(bomb.length).toBeLessThan(1000);
     const started = performance.now();
     const error = refusal(bomb);
-    expect(performance.now() - started).toBeLessThan(50);
+    // Expanding 2^20 fragments would take seconds to minutes; the bound is generous for a shared, busy machine (it once took 71 ms beside another test run).
+    expect(performance.now() - started).toBeLessThan(1_000);
     expect(error.extensions).toMatchObject({ code: "OPERATION_LIMIT_EXCEEDED", limit: "selections" });
   });
 
