@@ -2,6 +2,7 @@ export * from "./auth.ts";
 export * from "./config.ts";
 export * from "./createSubgraph.ts";
 export * from "./cursor.ts";
+export * from "./databaseUrl.ts";
 export * from "./errors.ts";
 export * from "./http.ts";
 export * from "./identity.ts";

@@ -15,6 +15,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
+import { pgConnection } from "./databaseUrl.ts";
 
 /** The key `prisma migrate deploy` locks on PostgreSQL: one migrator at a time per database, whichever tool it is. */
 const PRISMA_ADVISORY_LOCK = 72707369;
@@ -123,16 +124,17 @@ export interface MigrateDeployOptions {
  */
 export async function migrateDeploy(prismaDir: string, databaseUrl: string, { timeoutMs = 120_000 }: MigrateDeployOptions = {}): Promise<string[]> {
   const migrations = readMigrations(prismaDir);
-  // connection_limit is Prisma's pool parameter; pg would pass it to the server as a setting.
-  const url = new URL(databaseUrl);
-  url.searchParams.delete("connection_limit");
-  const client = new pg.Client({ connectionString: url.toString(), statement_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs });
+  // Without Prisma's URL parameters; a `schema` is made if missing and is the connection's search_path (databaseUrl.ts).
+  const { connectionString, schema, options } = pgConnection(databaseUrl);
+  const client = new pg.Client({ connectionString, ...(options && { options }), statement_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs });
   // An error on an idle client (the server going away) must not crash the process; the next query reports it.
   client.on("error", () => {});
   await client.connect();
   try {
     await client.query("SELECT pg_advisory_lock($1)", [PRISMA_ADVISORY_LOCK]);
     try {
+      // As `prisma migrate deploy` does for a URL with a schema; a plain identifier (pgConnection checked).
+      if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
       return await applyMigrations(pgSession(client), migrations);
     } finally {
       await client.query("SELECT pg_advisory_unlock($1)", [PRISMA_ADVISORY_LOCK]).catch(() => {});

@@ -7,6 +7,7 @@
 import { resolve } from "node:path";
 import { defineConfig } from "prisma/config";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { pgConnection } from "./databaseUrl.ts";
 import { NameAsTextClient } from "./pgNameAsText.ts";
 
 // The CLI reads `url = env("DATABASE_URL")` while loading the schema, even for
@@ -21,6 +22,8 @@ export default defineConfig({
   // Absolute: a relative path would be read against this file's folder, not the subgraph's.
   schema: resolve("prisma/schema.prisma"),
   async adapter() {
-    return new PrismaPg({ connectionString: process.env.DATABASE_URL, Client: NameAsTextClient });
+    // Prisma's `schema` parameter is the adapter's schema and the connection's search_path, as in the services (databaseUrl.ts).
+    const { connectionString, options, schema } = pgConnection(process.env.DATABASE_URL!);
+    return new PrismaPg({ connectionString, ...(options && { options }), Client: NameAsTextClient }, { schema });
   },
 });

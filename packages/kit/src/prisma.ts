@@ -1,4 +1,5 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import { pgConnection } from "./databaseUrl.ts";
 import { NameAsTextClient } from "./pgNameAsText.ts";
 import type { SubgraphConfig } from "./config.ts";
 import { tracedPgPool } from "./tracedPgPool.ts";
@@ -38,15 +39,13 @@ export interface PgAdapterOptions extends Pick<DatabaseOptions, "poolSize" | "po
  * driver adapter: no native engine is downloaded or loaded.
  */
 export function createPgAdapter({ connectionString, poolSize = DATABASE_DEFAULTS.poolSize, poolTimeoutMs = DATABASE_DEFAULTS.poolTimeoutMs, tracing }: PgAdapterOptions): PrismaPg {
-  // `connection_limit` in the URL (Prisma's own convention) wins over poolSize:
-  // embedded PGlite must be used through exactly one connection.
-  const url = new URL(connectionString);
-  const limit = url.searchParams.get("connection_limit");
-  url.searchParams.delete("connection_limit");
-  const max = limit ? Number(limit) : poolSize;
-  const pool = { connectionString: url.toString(), max, connectionTimeoutMillis: poolTimeoutMs, idleTimeoutMillis: 30_000, Client: NameAsTextClient };
+  // `connection_limit` in the URL (Prisma's own convention) wins over poolSize;
+  // `schema` puts the client's tables and the connections' search_path there (databaseUrl.ts).
+  const { connectionString: url, connectionLimit, schema, options } = pgConnection(connectionString);
+  const max = connectionLimit ?? poolSize;
+  const pool = { connectionString: url, ...(options && { options }), max, connectionTimeoutMillis: poolTimeoutMs, idleTimeoutMillis: 30_000, Client: NameAsTextClient };
   // The adapter ends a pool it was given only when told to; it owns this one.
-  return tracing?.enabled ? new PrismaPg(tracedPgPool(pool, tracing.tracer), { disposeExternalPool: true }) : new PrismaPg(pool);
+  return tracing?.enabled ? new PrismaPg(tracedPgPool(pool, tracing.tracer), { disposeExternalPool: true, schema }) : new PrismaPg(pool, { schema });
 }
 
 /** The DATABASE_* part of a subgraph's config, as every `createXPrisma` takes it. */

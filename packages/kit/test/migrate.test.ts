@@ -80,6 +80,21 @@ describe("migrateDeploy", () => {
     expect(await prisma(["migrate", "status"], ordersDir, url)).toMatch(/Database schema is up to date/);
   }, 240_000);
 
+  it("migrates into the schema a `schema` URL parameter names, as the Prisma CLI does, and the CLI agrees", async () => {
+    const base = await emptyDatabase("schema");
+    const url = `${base}?schema=shop`;
+    const migrations = readMigrations(ordersDir);
+    expect(await migrateDeploy(ordersDir, url)).toEqual(migrations.map((m) => m.name));
+    const tablesIn = (schema: string) =>
+      withClient(base, async (client) => (await client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1`, [schema])).rows.map((r) => r.table_name as string));
+    expect(await tablesIn("shop")).toEqual(expect.arrayContaining(["Order", "OutboxEvent", "_prisma_migrations"]));
+    expect(await tablesIn("public")).toEqual([]);
+    // A second service in a schema of its own beside it, and each schema's record is its own.
+    expect(await migrateDeploy(ordersDir, `${base}?schema=other`)).toEqual(migrations.map((m) => m.name));
+    expect(await migrateDeploy(ordersDir, url)).toEqual([]);
+    expect(await prisma(["migrate", "status"], ordersDir, url)).toMatch(/Database schema is up to date/);
+  }, 240_000);
+
   it("takes over a database the Prisma CLI migrated, and the CLI takes over from it", async () => {
     const url = await emptyDatabase("takeover");
     const migrations = readMigrations(ordersDir);
