@@ -4,7 +4,7 @@
 //
 //   node bench/start.mjs            (from the repo root; ports 4000-4007 must be free)
 //
-// Cold: a new, empty DATA_DIR (each database a copy of its service's seeded
+// Cold: a new, empty DATA_DIR (the database a copy of the install's seeded
 // template, which the install prepares). Warm: the same DATA_DIR again.
 // Unprepared: a new DATA_DIR with no current seeded template (as after a
 // service's source changed): PGlite's initdb template, migrated and seeded.
@@ -94,14 +94,14 @@ const SEEDED = join(ROOT, "node_modules", ".cache", "store-platform", "seeded");
 const ASIDE = `${SEEDED}.bench-aside`;
 // A run that was killed while they were aside puts them back first.
 if (existsSync(ASIDE) && !existsSync(SEEDED)) renameSync(ASIDE, SEEDED);
-// What the install does: the bundle and the seeded templates, current.
+// What the install does: the bundle and the seeded template, current.
 const prepared = spawnSync(process.execPath, ["scripts/start.mjs", "--prepare"], { cwd: ROOT, encoding: "utf8" });
 if (prepared.status !== 0) {
   log(`npm start --prepare failed:\n${prepared.stdout}${prepared.stderr}`);
   process.exit(1);
 }
 // "Unprepared": the first start after a service's source changed, when no
-// seeded template matches: the seeded templates are moved aside for it.
+// seeded template matches: the seeded template is moved aside for it.
 const scratch = mkdtempSync(join(os.tmpdir(), "bench-start-"));
 const loadBefore = os.loadavg();
 const runs = { cold: [], warm: [], unprepared: [] };
@@ -154,9 +154,9 @@ const table = [
   "",
   "| start | median | range | CPU (median, all threads) |",
   "|---|---|---|---|",
-  row("cold", "cold: empty data folder (each database a copy of the install's seeded template)"),
+  row("cold", "cold: empty data folder (the database a copy of the install's seeded template)"),
   row("warm", "warm: the same data folder again"),
-  row("unprepared", "cold, no seeded template current (after a service's source changed): initdb copy, migrated and seeded"),
+  row("unprepared", "cold, no seeded template current (after a service's source changed): initdb copy, seven schemas migrated and seeded"),
 ].join("\n");
 writeReadmeSection("start", table);
 console.log(table);

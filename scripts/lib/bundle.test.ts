@@ -1,10 +1,13 @@
 /**
- * ensureBundle (bundle.mjs), on a small fixture tree of its own: the first
- * call builds and the bundle runs; an unchanged tree reuses it and a changed
- * file builds again; what the code reads beside itself is found beside its
- * source, not beside the bundle; dynamic imports stay separate chunks;
- * graphql stays Node's to load; three builds of a name are kept; a build
- * that fails leaves the last good one vouched for.
+ * ensureBundle and runBundle (bundle.mjs), on a small fixture tree of its
+ * own: the first call builds and the bundle runs; an unchanged tree reuses it
+ * and a changed file, or a build of an earlier layout, builds again; what the
+ * code reads beside itself is found beside its source, not beside the
+ * bundle; the bundle is one CommonJS file whose dynamic imports still run
+ * when it is compiled from V8's code cache; graphql is bundled once, shared
+ * by an import and a createRequire; the code cache is written after the
+ * start, used by the next run, and replaced when V8 refuses it; three builds
+ * of a name are kept; a build that fails leaves the last good one vouched for.
  *
  * The fixtures live under the repository's node_modules (so `graphql`
  * resolves) and each bundle name is this run's own, so the real bundles in
@@ -12,7 +15,7 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -26,23 +29,35 @@ const FIXTURES = join(ROOT, "node_modules", ".cache", `bundle-test-${RUN}`);
 const SOURCES: Record<string, string> = {
   "entry.ts": `
     import { readFileSync } from "node:fs";
-    import { parse } from "graphql";
+    import { GraphQLObjectType, GraphQLSchema, GraphQLString, parse } from "graphql";
     import { besideCjs, cjsFilename } from "./reader.cjs";
+    import { RequiredSchema, validateWithRequired } from "./required.ts";
     import { version } from "./version.ts";
 
-    const beside: string = readFileSync(new URL("./data.txt", import.meta.url), "utf8");
-    const lazy = await import("./lazy.ts");
-    const kind = parse("{ ping }").definitions[0]?.kind;
-    console.log(JSON.stringify({
-      version,
-      beside,
-      besideCjs: besideCjs(),
-      cjsFilename,
-      dirname: import.meta.dirname,
-      filename: import.meta.filename,
-      lazy: lazy.lazyValue(),
-      kind,
-    }));
+    // No top-level await: the bundle is CommonJS.
+    async function main(): Promise<void> {
+      const beside: string = readFileSync(new URL("./data.txt", import.meta.url), "utf8");
+      const lazy = await import("./lazy.ts");
+      // A specifier esbuild cannot follow stays Node's to load, at run time.
+      const os = await import(["node", "os"].join(":"));
+      const schema = new GraphQLSchema({ query: new GraphQLObjectType({ name: "Query", fields: { ping: { type: GraphQLString } } }) });
+      console.log(JSON.stringify({
+        version,
+        beside,
+        besideCjs: besideCjs(),
+        cjsFilename,
+        dirname: import.meta.dirname,
+        filename: import.meta.filename,
+        lazy: lazy.lazyValue(),
+        computedImport: typeof os.platform,
+        kind: parse("{ ping }").definitions[0]?.kind,
+        sameGraphql: RequiredSchema === GraphQLSchema,
+        validated: validateWithRequired(schema),
+      }));
+      // What npm start emits once it serves: runBundle writes the code cache then.
+      process.emit("store-platform:started");
+    }
+    void main();
   `,
   "version.ts": `export const version: number = 1;\n`,
   "reader.cjs": `
@@ -51,7 +66,20 @@ const SOURCES: Record<string, string> = {
     exports.besideCjs = () => readFileSync(join(__dirname, "x.txt"), "utf8");
     exports.cjsFilename = __filename;
   `,
-  "lazy.ts": `export function lazyValue(): string { return "from the lazy chunk"; }\n`,
+  // As router/src/graphql.ts gets its graphql.
+  "required.ts": `
+    import { createRequire } from "node:module";
+    const graphql = createRequire(import.meta.url)("graphql") as typeof import("graphql");
+    export const RequiredSchema = graphql.GraphQLSchema;
+    export function validateWithRequired(schema: unknown): string[] | string {
+      try {
+        return graphql.validateSchema(schema as import("graphql").GraphQLSchema).map((error) => error.message);
+      } catch (error) {
+        return String(error);
+      }
+    }
+  `,
+  "lazy.ts": `export function lazyValue(): string { return "from the lazy import"; }\n`,
   "data.txt": "data beside the entry",
   "x.txt": "x beside the CommonJS file",
 };
@@ -64,7 +92,16 @@ interface Output {
   dirname: string;
   filename: string;
   lazy: string;
+  computedImport: string;
   kind: string;
+  sameGraphql: boolean;
+  validated: string[] | string;
+}
+
+interface Run {
+  output: Output;
+  /** What runBundle said of the code cache. */
+  cache: string;
 }
 
 let fixtures = 0;
@@ -78,10 +115,18 @@ function fixture(): { dir: string; name: string; entry: string } {
   return { dir, name: `test-${RUN}-${fixtures}`, entry: relative(ROOT, join(dir, "entry.ts")) };
 }
 
+/** As scripts/start.mjs runs a bundle: from an ES module, through runBundle, which says what became of the cache. */
+const RUNNER = `
+  const { runBundle } = await import(${JSON.stringify(new URL("./bundle.mjs", import.meta.url).href)});
+  process.stderr.write("cache: " + runBundle(process.argv[1]) + "\\n");
+`;
+
 /** Runs a bundle's entry file in a Node of its own, as `npm start` does, and returns what it printed. */
-async function run(file: string): Promise<Output> {
-  const { stdout } = await promisify(execFile)(process.execPath, [file], { cwd: ROOT });
-  return JSON.parse(stdout) as Output;
+async function run(file: string): Promise<Run> {
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", RUNNER, file], { cwd: ROOT });
+  const cache = /^cache: (\w+)$/m.exec(stderr)?.[1];
+  if (cache === undefined) throw new Error(`the runner did not say what became of the cache:\n${stderr}`);
+  return { output: JSON.parse(stdout) as Output, cache };
 }
 
 /** Moves a file's mtime on by two seconds, leaving its content alone. */
@@ -108,8 +153,8 @@ describe("ensureBundle", () => {
     const { file, made } = await ensureBundle(name, entry);
     expect(made).toBe(true);
     expect(dirname(dirname(file))).toBe(BUNDLES);
-    expect(basename(file)).toBe("entry.mjs");
-    const output = await run(file);
+    expect(basename(file)).toBe("entry.cjs");
+    const { output } = await run(file);
     expect(output).toMatchObject({
       version: 1,
       beside: "data beside the entry",
@@ -128,6 +173,23 @@ describe("ensureBundle", () => {
     expect(buildsOf(name)).toHaveLength(1);
   });
 
+  it("builds again when the manifest is of an earlier layout", async () => {
+    const { name, entry } = fixture();
+    await ensureBundle(name, entry);
+    const manifestFile = join(BUNDLES, `${name}.json`);
+    const current = (): Record<string, unknown> => JSON.parse(readFileSync(manifestFile, "utf8")) as Record<string, unknown>;
+
+    // The manifest as written is vouched for, rewritten or not ...
+    writeFileSync(manifestFile, JSON.stringify(current()));
+    expect((await ensureBundle(name, entry)).made).toBe(false);
+    // ... but not once it says nothing of its layout, or names the ES module one.
+    const { layout: _, ...withoutLayout } = current();
+    writeFileSync(manifestFile, JSON.stringify(withoutLayout));
+    expect((await ensureBundle(name, entry)).made).toBe(true);
+    writeFileSync(manifestFile, JSON.stringify({ ...current(), layout: "esm" }));
+    expect((await ensureBundle(name, entry)).made).toBe(true);
+  });
+
   it("builds again when a source changes, and the new code is what runs", async () => {
     const { dir, name, entry } = fixture();
     const first = await ensureBundle(name, entry);
@@ -135,7 +197,7 @@ describe("ensureBundle", () => {
     const second = await ensureBundle(name, entry);
     expect(second.made).toBe(true);
     expect(dirname(second.file)).not.toBe(dirname(first.file));
-    expect((await run(second.file)).version).toBe(22);
+    expect((await run(second.file)).output.version).toBe(22);
   });
 
   it("builds again when only a source's mtime changes", async () => {
@@ -157,29 +219,39 @@ describe("ensureBundle", () => {
     utimesSync(versionFile, then, then);
     const second = await ensureBundle(name, entry);
     expect(second.made).toBe(true);
-    expect((await run(second.file)).version).toBe(333);
+    expect((await run(second.file)).output.version).toBe(333);
   });
 
-  it("keeps a dynamic import as a chunk of its own, loaded when called", async () => {
+  it("makes one CommonJS file whose dynamic imports run, also when compiled from the code cache", async () => {
     const { name, entry } = fixture();
     const { file } = await ensureBundle(name, entry);
-    const folder = dirname(file);
-    const withLazyCode = readdirSync(folder).filter((chunk) => readFileSync(join(folder, chunk), "utf8").includes("from the lazy chunk"));
-    expect(withLazyCode).toHaveLength(1);
-    expect(withLazyCode[0]).not.toBe(basename(file));
-    expect(withLazyCode[0]).toMatch(/\.mjs$/);
-    expect((await run(file)).lazy).toBe("from the lazy chunk");
+    expect(readdirSync(dirname(file))).toEqual(["entry.cjs"]);
+    expect(readFileSync(file, "utf8")).toContain("from the lazy import");
+
+    // A script compiled from a code cache has no dynamic import callback, so
+    // an import() left in the bundle would fail on the second run only.
+    const first = await run(file);
+    expect(first.cache).toBe("none");
+    const second = await run(file);
+    expect(second.cache).toBe("accepted");
+    for (const { output } of [first, second]) {
+      expect(output.lazy).toBe("from the lazy import");
+      expect(output.computedImport).toBe("function");
+    }
   });
 
-  it("leaves graphql for Node to load instead of bundling it", async () => {
+  it("bundles graphql once, the same for an import and a createRequire", async () => {
     const { name, entry } = fixture();
     const { file } = await ensureBundle(name, entry);
-    const folder = dirname(file);
-    const bundled = readdirSync(folder).map((chunk) => readFileSync(join(folder, chunk), "utf8")).join("\n");
-    expect(bundled).toMatch(/from\s*"graphql"/);
-    expect(bundled).not.toContain("class Lexer");
-    expect(bundled).not.toContain("class Parser");
-    expect((await run(file)).kind).toBe("OperationDefinition");
+    const bundled = readFileSync(file, "utf8");
+    expect(bundled).not.toMatch(/require\(\s*"graphql"\s*\)/);
+    // GraphQLSchema's toStringTag getter: once per copy of graphql in the bundle.
+    expect(bundled.match(/return\s*"GraphQLSchema"/g)).toHaveLength(1);
+    const { output } = await run(file);
+    expect(output.kind).toBe("OperationDefinition");
+    expect(output.sameGraphql).toBe(true);
+    // A schema from one graphql and validateSchema from another: "from another module or realm".
+    expect(output.validated).toEqual([]);
   });
 
   it("keeps only the three newest builds of a name", async () => {
@@ -193,7 +265,7 @@ describe("ensureBundle", () => {
     }
     expect(new Set(folders).size).toBe(5);
     expect(buildsOf(name)).toEqual(folders.slice(2).map((folder) => basename(folder)).sort());
-    expect((await run(join(folders[4]!, "entry.mjs"))).version).toBe(1);
+    expect((await run(join(folders[4]!, "entry.cjs"))).output.version).toBe(1);
   });
 
   it("rejects a source that does not compile, leaving the last good build's manifest as it was", async () => {
@@ -211,6 +283,55 @@ describe("ensureBundle", () => {
     writeFileSync(versionFile, `export const version: number = 3;\n`);
     const fixed = await ensureBundle(name, entry);
     expect(fixed.made).toBe(true);
-    expect((await run(fixed.file)).version).toBe(3);
+    expect((await run(fixed.file)).output.version).toBe(3);
+  });
+});
+
+describe("runBundle", () => {
+  it("writes the code cache once the start is done, and the next run uses it", async () => {
+    const { name, entry } = fixture();
+    const { file } = await ensureBundle(name, entry);
+    const cacheFile = `${file}.v8-cache`;
+
+    const first = await run(file);
+    expect(first.cache).toBe("none");
+    expect(statSync(cacheFile).size).toBeGreaterThan(0);
+    // Nothing else beside it: the scratch file it was written to was renamed.
+    expect(readdirSync(dirname(file)).sort()).toEqual(["entry.cjs", "entry.cjs.v8-cache"]);
+
+    const cached = readFileSync(cacheFile);
+    const second = await run(file);
+    expect(second.cache).toBe("accepted");
+    expect(second.output).toEqual(first.output);
+    // An accepted cache is left as it is.
+    expect(readFileSync(cacheFile).equals(cached)).toBe(true);
+  });
+
+  it("runs without a cache V8 refuses, and writes a good one in its place", async () => {
+    const { name, entry } = fixture();
+    const { file } = await ensureBundle(name, entry);
+    const cacheFile = `${file}.v8-cache`;
+    const expected = (await run(file)).output;
+    expect(existsSync(cacheFile)).toBe(true);
+
+    const garbage = randomBytes(4096);
+    writeFileSync(cacheFile, garbage);
+    const refused = await run(file);
+    expect(refused.cache).toBe("rejected");
+    expect(refused.output).toEqual(expected);
+    expect(readFileSync(cacheFile).equals(garbage)).toBe(false);
+
+    const next = await run(file);
+    expect(next.cache).toBe("accepted");
+    expect(next.output).toEqual(expected);
+  });
+
+  it("writes no cache until the process says the start is done", async () => {
+    const { dir, name, entry } = fixture();
+    // The same entry without the event at its end.
+    writeFileSync(join(dir, "entry.ts"), SOURCES["entry.ts"]!.replace(`process.emit("store-platform:started");`, ""));
+    const { file } = await ensureBundle(name, entry);
+    expect((await run(file)).cache).toBe("none");
+    expect(existsSync(`${file}.v8-cache`)).toBe(false);
   });
 });

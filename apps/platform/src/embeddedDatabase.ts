@@ -1,33 +1,46 @@
 /**
- * The embedded databases of `npm start`: one persistent PGlite per service,
- * in worker threads (a few databases each) and served over the PostgreSQL wire
- * protocol on a loopback port, so that Prisma's pg adapter and the migrator
- * use it exactly as they use a real server.
+ * The embedded database of `npm start`: one persistent PGlite in a worker
+ * thread, served over the PostgreSQL wire protocol on a loopback port, so that
+ * Prisma's pg adapter and the migrator use it exactly as they use a real
+ * server. The seven services share it, each in a schema of its own: one
+ * PostgreSQL starts instead of seven (each cost about 0.5 s of CPU to start,
+ * and together they were most of a start).
  *
- * This module imports nothing heavy on purpose: `npm start` opens the seven
- * databases first, and they start on the second core while the main thread
+ * This module imports nothing heavy on purpose: `npm start` opens the
+ * database first, and it starts on the second core while the main thread
  * loads the services.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startDatabaseWorker, takeEarly, type WorkerMessage } from "./databaseWorker.mjs";
 
 const require = createRequire(import.meta.url);
-const WORKER = new URL("./embeddedDatabaseWorker.mjs", import.meta.url);
 
 export interface EmbeddedDatabase {
+  /** The URL of its `public` schema: what a tool or test that wants one database uses. */
   url: string;
-  /** How long its worker took to open it (copy, start PostgreSQL, listen). */
-  openMs: number;
+  /**
+   * The URL of a schema of its own for a service: Prisma's `schema` parameter,
+   * which the kit turns into the client's schema and the connection's
+   * `search_path` (migrations, raw SQL and queries alike land in it).
+   */
+  urlFor(schema: string): string;
+  /**
+   * Settles once PostgreSQL serves, with how long its worker took (copy and
+   * start it); rejects if it cannot start. The URLs work before: connections
+   * wait for it.
+   */
+  opened: Promise<number>;
   close(): Promise<void>;
 }
 
 /** Runs the worker on `data` until it posts its first answer (making the template). */
-function startWorker(data: object): { worker: Worker; answer: Promise<Record<string, unknown>> } {
-  const worker = new Worker(WORKER, { workerData: data });
-  const answer = new Promise<Record<string, unknown>>((resolve, reject) => {
-    worker.once("message", (message: Record<string, unknown>) => (typeof message.error === "string" ? reject(new Error(message.error)) : resolve(message)));
+function startWorker(data: object): { worker: Worker; answer: Promise<WorkerMessage> } {
+  const { worker, onMessage } = startDatabaseWorker(data);
+  const answer = new Promise<WorkerMessage>((resolve, reject) => {
+    onMessage((message) => (typeof message.error === "string" ? reject(new Error(message.error)) : resolve(message)));
     worker.once("error", reject);
     worker.once("exit", (code) => reject(new Error(`the embedded database's worker exited (${code}) before it was ready`)));
   });
@@ -71,86 +84,57 @@ export async function ensurePgliteTemplate(dir = pgliteTemplateDir()): Promise<{
   return { dir, created: true };
 }
 
-/** PGlite's WebAssembly, compiled once (off this thread) for every worker to share. */
-let compiled: Promise<object> | undefined;
-// This project's TypeScript libraries leave WebAssembly out (no DOM); Node has it.
-const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<object> } }).WebAssembly;
-const pgliteWasm = () => (compiled ??= wasm.compile(readFileSync(join(pglitePackageDir(), "dist", "pglite.wasm"))));
-
-export interface DatabaseToOpen {
-  name: string;
-  dataDir: string;
-  /** What a new dataDir starts as a copy of, instead of the common template. */
-  template?: string | undefined;
-}
-
 /**
- * Opens persistent databases (a new one starts as a copy of `template`),
- * spread over `threads` worker threads that share one compiled PGlite; each
- * worker opens its databases one after another. Each promise settles when its
- * database serves. They are not migrated here: the caller applies migrations
- * over `url` like on any server.
+ * Opens a persistent database in a worker thread of its own: a new `dataDir`
+ * starts as a copy of `template`. Resolves as soon as it listens, PostgreSQL
+ * still starting (`opened`). It is not migrated here: the caller applies
+ * migrations over a URL like on any server. It serves many connections (one
+ * at a time in PostgreSQL, a transaction at a time), each in the schema its
+ * URL names.
  */
-export function openEmbeddedDatabases(databases: DatabaseToOpen[], template?: string, { threads = 2 } = {}): Map<string, Promise<EmbeddedDatabase>> {
-  const count = Math.max(1, Math.min(Math.floor(threads), databases.length));
-  const groups = Array.from({ length: count }, (_, i) => databases.filter((_, j) => j % count === i));
-  const opening = new Map<string, Promise<EmbeddedDatabase>>();
-  for (const group of groups) {
-    const worker = pgliteWasm().then((wasmModule): Worker => new Worker(WORKER, { workerData: { databases: group, template, wasmModule } }));
-    const exited = worker.then((w) => new Promise<void>((resolve) => w.once("exit", () => resolve())));
-    for (const { name } of group) {
-      opening.set(
-        name,
-        worker.then(
-          (w) =>
-            new Promise<EmbeddedDatabase>((resolve, reject) => {
-              const onExit = (code: number) => reject(new Error(`the embedded databases' worker exited (${code}) before ${name} was ready`));
-              const onMessage = (message: { name?: string; port?: number; openMs?: number; error?: string }) => {
-                if (message.name !== name) return;
-                w.off("message", onMessage).off("exit", onExit).off("error", reject);
-                if (message.error !== undefined) reject(new Error(message.error));
-                else resolve(handle(w, exited, name, message.port!, message.openMs!));
-              };
-              w.on("message", onMessage).once("exit", onExit).once("error", reject);
-            }),
-        ),
-      );
-    }
+export async function openEmbeddedDatabase(dataDir: string, template?: string): Promise<EmbeddedDatabase> {
+  // The launcher may have started it already (databaseWorker.mjs). The worker
+  // compiles PGlite's WebAssembly itself: this thread goes on loading the services meanwhile.
+  const { worker, onMessage } = takeEarly(dataDir) ?? startDatabaseWorker({ dataDir, template });
+  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+  const opened = new Promise<number>((resolve, reject) => {
+    onMessage((message) => {
+      if (message.opened) resolve(message.openMs!);
+      else if (message.error !== undefined) reject(new Error(message.error));
+    });
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the embedded database's worker exited (${code}) before PostgreSQL started`)));
+  });
+  // Whoever awaits `opened` hears of a failure; connections made meanwhile get it from the front.
+  opened.catch(() => {});
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) => {
+      onMessage((message) => (message.port !== undefined ? resolve(message.port) : message.error !== undefined && reject(new Error(message.error))));
+      void opened.catch(reject);
+    });
+  } catch (error) {
+    await worker.terminate();
+    throw error;
   }
-  return opening;
-}
-
-function handle(worker: Worker, exited: Promise<void>, name: string, port: number, openMs: number): EmbeddedDatabase {
-  // One connection: PGlite is one session, and concurrent connections through
-  // the socket interleave protocol messages ("portal does not exist").
-  const url = `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable&connection_limit=1`;
+  const base = `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
   let closing: Promise<void> | undefined;
   return {
-    url,
-    openMs,
+    url: base,
+    // One connection per service, as a PostgreSQL session each: PGlite runs one statement at a time anyway.
+    urlFor: (schema) => `${base}&schema=${encodeURIComponent(schema)}&connection_limit=1`,
+    opened,
     close: () => {
       closing ??= new Promise<void>((resolve) => {
-        const closed = (message: { closed?: string }) => {
-          if (message.closed !== name) return;
-          worker.off("message", closed);
-          clearTimeout(timer);
-          resolve();
-        };
         // A worker that does not answer in time is ended; PGlite wrote each commit already.
         const timer = setTimeout(() => void worker.terminate(), 10_000);
-        worker.on("message", closed);
         void exited.then(() => {
           clearTimeout(timer);
           resolve();
         });
-        worker.postMessage({ close: name });
+        worker.postMessage({ close: true });
       });
       return closing;
     },
   };
-}
-
-/** Opens one persistent database in a worker of its own (see openEmbeddedDatabases). */
-export function openEmbeddedDatabase(dataDir: string, template?: string): Promise<EmbeddedDatabase> {
-  return openEmbeddedDatabases([{ name: "db", dataDir }], template).get("db")!;
 }

@@ -1,20 +1,16 @@
 /**
- * Embedded PostgreSQL (PGlite) databases in a worker thread, each served on a
- * loopback port over the wire protocol. PGlite runs PostgreSQL as WebAssembly
- * on the thread that calls it: here the databases start (and later answer
- * queries) beside the services instead of queueing with them on the main
- * thread.
+ * The embedded PostgreSQL of `npm start` (PGlite) in a worker thread, served
+ * on a loopback port over the wire protocol (pgliteFront.mjs: many
+ * connections, one schema each). PGlite runs PostgreSQL as WebAssembly on the
+ * thread that calls it: here it starts (and later answers queries) beside the
+ * services instead of queueing with them on the main thread.
  *
- * Several databases share one worker on purpose: they share its compiled and
- * tiered-up WebAssembly code, so the second one starts in about half the time
- * of the first (a worker per database paid the first one's price seven times).
- *
- * workerData: { databases: [{ name, dataDir, template? }], template?, wasmModule? }.
- * A new dataDir starts as a copy of its own template or the common one (an initdb's result: copying
- * takes milliseconds, initdb seconds). The databases open one after another;
- * for each the worker posts { name, port, openMs } when it serves, or
- * { name, error }. On { close: name } it stops that one and posts
- * { closed: name }; it exits when none is left.
+ * workerData: { dataDir, template? }. A new dataDir starts as a
+ * copy of the template (an initdb's result, or one migrated and seeded by the
+ * install: copying takes milliseconds, initdb seconds). The worker listens
+ * first and posts { port }, so the services connect (and wait) while
+ * PostgreSQL starts; then it posts { opened, openMs } once PostgreSQL serves,
+ * or { error }. On { close: true } it stops, posts { closed: true } and exits.
  * With { makeTemplate: dir } it runs initdb into dir, posts { done } and exits.
  *
  * Plain JavaScript: a worker thread gets none of the TypeScript loader its
@@ -22,64 +18,21 @@
  */
 // @ts-check
 import { cpSync, existsSync, mkdirSync, renameSync, rmdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
-import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { servePglite } from "./pgliteFront.mjs";
+
+/** @typedef {import("@electric-sql/pglite").PGlite} PGlite */
+
+/** PGlite, loaded after the front listens (its module takes a tenth of a second). */
+const loadPglite = async () => (await import("@electric-sql/pglite")).PGlite;
 
 /**
  * PostgreSQL's 128 MB of shared buffers are initialised on every start, which
- * was 0.4 s of each database's 1 s; a development store's tables fit in 16 MB.
+ * was 0.4 s of a database's 1 s; a development store's tables fit in 16 MB.
+ * @param {readonly string[]} defaults
  */
-const START_PARAMS = [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB"];
-
-/**
- * A port nobody listens on now. Another process may take it before the server does: start() then fails and we try again.
- * @returns {Promise<number>}
- */
-function unusedPort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = /** @type {import("node:net").AddressInfo} */ (probe.address());
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** @type {Map<string, () => Promise<void>>} how to stop each database that serves */
-const serving = new Map();
-
-/**
- * @param {string} dataDir
- * @param {WebAssembly.Module | undefined} wasmModule
- * @returns {Promise<{ port: number, stop: () => Promise<void> }>}
- */
-async function serve(dataDir, wasmModule) {
-  const db = await PGlite.create({ dataDir, startParams: START_PARAMS, ...(wasmModule ? { wasmModule } : {}) });
-  for (let attempt = 1; ; attempt += 1) {
-    const port = await unusedPort();
-    // PGlite is one session: more connections queue, they do not run in parallel.
-    const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 20 });
-    try {
-      await server.start();
-      return {
-        port,
-        stop: async () => {
-          await server.stop();
-          await db.close();
-        },
-      };
-    } catch (error) {
-      if (/** @type {NodeJS.ErrnoException} */ (error).code !== "EADDRINUSE" || attempt === 5) {
-        await db.close();
-        throw error;
-      }
-    }
-  }
-}
+const startParams = (defaults) => [...defaults, "-c", "shared_buffers=16MB"];
 
 /**
  * Copies the template into dataDir unless PostgreSQL's PG_VERSION says it has
@@ -110,47 +63,56 @@ function copyIfNew(dataDir, template) {
 
 const describe = (/** @type {unknown} */ error) => (error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error));
 
-/** @param {{ databases: { name: string, dataDir: string, template?: string }[], template?: string, wasmModule?: WebAssembly.Module }} job */
-async function serveAll({ databases, template, wasmModule }) {
-  let closing = false;
+/**
+ * Listens at once and posts { port }, then opens the database (connections
+ * made meanwhile wait in the front) and posts { opened, openMs }, or { error }.
+ * @param {{ dataDir: string, template?: string }} job
+ */
+async function serve({ dataDir, template }) {
+  const started = performance.now();
+  /** @type {(db: PGlite) => void} */
+  let resolve = () => {};
+  /** @type {(error: unknown) => void} */
+  let reject = () => {};
+  /** @type {Promise<PGlite>} */
+  const opening = new Promise((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  const front = await servePglite(opening);
   parentPort?.on("message", (message) => {
-    if (typeof message?.close !== "string") return;
-    const name = message.close;
+    if (message?.close !== true) return;
     void (async () => {
-      const stop = serving.get(name);
-      serving.delete(name);
       try {
-        await stop?.();
+        await front.close();
+        await (await opening.catch(() => undefined))?.close();
       } finally {
-        parentPort?.postMessage({ closed: name });
-        if (serving.size === 0 && closing) process.exit(0);
+        parentPort?.postMessage({ closed: true });
+        process.exit(0);
       }
     })();
   });
-  for (const { name, dataDir, template: own } of databases) {
-    const started = performance.now();
-    try {
-      copyIfNew(dataDir, own ?? template);
-      const { port, stop } = await serve(dataDir, wasmModule);
-      serving.set(name, stop);
-      parentPort?.postMessage({ name, port, openMs: Math.round(performance.now() - started) });
-    } catch (error) {
-      parentPort?.postMessage({ name, error: describe(error) });
-    }
+  parentPort?.postMessage({ port: front.port });
+  try {
+    copyIfNew(dataDir, template);
+    const PGlite = await loadPglite();
+    resolve(await PGlite.create({ dataDir, startParams: startParams(PGlite.defaultStartParams) }));
+    parentPort?.postMessage({ opened: true, openMs: Math.round(performance.now() - started) });
+  } catch (error) {
+    reject(error);
+    parentPort?.postMessage({ error: describe(error) });
   }
-  // Every database has answered; the worker ends once the last one is closed.
-  closing = true;
-  if (serving.size === 0) process.exit(0);
 }
 
 /** @param {string} dir */
 async function makeTemplate(dir) {
+  const PGlite = await loadPglite();
   const db = await PGlite.create({ dataDir: dir });
   await db.close();
   parentPort?.postMessage({ done: true });
 }
 
 const job = workerData;
-("makeTemplate" in job ? makeTemplate(job.makeTemplate) : serveAll(job)).catch((error) => {
+("makeTemplate" in job ? makeTemplate(job.makeTemplate) : serve(job)).catch((error) => {
   parentPort?.postMessage({ error: describe(error) });
 });

@@ -1,15 +1,14 @@
 /**
- * Seeded templates: for each service, a database that is PGlite's initdb
- * template with that service's migrations applied and its demo data seeded,
- * made by the install (`npm start --prepare`, the postinstall). A new
- * `npm start` data folder copies it instead of migrating and seeding seven
- * databases on its first start.
+ * The seeded template: PGlite's initdb template with every service's schema
+ * migrated and its demo data seeded, made by the install (`npm start
+ * --prepare`, the postinstall). A new `npm start` data folder copies it
+ * instead of migrating and seeding seven schemas on its first start.
  *
- * A template is named after what made it: a hash of the service's migrations
- * and sources, the shared packages its seed runs through, and the PGlite
- * version. When any of them changes, the template no longer matches and the
- * first start migrates and seeds the initdb copy itself, as it always did;
- * the next install (or `npm start -- --prepare`) makes a current template.
+ * It is named after what made it: a hash of each service's migrations and
+ * sources, the shared packages its seed runs through, and the PGlite version.
+ * When any of them changes, the template no longer matches and the first
+ * start migrates and seeds the initdb copy itself, as it always did; the next
+ * install (or `npm start -- --prepare`) makes a current template.
  *
  * Light on purpose, like embeddedDatabase.ts: nothing here loads a service.
  */
@@ -17,7 +16,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openEmbeddedDatabase, pgliteTemplateDir } from "./embeddedDatabase.ts";
+import { openEmbeddedDatabase, pgliteTemplateDir, type EmbeddedDatabase } from "./embeddedDatabase.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -53,28 +52,39 @@ export function seededTemplateKey(service: string, { root = ROOT }: SeededTempla
   return hash.digest("hex").slice(0, 16);
 }
 
-const seededRoot = (options: SeededTemplateOptions) => options.dir ?? join(dirname(pgliteTemplateDir()), "seeded");
-const templateDir = (service: string, options: SeededTemplateOptions) => join(seededRoot(options), `${service}-${seededTemplateKey(service, options)}`);
+/**
+ * The hash the seeded template of a set of services is named by: their names
+ * and each one's own key, so that a change to any of them makes it stale.
+ */
+export function storeTemplateKey(services: readonly string[], options: SeededTemplateOptions = {}): string {
+  const hash = createHash("sha256");
+  for (const service of [...services].sort()) hash.update(service).update("\0").update(seededTemplateKey(service, options)).update("\0");
+  return hash.digest("hex").slice(0, 16);
+}
 
-/** The current seeded template of `service`, if the install made one. */
-export function findSeededTemplate(service: string, options: SeededTemplateOptions = {}): string | undefined {
-  const dir = templateDir(service, options);
+const TEMPLATE_NAME = /^store-[0-9a-f]{16}$/;
+const seededRoot = (options: SeededTemplateOptions) => options.dir ?? join(dirname(pgliteTemplateDir()), "seeded");
+const templateDir = (services: readonly string[], options: SeededTemplateOptions) => join(seededRoot(options), `store-${storeTemplateKey(services, options)}`);
+
+/** The current seeded template of these services, if the install made one. */
+export function findSeededTemplate(services: readonly string[], options: SeededTemplateOptions = {}): string | undefined {
+  const dir = templateDir(services, options);
   return existsSync(join(dir, "PG_VERSION")) ? dir : undefined;
 }
 
 /**
- * Makes the current seeded template of `service` unless it exists: a copy of
- * `initdbTemplate` opened in a scratch folder, given to `fill` (which
- * migrates and seeds it over the URL), closed, and renamed into place. Older
- * templates of the service are removed.
+ * Makes the current seeded template of these services unless it exists: a
+ * copy of `initdbTemplate` opened in a scratch folder, given to `fill` (which
+ * migrates and seeds each service's schema over `database.urlFor`), closed,
+ * and renamed into place. Older seeded templates are removed.
  */
 export async function makeSeededTemplate(
-  service: string,
+  services: readonly string[],
   initdbTemplate: string,
-  fill: (url: string) => Promise<void>,
+  fill: (database: EmbeddedDatabase) => Promise<void>,
   options: SeededTemplateOptions = {},
 ): Promise<{ dir: string; created: boolean }> {
-  const dir = templateDir(service, options);
+  const dir = templateDir(services, options);
   if (existsSync(join(dir, "PG_VERSION"))) return { dir, created: false };
   const seeded = seededRoot(options);
   mkdirSync(seeded, { recursive: true });
@@ -83,7 +93,7 @@ export async function makeSeededTemplate(
   try {
     const database = await openEmbeddedDatabase(scratch, initdbTemplate);
     try {
-      await fill(database.url);
+      await fill(database);
     } finally {
       await database.close();
     }
@@ -93,7 +103,7 @@ export async function makeSeededTemplate(
   }
   for (const other of readdirSync(seeded)) {
     const path = join(seeded, other);
-    if (new RegExp(`^${service}-[0-9a-f]{16}$`).test(other) && path !== dir && statSync(path).isDirectory()) rmSync(path, { recursive: true, force: true });
+    if (TEMPLATE_NAME.test(other) && path !== dir && statSync(path).isDirectory()) rmSync(path, { recursive: true, force: true });
   }
   return { dir, created: true };
 }

@@ -11,13 +11,18 @@ export interface PlatformSecrets {
 
 export interface ProvidedDatabase {
   url: string;
+  /**
+   * Settles when the database may be used (migrated, started): the service is
+   * built meanwhile, and seeded and started after. @default already
+   */
+  ready?: Promise<unknown>;
   close(): Promise<void>;
 }
 
 export interface StartPlatformOptions {
   /** @default allServices */
   services?: readonly ServiceDefinition[];
-  /** A migrated database for a service (embedded PGlite, or a test database on PostgreSQL). */
+  /** A service's database (embedded PGlite, or a test database on PostgreSQL), migrated once `ready` settles. */
   database(service: ServiceDefinition): Promise<ProvidedDatabase>;
   /** "default" listens on each service's own port (4001..4007, router 4000); "ephemeral" on free ports. */
   ports: "default" | "ephemeral";
@@ -153,9 +158,12 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       services.map(async (definition) => {
         const entry: ServiceEntry = { definition, database: await options.database(definition), registry: new Registry(), tracing: tracingFor(definition.name) };
         entries.push(entry);
+        const ready = Promise.resolve(entry.database.ready);
+        ready.catch(() => {}); // awaited below, once built
         collectDefaultMetrics({ register: entry.registry, prefix: `${definition.name}_` });
         eventMetrics(entry.registry);
         entry.instance = await build(entry);
+        await ready;
         if (typeof options.seed === "function" ? options.seed(definition.name) : options.seed) await entry.instance.seed();
       }),
     );

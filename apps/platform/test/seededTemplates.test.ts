@@ -1,23 +1,29 @@
 /**
- * Seeded templates: the key names exactly what a service's seeded database is
- * made of (its migrations and sources, and the shared packages its seed runs
- * through, never its tests or generated code); a template is made once, by
- * `fill` over the wire, in a scratch folder renamed into place; a database
- * copied from it has its data; a source change makes it stale, and the next
- * one replaces it; a failing `fill` leaves nothing behind. Every repository
- * here is a small fixture in a temporary folder.
+ * The store's seeded template: one database with a schema per service,
+ * migrated and seeded. A service's key names exactly what its schema is made
+ * of (its migrations and sources, and the shared packages its seed runs
+ * through, never its tests or generated code), and the template's key is made
+ * of its services' keys; the template is made once, by `fill` over the wire,
+ * in a scratch folder renamed into place as `store-<key>`; a database copied
+ * from it has what `fill` wrote in each schema; a change to any service's
+ * sources makes it stale, and the next one replaces it (other folders stay);
+ * a failing `fill` leaves nothing behind and its database closed. Every
+ * repository here is a small fixture in a temporary folder.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { migrateDeploy } from "@store/kit";
 import { queryOnce } from "@store/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePgliteTemplate, openEmbeddedDatabase, type EmbeddedDatabase } from "../src/embeddedDatabase.ts";
-import { findSeededTemplate, makeSeededTemplate, seededTemplateKey } from "../src/seededTemplates.ts";
+import { findSeededTemplate, makeSeededTemplate, seededTemplateKey, storeTemplateKey } from "../src/seededTemplates.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "seeded-templates-"));
 const initdb = join(scratch, "initdb");
 const open: EmbeddedDatabase[] = [];
+/** The fixture's services: the store's template is of all of them. */
+const services = ["demo", "other"];
 
 beforeAll(() => ensurePgliteTemplate(initdb), 180_000);
 
@@ -54,9 +60,13 @@ function fixtureRoot(): { root: string; dir: string } {
   return { root, dir: join(root, "seeded") };
 }
 
-const seedOneRow = async (url: string) => {
-  await queryOnce(url, "CREATE TABLE seeded (name text)");
-  await queryOnce(url, "INSERT INTO seeded VALUES ('first')");
+/** What `npm start --prepare` does, in small: migrates the demo service's schema and seeds it, and writes a row in `public`. */
+const fillFrom = (root: string) => async (database: EmbeddedDatabase) => {
+  const demo = database.urlFor("demo");
+  await migrateDeploy(join(root, "subgraphs/demo"), demo);
+  await queryOnce(demo, "INSERT INTO thing VALUES (7)");
+  await queryOnce(database.url, "CREATE TABLE seeded (name text)");
+  await queryOnce(database.url, "INSERT INTO seeded VALUES ('first')");
 };
 
 describe("the key of a seeded template", () => {
@@ -110,58 +120,115 @@ describe("the key of a seeded template", () => {
   });
 });
 
-describe("making a seeded template", () => {
-  it("fills a copy of the initdb template once, puts it in place under its key, and a database copied from it has the data", async () => {
+describe("the key of the store's template", () => {
+  it("stays the same while its services' files do not change, whatever their order, and differs for another set of services", () => {
+    const { root } = fixtureRoot();
+    const key = storeTemplateKey(services, { root });
+    expect(key).toMatch(/^[0-9a-f]{16}$/);
+    expect(storeTemplateKey(services, { root })).toBe(key);
+    expect(storeTemplateKey([...services].reverse(), { root })).toBe(key);
+    expect(storeTemplateKey(["demo"], { root })).not.toBe(key);
+  });
+
+  it("changes when the sources of any of its services or the shared packages change", () => {
+    const { root } = fixtureRoot();
+    const changes = [
+      "subgraphs/demo/prisma/migrations/0001_init/migration.sql",
+      "subgraphs/demo/src/index.ts",
+      "subgraphs/other/prisma/schema.prisma",
+      "subgraphs/other/prisma/migrations/0001_init/migration.sql",
+      "subgraphs/other/src/index.ts",
+      "packages/kit/src/a.ts",
+    ];
+    for (const path of changes) {
+      const before = storeTemplateKey(services, { root });
+      write(root, path, "-- changed");
+      expect(storeTemplateKey(services, { root }), path).not.toBe(before);
+    }
+  });
+
+  it("does not change with tests, generated code or a service that is not one of them", () => {
+    const { root } = fixtureRoot();
+    const key = storeTemplateKey(services, { root });
+    const unrelated = [
+      "subgraphs/demo/test/seed.test.ts",
+      "subgraphs/demo/src/index.test.ts",
+      "subgraphs/other/src/other.test.ts",
+      "subgraphs/other/test/helpers.ts",
+      "subgraphs/demo/prisma/generated/client.ts",
+      "subgraphs/other/src/generated/types.ts",
+      "subgraphs/third/src/index.ts",
+      "packages/testing/src/d.ts",
+    ];
+    for (const path of unrelated) {
+      write(root, path, "// changed");
+      expect(storeTemplateKey(services, { root }), path).toBe(key);
+    }
+  });
+});
+
+describe("making the store's seeded template", () => {
+  it("fills a copy of the initdb template once, puts it in place under its key, and a database copied from it has the data of each schema", async () => {
     const { root, dir } = fixtureRoot();
     let fills = 0;
-    const fill = async (url: string) => {
+    const fill = async (database: EmbeddedDatabase) => {
       fills += 1;
-      await seedOneRow(url);
+      await fillFrom(root)(database);
     };
-    const expected = join(dir, `demo-${seededTemplateKey("demo", { root })}`);
-    expect(findSeededTemplate("demo", { root, dir })).toBeUndefined();
+    const name = `store-${storeTemplateKey(services, { root })}`;
+    const expected = join(dir, name);
+    expect(findSeededTemplate(services, { root, dir })).toBeUndefined();
 
-    expect(await makeSeededTemplate("demo", initdb, fill, { root, dir })).toEqual({ dir: expected, created: true });
-    expect(readdirSync(dir)).toEqual([`demo-${seededTemplateKey("demo", { root })}`]);
+    expect(await makeSeededTemplate(services, initdb, fill, { root, dir })).toEqual({ dir: expected, created: true });
+    // No scratch folder is left beside it.
+    expect(readdirSync(dir)).toEqual([name]);
     expect(existsSync(join(expected, "PG_VERSION"))).toBe(true);
-    expect(findSeededTemplate("demo", { root, dir })).toBe(expected);
+    expect(findSeededTemplate(services, { root, dir })).toBe(expected);
+    expect(findSeededTemplate(["demo"], { root, dir })).toBeUndefined();
 
-    expect(await makeSeededTemplate("demo", initdb, fill, { root, dir })).toEqual({ dir: expected, created: false });
+    expect(await makeSeededTemplate(services, initdb, fill, { root, dir })).toEqual({ dir: expected, created: false });
     expect(fills).toBe(1);
 
-    const db = await openEmbeddedDatabase(join(scratch, "from-seeded"), findSeededTemplate("demo", { root, dir }));
+    const db = await openEmbeddedDatabase(join(scratch, "from-seeded"), findSeededTemplate(services, { root, dir }));
     open.push(db);
     expect(await queryOnce(db.url, "SELECT name FROM seeded")).toEqual([{ name: "first" }]);
+    expect(await queryOnce(db.urlFor("demo"), "SELECT id FROM thing")).toEqual([{ id: 7 }]);
+    // Migrated already: a start finds nothing to apply.
+    expect(await migrateDeploy(join(root, "subgraphs/demo"), db.urlFor("demo"))).toEqual([]);
     await db.close();
   }, 180_000);
 
-  it("no longer finds a template once a source changes, and making the new one removes the old one but not other services'", async () => {
+  it("no longer finds a template once a service's source changes, and making the new one removes the old one but no other folder", async () => {
     const { root, dir } = fixtureRoot();
-    const old = (await makeSeededTemplate("demo", initdb, seedOneRow, { root, dir })).dir;
-    mkdirSync(join(dir, "other-0123456789abcdef"));
-    write(root, "subgraphs/demo/src/index.ts", "export const demo = 2;");
+    const old = (await makeSeededTemplate(services, initdb, fillFrom(root), { root, dir })).dir;
+    // One of an earlier store, one of the per-service templates before them, and something else.
+    mkdirSync(join(dir, "store-0123456789abcdef"));
+    mkdirSync(join(dir, "demo-0123456789abcdef"));
+    mkdirSync(join(dir, "mine"));
+    write(root, "subgraphs/other/src/index.ts", "export const other = 2;");
 
-    expect(findSeededTemplate("demo", { root, dir })).toBeUndefined();
-    const made = await makeSeededTemplate("demo", initdb, seedOneRow, { root, dir });
-    expect(made).toEqual({ dir: join(dir, `demo-${seededTemplateKey("demo", { root })}`), created: true });
+    expect(findSeededTemplate(services, { root, dir })).toBeUndefined();
+    const made = await makeSeededTemplate(services, initdb, fillFrom(root), { root, dir });
+    const name = `store-${storeTemplateKey(services, { root })}`;
+    expect(made).toEqual({ dir: join(dir, name), created: true });
     expect(made.dir).not.toBe(old);
     expect(existsSync(old)).toBe(false);
-    expect(readdirSync(dir).sort()).toEqual([`demo-${seededTemplateKey("demo", { root })}`, "other-0123456789abcdef"]);
-    expect(findSeededTemplate("demo", { root, dir })).toBe(made.dir);
+    expect(readdirSync(dir).sort()).toEqual(["demo-0123456789abcdef", "mine", name].sort());
+    expect(findSeededTemplate(services, { root, dir })).toBe(made.dir);
   }, 180_000);
 
   it("passes on the error of a fill that fails, closes its database and leaves no template or scratch folder", async () => {
     const { root, dir } = fixtureRoot();
     let url = "";
-    const failing = async (given: string) => {
-      url = given;
-      await queryOnce(given, "CREATE TABLE half (id int)");
+    const failing = async (database: EmbeddedDatabase) => {
+      url = database.url;
+      await queryOnce(database.urlFor("demo"), "CREATE SCHEMA demo; CREATE TABLE half (id int)");
       throw new Error("the seed failed");
     };
 
-    await expect(makeSeededTemplate("demo", initdb, failing, { root, dir })).rejects.toThrow("the seed failed");
+    await expect(makeSeededTemplate(services, initdb, failing, { root, dir })).rejects.toThrow("the seed failed");
     expect(readdirSync(dir)).toEqual([]);
-    expect(findSeededTemplate("demo", { root, dir })).toBeUndefined();
+    expect(findSeededTemplate(services, { root, dir })).toBeUndefined();
     await expect(queryOnce(url, "SELECT 1")).rejects.toMatchObject({ code: "ECONNREFUSED" });
   }, 180_000);
 });

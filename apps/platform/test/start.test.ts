@@ -3,9 +3,9 @@
  * a line per service as it comes up, a query answered through the router, a
  * clean stop on Ctrl-C, and a second start on the same data folder that
  * finds its data (the demo sign-in works, and seeding again added nothing).
- * The first start copies each service's seeded template (made by the
- * install, as beforeAll makes it here) and runs from the bundle; START_BUNDLE=0
- * runs from the sources.
+ * The first start copies the store's seeded template (made by the install,
+ * as beforeAll makes it here: one database, a schema per service) and runs
+ * from the bundle; START_BUNDLE=0 runs from the sources.
  * Every server listens on a free port (PORT=0), so runs beside each other
  * and beside a real `npm start` do not collide.
  */
@@ -91,8 +91,8 @@ const signIn = `mutation SignIn($input: SignInInput!) { signIn(input: $input) { 
 const products = `{ products(first: 100) { edges { node { id name inStock } } } }`;
 
 beforeAll(async () => {
-  // What the install does (postinstall): the bundle and each service's seeded
-  // template, made again only if a source changed since.
+  // What the install does (postinstall): the bundle and the seeded template,
+  // made again only if a source changed since.
   const prepare = spawn(process.execPath, ["scripts/start.mjs", "--prepare"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   prepare.stdout.on("data", (d: Buffer) => (output += d.toString()));
@@ -104,11 +104,9 @@ beforeAll(async () => {
 describe("npm start", () => {
   it("comes up with a line per service, answers through the router, stops on Ctrl-C, and starts again on its data", async () => {
     const cold = await startAndWait();
-    for (const name of services) {
-      // A new data folder: each database is a copy of its service's seeded template.
-      expect(cold.output()).toMatch(new RegExp(`^  ${name}\\s+database\\s+[\\d.]+ s  opened in [\\d.]+ s, new: a copy of its seeded template$`, "m"));
-      expect(cold.output()).toMatch(new RegExp(`^  ${name}\\s+serving\\s+[\\d.]+ s  http://127\\.0\\.0\\.1:\\d+/graphql`, "m"));
-    }
+    // A new data folder: one database, a copy of the seeded template, a schema per service.
+    expect(cold.output()).toMatch(/^ {2}postgres\s+database\s+[\d.]+ s {2}opened in [\d.]+ s, new: a copy of the seeded template$/m);
+    for (const name of services) expect(cold.output()).toMatch(new RegExp(`^  ${name}\\s+serving\\s+[\\d.]+ s  http://127\\.0\\.0\\.1:\\d+/graphql`, "m"));
     const first = await graphql(cold.routerUrl, products);
     expect(first.errors).toBeUndefined();
     const count = first.data!.products.edges.length;
@@ -119,7 +117,7 @@ describe("npm start", () => {
     await stopped(cold);
 
     const warm = await startAndWait();
-    for (const name of services) expect(warm.output()).toMatch(new RegExp(`^  ${name}\\s+database\\s+[\\d.]+ s  opened in [\\d.]+ s$`, "m"));
+    expect(warm.output()).toMatch(/^ {2}postgres\s+database\s+[\d.]+ s {2}opened in [\d.]+ s$/m);
     // Seeding again on the same data added nothing, and the demo customer still signs in.
     expect((await graphql(warm.routerUrl, products)).data!.products.edges.length).toBe(count);
     const session = await graphql(warm.routerUrl, signIn, { input: { email: "ada@example.com", password: "storefront-demo-1" } });

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { freePort, migrateDeploy } from "@store/kit";
+import { freePort, migrateDeploy, pgConnection } from "@store/kit";
 import { eventually } from "./eventually.ts";
 
 
@@ -148,9 +148,14 @@ export async function connectTestClient(connectionString: string, timeoutMs = 60
   return outcome.client;
 }
 
-/** Runs one query on a connection of its own, closed after: for a test that looks into a database now and then. */
-export async function queryOnce<R>(connectionString: string, text: string): Promise<R[]> {
-  const client = new pg.Client({ connectionString });
+/**
+ * Runs one query on a connection of its own, closed after: for a test that looks into a database now and then.
+ * A URL's Prisma parameters count as they do for a service: `?schema=` is the connection's search_path.
+ */
+export async function queryOnce<R>(databaseUrl: string, text: string): Promise<R[]> {
+  // pg alone would drop `schema` silently and look in `public`.
+  const { connectionString, options } = pgConnection(databaseUrl);
+  const client = new pg.Client({ connectionString, ...(options && { options }) });
   await client.connect();
   try {
     return (await client.query(text)).rows as R[];
