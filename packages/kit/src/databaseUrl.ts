@@ -1,7 +1,7 @@
 /**
  * A DATABASE_URL as the pg driver takes it. Two of its parameters are
- * Prisma's conventions, not PostgreSQL's, and are taken out (pg would send
- * them to the server as settings, which it refuses):
+ * Prisma's conventions, not PostgreSQL's, and are taken out (pg ignores
+ * them silently: a `schema` would land every query in `public`):
  *
  * - `connection_limit`: the size of the service's pool;
  * - `schema`: the schema the service's tables are in, as with Prisma's CLI.
