@@ -37,6 +37,14 @@ function write(root: string, path: string, content: string): void {
   writeFileSync(join(root, path), content);
 }
 
+/** Changes each file in turn, expecting the key to stay `key` after every change. */
+function expectUnchangedBy(root: string, paths: readonly string[], key: string, keyOf: () => string): void {
+  for (const path of paths) {
+    write(root, path, "// changed");
+    expect(keyOf(), path).toBe(key);
+  }
+}
+
 let fixtures = 0;
 /** A repository with a "demo" service, another service, and the shared packages. */
 function fixtureRoot(): { root: string; dir: string } {
@@ -113,10 +121,7 @@ describe("the key of a seeded template", () => {
       "subgraphs/other/prisma/schema.prisma",
       "packages/testing/src/d.ts",
     ];
-    for (const path of unrelated) {
-      write(root, path, "// changed");
-      expect(seededTemplateKey("demo", { root }), path).toBe(key);
-    }
+    expectUnchangedBy(root, unrelated, key, () => seededTemplateKey("demo", { root }));
   });
 });
 
@@ -160,10 +165,7 @@ describe("the key of the store's template", () => {
       "subgraphs/third/src/index.ts",
       "packages/testing/src/d.ts",
     ];
-    for (const path of unrelated) {
-      write(root, path, "// changed");
-      expect(storeTemplateKey(services, { root }), path).toBe(key);
-    }
+    expectUnchangedBy(root, unrelated, key, () => storeTemplateKey(services, { root }));
   });
 });
 
