@@ -76,7 +76,8 @@ export function findSeededTemplate(services: readonly string[], options: SeededT
  * Makes the current seeded template of these services unless it exists: a
  * copy of `initdbTemplate` opened in a scratch folder, given to `fill` (which
  * migrates and seeds each service's schema over `database.urlFor`), closed,
- * and renamed into place. Older seeded templates are removed.
+ * and renamed into place. Older seeded templates are removed, the
+ * per-service ones of the earlier design too.
  */
 export async function makeSeededTemplate(
   services: readonly string[],
@@ -101,9 +102,12 @@ export async function makeSeededTemplate(
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+  // Earlier store templates go, and the per-service ones of the design before (`<service>-<key>`).
+  const earlier = new Set(services);
+  const stale = (name: string) => TEMPLATE_NAME.test(name) || (/-[0-9a-f]{16}$/.test(name) && earlier.has(name.slice(0, -17)));
   for (const other of readdirSync(seeded)) {
     const path = join(seeded, other);
-    if (TEMPLATE_NAME.test(other) && path !== dir && statSync(path).isDirectory()) rmSync(path, { recursive: true, force: true });
+    if (stale(other) && path !== dir && statSync(path).isDirectory()) rmSync(path, { recursive: true, force: true });
   }
   return { dir, created: true };
 }

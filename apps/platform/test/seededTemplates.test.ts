@@ -200,12 +200,13 @@ describe("making the store's seeded template", () => {
     await db.close();
   }, 180_000);
 
-  it("no longer finds a template once a service's source changes, and making the new one removes the old one but no other folder", async () => {
+  it("no longer finds a template once a service's source changes, and making the new one removes the old ones but no other folder", async () => {
     const { root, dir } = fixtureRoot();
     const old = (await makeSeededTemplate(services, initdb, fillFrom(root), { root, dir })).dir;
-    // One of an earlier store, one of the per-service templates before them, and something else.
+    // One of an earlier store, one of the per-service templates before them (both go), and others (they stay).
     mkdirSync(join(dir, "store-0123456789abcdef"));
     mkdirSync(join(dir, "demo-0123456789abcdef"));
+    mkdirSync(join(dir, "third-0123456789abcdef"));
     mkdirSync(join(dir, "mine"));
     write(root, "subgraphs/other/src/index.ts", "export const other = 2;");
 
@@ -215,7 +216,7 @@ describe("making the store's seeded template", () => {
     expect(made).toEqual({ dir: join(dir, name), created: true });
     expect(made.dir).not.toBe(old);
     expect(existsSync(old)).toBe(false);
-    expect(readdirSync(dir).sort()).toEqual(["demo-0123456789abcdef", "mine", name].sort());
+    expect(readdirSync(dir).sort()).toEqual(["mine", name, "third-0123456789abcdef"].sort());
     expect(findSeededTemplate(services, { root, dir })).toBe(made.dir);
   }, 180_000);
 
