@@ -128,10 +128,12 @@ const isBusy = (error: unknown) => BUSY_CODES.has((error as { code?: string }).c
  * waits for one, up to `timeoutMs`, instead of failing; any other error
  * fails at once.
  */
-export async function connectTestClient(connectionString: string, timeoutMs = 60_000): Promise<pg.Client> {
+export async function connectTestClient(databaseUrl: string, timeoutMs = 60_000): Promise<pg.Client> {
+  // A URL's `?schema=` is the connection's search_path, as for a service (pg alone would drop it).
+  const { connectionString, options } = pgConnection(databaseUrl);
   const outcome = await eventually(
     async () => {
-      const client = new pg.Client({ connectionString });
+      const client = new pg.Client({ connectionString, ...(options && { options }) });
       try {
         await client.connect();
         return { client };
