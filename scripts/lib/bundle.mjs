@@ -34,7 +34,7 @@ const esbuildVersion = JSON.parse(readFileSync(createRequire(import.meta.url).re
 export const BUNDLES = join(ROOT, "node_modules", ".cache", "store-platform", "bundles");
 
 /** Loaded by Node itself, not bundled: PGlite runs in the database's worker, never in the bundle. */
-const EXTERNAL = ["@electric-sql/pglite", "@electric-sql/pglite-socket"];
+const EXTERNAL = ["@electric-sql/pglite"];
 
 /** What a bundle is: a build of another layout (the ES module chunks of earlier versions) is made again. */
 const LAYOUT = "cjs-v8-cache";
