@@ -12,14 +12,12 @@
  * Embedded `npm start` gives each service a schema of one shared database.
  */
 export interface PgConnection {
-  /** The URL without Prisma's parameters. */
-  connectionString: string;
+  /** What a pg Client or Pool is given: the URL without Prisma's parameters, and the startup `options` (search_path for the schema, after any the URL had). */
+  client: { connectionString: string; options?: string };
   /** The schema the URL names, if any. */
   schema?: string;
   /** The pool size the URL names, if any. */
   connectionLimit?: number;
-  /** The startup `options` to send (search_path for the schema, after any the URL had). */
-  options?: string;
 }
 
 const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -36,9 +34,11 @@ export function pgConnection(databaseUrl: string): PgConnection {
     throw new Error(`DATABASE_URL: schema=${JSON.stringify(schema)} is not a plain identifier (a letter or underscore, then letters, digits or underscores)`);
   }
   return {
-    connectionString: url.toString(),
+    client: {
+      connectionString: url.toString(),
+      ...((schema !== undefined || options !== undefined) && { options: [options, schema && `-c search_path=${schema}`].filter(Boolean).join(" ") }),
+    },
     ...(schema !== undefined && { schema }),
     ...(limit !== null && { connectionLimit: Number(limit) }),
-    ...((schema !== undefined || options !== undefined) && { options: [options, schema && `-c search_path=${schema}`].filter(Boolean).join(" ") }),
   };
 }

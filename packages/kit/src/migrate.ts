@@ -125,8 +125,8 @@ export interface MigrateDeployOptions {
 export async function migrateDeploy(prismaDir: string, databaseUrl: string, { timeoutMs = 120_000 }: MigrateDeployOptions = {}): Promise<string[]> {
   const migrations = readMigrations(prismaDir);
   // Without Prisma's URL parameters; a `schema` is made if missing and is the connection's search_path (databaseUrl.ts).
-  const { connectionString, schema, options } = pgConnection(databaseUrl);
-  const client = new pg.Client({ connectionString, ...(options && { options }), statement_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs });
+  const { client: connectTo, schema } = pgConnection(databaseUrl);
+  const client = new pg.Client({ ...connectTo, statement_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs });
   // An error on an idle client (the server going away) must not crash the process; the next query reports it.
   client.on("error", () => {});
   await client.connect();

@@ -22,7 +22,7 @@ export interface OutboxListenerOptions {
 export function createOutboxListener({ connectionString, logger, maxBackoffMs = 30_000 }: OutboxListenerOptions): OutboxListener {
   const log = logger.child({ component: "outbox-listener" });
   // Without Prisma's URL parameters (databaseUrl.ts); NOTIFY channels are the database's, whatever the schema.
-  const { connectionString: url, options } = pgConnection(connectionString);
+  const { client: connectTo } = pgConnection(connectionString);
   let client: pg.Client | undefined;
   let listening = false;
   let stopped = false;
@@ -30,7 +30,7 @@ export function createOutboxListener({ connectionString, logger, maxBackoffMs = 
   let retry: NodeJS.Timeout | undefined;
 
   const connect = async (wake: () => void) => {
-    const connection = new pg.Client({ connectionString: url, ...(options && { options }), application_name: "outbox-listener" });
+    const connection = new pg.Client({ ...connectTo, application_name: "outbox-listener" });
     client = connection;
     connection.on("notification", () => wake());
     // A dropped connection says so here and then ends: reconnect from "end".

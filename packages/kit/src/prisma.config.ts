@@ -23,7 +23,7 @@ export default defineConfig({
   schema: resolve("prisma/schema.prisma"),
   async adapter() {
     // Prisma's `schema` parameter is the adapter's schema and the connection's search_path, as in the services (databaseUrl.ts).
-    const { connectionString, options, schema } = pgConnection(process.env.DATABASE_URL!);
-    return new PrismaPg({ connectionString, ...(options && { options }), Client: NameAsTextClient }, { schema });
+    const { client, schema } = pgConnection(process.env.DATABASE_URL!);
+    return new PrismaPg({ ...client, Client: NameAsTextClient }, { schema });
   },
 });

@@ -41,9 +41,9 @@ export interface PgAdapterOptions extends Pick<DatabaseOptions, "poolSize" | "po
 export function createPgAdapter({ connectionString, poolSize = DATABASE_DEFAULTS.poolSize, poolTimeoutMs = DATABASE_DEFAULTS.poolTimeoutMs, tracing }: PgAdapterOptions): PrismaPg {
   // `connection_limit` in the URL (Prisma's own convention) wins over poolSize;
   // `schema` puts the client's tables and the connections' search_path there (databaseUrl.ts).
-  const { connectionString: url, connectionLimit, schema, options } = pgConnection(connectionString);
+  const { client, connectionLimit, schema } = pgConnection(connectionString);
   const max = connectionLimit ?? poolSize;
-  const pool = { connectionString: url, ...(options && { options }), max, connectionTimeoutMillis: poolTimeoutMs, idleTimeoutMillis: 30_000, Client: NameAsTextClient };
+  const pool = { ...client, max, connectionTimeoutMillis: poolTimeoutMs, idleTimeoutMillis: 30_000, Client: NameAsTextClient };
   // The adapter ends a pool it was given only when told to; it owns this one.
   return tracing?.enabled ? new PrismaPg(tracedPgPool(pool, tracing.tracer), { disposeExternalPool: true, schema }) : new PrismaPg(pool, { schema });
 }

@@ -130,10 +130,10 @@ const isBusy = (error: unknown) => BUSY_CODES.has((error as { code?: string }).c
  */
 export async function connectTestClient(databaseUrl: string, timeoutMs = 60_000): Promise<pg.Client> {
   // A URL's `?schema=` is the connection's search_path, as for a service (pg alone would drop it).
-  const { connectionString, options } = pgConnection(databaseUrl);
+  const { client: connectTo } = pgConnection(databaseUrl);
   const outcome = await eventually(
     async () => {
-      const client = new pg.Client({ connectionString, ...(options && { options }) });
+      const client = new pg.Client(connectTo);
       try {
         await client.connect();
         return { client };
@@ -156,8 +156,7 @@ export async function connectTestClient(databaseUrl: string, timeoutMs = 60_000)
  */
 export async function queryOnce<R>(databaseUrl: string, text: string): Promise<R[]> {
   // pg alone would drop `schema` silently and look in `public`.
-  const { connectionString, options } = pgConnection(databaseUrl);
-  const client = new pg.Client({ connectionString, ...(options && { options }) });
+  const client = new pg.Client(pgConnection(databaseUrl).client);
   await client.connect();
   try {
     return (await client.query(text)).rows as R[];
