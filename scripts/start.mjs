@@ -11,13 +11,13 @@
 // @ts-check
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startEarly } from "../apps/platform/src/databaseWorker.mjs";
+import { embeddedClusterDir, startEarly } from "../apps/platform/src/databaseWorker.mjs";
 import { ensureBundle, runBundle } from "./lib/bundle.mjs";
 
 // A database from an earlier start starts now, on the other core, while this
 // one reads and compiles the bundle; start.ts takes it over (same folder as
 // start.ts computes: DATA_DIR, default .data).
-const clusterDir = join(resolve(process.env.DATA_DIR ?? ".data"), "postgres");
+const clusterDir = embeddedClusterDir(resolve(process.env.DATA_DIR ?? ".data"));
 const serving = !process.argv.slice(2).some((arg) => arg === "--prepare" || arg === "--reset-only");
 if (serving && existsSync(join(clusterDir, "PG_VERSION"))) startEarly(clusterDir);
 

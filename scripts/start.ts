@@ -21,7 +21,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ensurePgliteTemplate, findSeededTemplate, makeSeededTemplate, openEmbeddedDatabase, serviceNames } from "@store/platform/embedded";
+import { embeddedClusterDir, ensurePgliteTemplate, findSeededTemplate, makeSeededTemplate, openEmbeddedDatabase, serviceNames } from "@store/platform/embedded";
 
 const { values } = parseArgs({ options: { "reset-only": { type: "boolean", default: false }, prepare: { type: "boolean", default: false } } });
 const dataDir = resolve(process.env.DATA_DIR ?? ".data");
@@ -96,7 +96,7 @@ async function start(): Promise<void> {
   // template if the install made a current one (seededTemplates.ts); otherwise
   // PGlite's initdb template, to be migrated and seeded here. The marker says
   // the seed ran to its end, so a start cut short during it seeds again.
-  const clusterDir = join(dataDir, "postgres");
+  const clusterDir = embeddedClusterDir(dataDir);
   const seededMarker = join(dataDir, "postgres.seeded");
   const isNew = !existsSync(join(clusterDir, "PG_VERSION"));
   const seededTemplate = isNew ? findSeededTemplate(serviceNames) : undefined;

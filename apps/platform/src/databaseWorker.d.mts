@@ -12,11 +12,11 @@ export interface WorkerMessage {
 
 export interface DatabaseWorker {
   worker: Worker;
-  messages: WorkerMessage[];
   /** Calls the listener with every message so far, then with each new one. */
   onMessage(listener: (message: WorkerMessage) => void): void;
 }
 
 export declare function startDatabaseWorker(workerData: object): DatabaseWorker;
+export declare function embeddedClusterDir(dataDir: string): string;
 export declare function startEarly(dataDir: string): void;
 export declare function takeEarly(dataDir: string): DatabaseWorker | undefined;

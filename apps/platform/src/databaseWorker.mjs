@@ -12,6 +12,7 @@
  * Plain JavaScript: the launcher runs before any TypeScript loader.
  */
 // @ts-check
+import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 
 const WORKER = new URL("./embeddedDatabaseWorker.mjs", import.meta.url);
@@ -20,7 +21,7 @@ const EARLY = Symbol.for("store-platform.embedded-database.early");
 
 /**
  * @typedef {{ port?: number, opened?: boolean, openMs?: number, error?: string, closed?: boolean, done?: boolean }} WorkerMessage
- * @typedef {{ worker: Worker, messages: WorkerMessage[], onMessage(listener: (message: WorkerMessage) => void): void }} DatabaseWorker
+ * @typedef {{ worker: Worker, onMessage(listener: (message: WorkerMessage) => void): void }} DatabaseWorker
  */
 
 /**
@@ -39,13 +40,19 @@ export function startDatabaseWorker(workerData) {
   });
   return {
     worker,
-    messages,
     onMessage(listener) {
       for (const message of messages) listener(message);
       listeners.push(listener);
     },
   };
 }
+
+/**
+ * Where `npm start` keeps its database under a data folder: the launcher and
+ * start.ts must agree, or the worker started early is never taken.
+ * @param {string} dataDir
+ */
+export const embeddedClusterDir = (dataDir) => join(dataDir, "postgres");
 
 /**
  * Starts the worker of the database in `dataDir` now, for `takeEarly` to find.
