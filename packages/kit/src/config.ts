@@ -35,7 +35,7 @@ export const subgraphEnv = {
   HOST: z.string().default("127.0.0.1"),
   DATABASE_URL: postgresUrl,
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
-  /** How long a query waits for a pooled connection before answering SERVICE_OVERLOADED. */
+  /** How long a query waits for a pooled connection (or for a full PostgreSQL to free a slot) before answering SERVICE_OVERLOADED. */
   DATABASE_POOL_TIMEOUT_MS: z.coerce.number().int().min(1).max(120_000).default(10_000),
   /** Prisma's transaction `maxWait`. */
   DATABASE_TRANSACTION_WAIT_MS: z.coerce.number().int().min(1).max(120_000).default(5_000),

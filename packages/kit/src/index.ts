@@ -22,6 +22,7 @@ export * from "./service.ts";
 export * from "./defineSubgraphService.ts";
 export * from "./runService.ts";
 export * from "./migrate.ts";
+export { connectPatiently, isServerBusy } from "./patientPgPool.ts";
 export * from "./net.ts";
 export * from "./telemetry.ts";
 export * from "./useRetryAfter.ts";

@@ -16,6 +16,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { pgConnection } from "./databaseUrl.ts";
+import { connectPatiently } from "./patientPgPool.ts";
 
 /** The key `prisma migrate deploy` locks on PostgreSQL: one migrator at a time per database, whichever tool it is. */
 const PRISMA_ADVISORY_LOCK = 72707369;
@@ -126,10 +127,8 @@ export async function migrateDeploy(prismaDir: string, databaseUrl: string, { ti
   const migrations = readMigrations(prismaDir);
   // Without Prisma's URL parameters; a `schema` is made if missing and is the connection's search_path (databaseUrl.ts).
   const { client: connectTo, schema } = pgConnection(databaseUrl);
-  const client = new pg.Client({ ...connectTo, statement_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs });
-  // An error on an idle client (the server going away) must not crash the process; the next query reports it.
-  client.on("error", () => {});
-  await client.connect();
+  // A full server (another client holding every slot for a moment) is waited for, within the same bound.
+  const client = await connectPatiently({ ...connectTo, statement_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs }, timeoutMs);
   try {
     await client.query("SELECT pg_advisory_lock($1)", [PRISMA_ADVISORY_LOCK]);
     try {

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { defineConfig } from "prisma/config";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { pgConnection } from "./databaseUrl.ts";
+import { PatientPgPool } from "./patientPgPool.ts";
 import { NameAsTextClient } from "./pgNameAsText.ts";
 
 // The CLI reads `url = env("DATABASE_URL")` while loading the schema, even for
@@ -24,6 +25,8 @@ export default defineConfig({
   async adapter() {
     // Prisma's `schema` parameter is the adapter's schema and the connection's search_path, as in the services (databaseUrl.ts).
     const { client, schema } = pgConnection(process.env.DATABASE_URL!);
-    return new PrismaPg({ ...client, Client: NameAsTextClient }, { schema });
+    // A full server is waited for (up to a minute) rather than failing the command (patientPgPool.ts).
+    const pool = new PatientPgPool({ ...client, Client: NameAsTextClient, connectionTimeoutMillis: 60_000 });
+    return new PrismaPg(pool, { schema, disposeExternalPool: true });
   },
 });

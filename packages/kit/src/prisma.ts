@@ -1,5 +1,6 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { pgConnection } from "./databaseUrl.ts";
+import { PatientPgPool } from "./patientPgPool.ts";
 import { NameAsTextClient } from "./pgNameAsText.ts";
 import type { SubgraphConfig } from "./config.ts";
 import { tracedPgPool } from "./tracedPgPool.ts";
@@ -44,8 +45,9 @@ export function createPgAdapter({ connectionString, poolSize = DATABASE_DEFAULTS
   const { client, connectionLimit, schema } = pgConnection(connectionString);
   const max = connectionLimit ?? poolSize;
   const pool = { ...client, max, connectionTimeoutMillis: poolTimeoutMs, idleTimeoutMillis: 30_000, Client: NameAsTextClient };
-  // The adapter ends a pool it was given only when told to; it owns this one.
-  return tracing?.enabled ? new PrismaPg(tracedPgPool(pool, tracing.tracer), { disposeExternalPool: true, schema }) : new PrismaPg(pool, { schema });
+  // A pool of ours (it waits for a slot when PostgreSQL is full: patientPgPool.ts);
+  // the adapter ends a pool it was given only when told to, and it owns this one.
+  return new PrismaPg(tracing?.enabled ? tracedPgPool(pool, tracing.tracer) : new PatientPgPool(pool), { disposeExternalPool: true, schema });
 }
 
 /** The DATABASE_* part of a subgraph's config, as every `createXPrisma` takes it. */
@@ -69,7 +71,8 @@ export function transactionOptions({ transactionWaitMs = DATABASE_DEFAULTS.trans
  * throws a plain Error, which Prisma passes on unchanged), Prisma got a
  * transaction's connection later than `maxWait` (P2028 "Unable to start a
  * transaction in the given time"; other P2028s are bugs), or PostgreSQL itself
- * refused a connection for having too many (P2037, SQLSTATE 53300).
+ * refused a connection for having too many (P2037, SQLSTATE 53300) for
+ * longer than the pool's timeout (patientPgPool.ts).
  */
 export function isOverloadError(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {

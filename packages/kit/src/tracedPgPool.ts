@@ -22,6 +22,7 @@ import {
   ATTR_SERVER_PORT,
 } from "@opentelemetry/semantic-conventions";
 import pg from "pg";
+import { PatientPgPool } from "./patientPgPool.ts";
 import { NameAsTextClient } from "./pgNameAsText.ts";
 
 /** `db.query.text` is cut here: Prisma's statements with many columns run to kilobytes. */
@@ -181,7 +182,7 @@ export function tracedPgClient(tracer: Tracer, Base: typeof pg.Client = NameAsTe
  */
 export function tracedPgPool(config: pg.PoolConfig, tracer: Tracer): pg.Pool {
   const Client = tracedPgClient(tracer, (config.Client as typeof pg.Client | undefined) ?? NameAsTextClient);
-  class TracedPool extends pg.Pool {
+  class TracedPool extends PatientPgPool {
     override connect(...args: unknown[]): any {
       const connect = super.connect as (...a: unknown[]) => unknown;
       if (typeof args[0] === "function") args[0] = context.bind(context.active(), args[0] as (...a: unknown[]) => unknown);

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEFAULT_ADMIN_URL } from "@store/testing";
+import { connectTestClient, DEFAULT_ADMIN_URL } from "@store/testing";
 import { applyMigrations, migrateDeploy, MigrationError, readMigrations } from "../src/migrate.ts";
 import { NO_PHONE_HOME_ENV } from "../src/telemetry.ts";
 
@@ -27,8 +27,8 @@ const created: string[] = [];
 const folders: string[] = [];
 
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  // Waits for a slot while another test run beside this one holds every connection.
+  const client = await connectTestClient(url);
   try {
     return await fn(client);
   } finally {

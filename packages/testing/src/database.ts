@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { freePort, migrateDeploy, pgConnection } from "@store/kit";
-import { eventually } from "./eventually.ts";
+import { connectPatiently, freePort, isServerBusy, migrateDeploy, pgConnection } from "@store/kit";
 
 
 /** The machine's PostgreSQL; CI provides one at this address. */
@@ -35,7 +34,7 @@ async function reachable(url: string): Promise<boolean> {
     return true;
   } catch (error) {
     // A PostgreSQL with every connection taken (another test run beside this one) is there: wait for it, never fall back to PGlite.
-    return isBusy(error);
+    return isServerBusy(error);
   } finally {
     await client.end().catch(() => {});
   }
@@ -117,10 +116,6 @@ async function createOnPglite(prismaDir: string): Promise<TestDatabase> {
   return { url, kind: "pglite", drop };
 }
 
-/** PostgreSQL's "too many connections" (53300) and "the database system is starting up" (57P03). */
-const BUSY_CODES = new Set(["53300", "57P03"]);
-const isBusy = (error: unknown) => BUSY_CODES.has((error as { code?: string }).code ?? "");
-
 /**
  * A connected pg client for a test's own look into a database (and for
  * creating and dropping test databases). Beside another test run on one
@@ -128,26 +123,9 @@ const isBusy = (error: unknown) => BUSY_CODES.has((error as { code?: string }).c
  * waits for one, up to `timeoutMs`, instead of failing; any other error
  * fails at once.
  */
-export async function connectTestClient(databaseUrl: string, timeoutMs = 60_000): Promise<pg.Client> {
+export function connectTestClient(databaseUrl: string, timeoutMs = 60_000): Promise<pg.Client> {
   // A URL's `?schema=` is the connection's search_path, as for a service (pg alone would drop it).
-  const { client: connectTo } = pgConnection(databaseUrl);
-  const outcome = await eventually(
-    async () => {
-      const client = new pg.Client(connectTo);
-      try {
-        await client.connect();
-        return { client };
-      } catch (error) {
-        await client.end().catch(() => {});
-        if (isBusy(error)) throw error;
-        return { error };
-      }
-    },
-    // Not every 20 ms: a full server is asked again only a few times a second.
-    { what: "a free PostgreSQL connection", timeoutMs, intervalMs: 250 },
-  );
-  if ("error" in outcome) throw outcome.error;
-  return outcome.client;
+  return connectPatiently(pgConnection(databaseUrl).client, timeoutMs);
 }
 
 /**

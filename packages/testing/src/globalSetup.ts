@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { connectPatiently, isServerBusy } from "@store/kit";
 import { DEFAULT_ADMIN_URL } from "./database.ts";
 
 /**
@@ -11,10 +12,12 @@ export default function setup(): () => Promise<void> {
   const runId = randomBytes(3).toString("hex");
   process.env.TEST_RUN_ID = runId;
   return async () => {
-    const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL ?? DEFAULT_ADMIN_URL, connectionTimeoutMillis: 2000 });
+    let client: pg.Client;
     try {
-      await client.connect();
-    } catch {
+      // A full server (another run beside this one) is waited for; leftovers must not go unchecked.
+      client = await connectPatiently({ connectionString: process.env.TEST_DATABASE_URL ?? DEFAULT_ADMIN_URL, connectionTimeoutMillis: 2000 }, 60_000);
+    } catch (error) {
+      if (isServerBusy(error)) throw error;
       return; // no PostgreSQL: the tests ran on PGlite, which leaves nothing behind
     }
     try {
