@@ -22,10 +22,8 @@ interface Key {
  */
 export class EntityKeys {
   private constructor(
-    /** Subgraph name -> type name -> keys. */
+    /** Subgraph name -> type name -> the keys it resolves the type by: its own and its entity interfaces'. */
     private readonly keys: ReadonlyMap<string, ReadonlyMap<string, readonly Key[]>>,
-    /** Type name -> the interfaces it implements (an entity interface's key resolves its implementations). */
-    private readonly interfaces: ReadonlyMap<string, readonly string[]>,
   ) {}
 
   static fromSupergraph(document: DocumentNode): EntityKeys {
@@ -57,7 +55,20 @@ export class EntityKeys {
         list.push({ fields, selections: parseFieldSet(fields) });
       }
     }
-    return new EntityKeys(keys, interfaces);
+    // An entity interface's key resolves its implementations too: worked out
+    // once here, since a check runs for every representation sent.
+    const resolved = new Map<string, Map<string, readonly Key[]>>();
+    for (const [subgraph, own] of keys) {
+      const byType = new Map<string, readonly Key[]>();
+      for (const [typeName, implemented] of interfaces) {
+        const all = [...(own.get(typeName) ?? []), ...implemented.flatMap((name) => own.get(name) ?? [])];
+        // A key the type shares with its interface is checked (and named) once.
+        const unique = all.filter((key, i) => all.findIndex((other) => other.fields === key.fields) === i);
+        if (unique.length > 0) byType.set(typeName, unique);
+      }
+      resolved.set(subgraph, byType);
+    }
+    return new EntityKeys(resolved);
   }
 
   /**
@@ -75,20 +86,8 @@ export class EntityKeys {
     return `A ${typename} cannot be resolved by subgraph ${subgraph}: it lacks the fields of every key ${subgraph} resolves ${typename} by (${keys.map((key) => `"${key.fields}"`).join(", ")})`;
   }
 
-  /** Per subgraph and type, its own keys and its interfaces' (worked out once: this runs for every representation sent). */
-  private readonly resolved = new Map<string, Map<string, readonly Key[]>>();
-
   private keysOf(subgraph: string, typename: string): readonly Key[] {
-    let byType = this.resolved.get(subgraph);
-    if (!byType) this.resolved.set(subgraph, (byType = new Map()));
-    let keys = byType.get(typename);
-    if (!keys) {
-      const own = this.keys.get(subgraph);
-      keys = [...(own?.get(typename) ?? []), ...(this.interfaces.get(typename) ?? []).flatMap((name) => own?.get(name) ?? [])];
-      // Only the supergraph's own types are kept, so a subgraph answering odd __typenames cannot grow the map.
-      if (this.interfaces.has(typename)) byType.set(typename, keys);
-    }
-    return keys;
+    return this.keys.get(subgraph)?.get(typename) ?? [];
   }
 }
 
