@@ -64,7 +64,11 @@ export interface OutboxRelayOptions {
    * @default none: poll every pollIntervalMs
    */
   listener?: OutboxListener;
-  /** The safety-net poll while the listener listens. @default 5000 */
+  /**
+   * The safety-net poll while the listener listens. The relay also renews its
+   * lease on each poll, so it polls at least every `leaseMs / 4` (2.5 s at the
+   * default lease) whatever this says. @default 5000
+   */
   notifiedPollIntervalMs?: number;
   /** Longest wait between publish retries while the broker is down. @default 10000 */
   maxBackoffMs?: number;
