@@ -1,14 +1,8 @@
-import { randomBytes } from "node:crypto";
-import { connect } from "@nats-io/transport-node";
-import { jetstreamManager } from "@nats-io/jetstream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { demoProducts } from "@store/demo-data";
-import { streamNames } from "@store/events";
 import { errorCodes, eventually } from "@store/testing";
-import type { Platform } from "../src/index.ts";
-import { operation, PLATFORM_POLL_MS, request, startTestPlatform } from "./harness.ts";
-import { SHARED_NATS_URL } from "./natsServer.ts";
-import { sagaClient, sql } from "./saga.ts";
+import { operation, PLATFORM_POLL_MS, request } from "./harness.ts";
+import { sql, useNatsSagaPlatform } from "./saga.ts";
 
 /**
  * A customer cancels at every step of the order saga, on real PostgreSQL and
@@ -18,29 +12,13 @@ import { sagaClient, sql } from "./saga.ts";
  * the card is charged only if orders asked for payment before the cancel
  * committed, in which case it is refunded. A paid order cannot be cancelled.
  */
-const namespace = `sagacancel${randomBytes(3).toString("hex")}.`;
-const streams = streamNames(namespace);
-let platform: Platform;
-let client: ReturnType<typeof sagaClient>;
-
-beforeAll(async () => {
-  platform = await startTestPlatform({ events: { kind: "nats", url: SHARED_NATS_URL, namespace } });
-  client = sagaClient(platform.routerUrl);
-}, 180_000);
-
-afterAll(async () => {
-  const nc = await connect({ servers: SHARED_NATS_URL });
-  const jsm = await jetstreamManager(nc);
-  await platform?.stop();
-  for (const stream of [streams.events, streams.deadLetter]) await jsm.streams.delete(stream).catch(() => {});
-  await nc.close();
-});
+const saga = useNatsSagaPlatform("sagacancel");
 
 const inStock = demoProducts.filter((p) => p.stock >= 20);
 
 /** The events `service` wrote about one order (every saga event's aggregate is the order), oldest first. */
 function outboxOf(service: string, orderId: string) {
-  return sql<{ id: string; type: string }>(platform.databaseUrls[service]!, `SELECT "id", "type" FROM "OutboxEvent" WHERE "envelope"->>'aggregateId' = $1 ORDER BY "position"`, [orderId]);
+  return sql<{ id: string; type: string }>(saga.platform.databaseUrls[service]!, `SELECT "id", "type" FROM "OutboxEvent" WHERE "envelope"->>'aggregateId' = $1 ORDER BY "position"`, [orderId]);
 }
 
 const typesOf = (rows: { type: string }[]) => rows.map((row) => row.type);
@@ -49,7 +27,7 @@ const typesOf = (rows: { type: string }[]) => rows.map((row) => row.type);
 async function hasHandled(consumer: string, producer: string, type: string, orderId: string): Promise<boolean> {
   const event = (await outboxOf(producer, orderId)).find((row) => row.type === type);
   if (!event) return false;
-  const [inbox] = await sql<{ n: string }>(platform.databaseUrls[consumer]!, `SELECT count(*) AS n FROM "InboxEvent" WHERE "eventId" = $1::uuid`, [event.id]);
+  const [inbox] = await sql<{ n: string }>(saga.platform.databaseUrls[consumer]!, `SELECT count(*) AS n FROM "InboxEvent" WHERE "eventId" = $1::uuid`, [event.id]);
   return Number(inbox!.n) > 0;
 }
 
@@ -58,14 +36,14 @@ function waitHandled(consumer: string, producer: string, type: string, orderId: 
 }
 
 async function cancel(token: string, orderId: string) {
-  return request(platform.routerUrl, operation("storefront/CancelOrder"), { orderId }, token);
+  return request(saga.platform.routerUrl, operation("storefront/CancelOrder"), { orderId }, token);
 }
 
 /** Waits until the product's stock is what it was before the order. */
 function stockBackTo(productId: string, before: { available: number; reserved: number }) {
   return eventually(
     async () => {
-      const now = await client.stock(productId);
+      const now = await saga.client.stock(productId);
       return now!.available === before.available && now!.reserved === before.reserved;
     },
     { what: `the stock of ${productId} released`, intervalMs: PLATFORM_POLL_MS },
@@ -74,24 +52,24 @@ function stockBackTo(productId: string, before: { available: number; reserved: n
 
 /** Runs `body` with `service` stopped, and always starts it again. */
 async function withServiceStopped(service: string, body: () => Promise<void>): Promise<void> {
-  await platform.stopService(service);
+  await saga.platform.stopService(service);
   try {
     await body();
   } finally {
-    await platform.startService(service).catch(() => {});
+    await saga.platform.startService(service).catch(() => {});
   }
 }
 
 // Each test waits on several saga steps, each of which may take the whole `eventually` deadline beside another test run.
 describe("cancelling at every step of the saga", { timeout: 180_000 }, () => {
   it("PENDING (stock not yet reserved): the order is never asked to be charged, and the stock comes back", async () => {
-    const { token } = await client.signUp("cancel-pending");
+    const { token } = await saga.client.signUp("cancel-pending");
     const product = inStock[0]!;
-    const before = (await client.stock(product.id))!;
+    const before = (await saga.client.stock(product.id))!;
     let orderId = "";
     await withServiceStopped("inventory", async () => {
-      orderId = await client.placeOrder(token, [{ productId: product.id, quantity: 2 }]);
-      expect((await client.order(token, orderId)).status).toBe("PENDING");
+      orderId = await saga.client.placeOrder(token, [{ productId: product.id, quantity: 2 }]);
+      expect((await saga.client.order(token, orderId)).status).toBe("PENDING");
       const cancelled = await cancel(token, orderId);
       expect(cancelled.errors).toBeUndefined();
       expect(cancelled.data.cancelOrder.status).toBe("CANCELLED");
@@ -103,26 +81,26 @@ describe("cancelling at every step of the saga", { timeout: 180_000 }, () => {
     await waitHandled("orders", "inventory", "StockReserved", orderId);
     await waitHandled("payments", "orders", "OrderCancelled", orderId);
 
-    const order = await client.order(token, orderId);
+    const order = await saga.client.order(token, orderId);
     expect(order.status).toBe("CANCELLED");
     expect(order.statusHistory.map((h: { to: string }) => h.to)).toEqual(["PENDING", "CANCELLED"]);
     // The late StockReserved moved nothing, so nothing asked for payment, and nothing was charged.
     expect(typesOf(await outboxOf("orders", orderId))).not.toContain("PaymentRequested");
     expect(order.payment).toBeNull();
     expect(await outboxOf("payments", orderId)).toEqual([]);
-    expect(await sql(platform.databaseUrls.payments!, `SELECT "cancelled" FROM "PaymentIntent" WHERE "orderId" = $1::uuid`, [orderId])).toEqual([{ cancelled: true }]);
+    expect(await sql(saga.platform.databaseUrls.payments!, `SELECT "cancelled" FROM "PaymentIntent" WHERE "orderId" = $1::uuid`, [orderId])).toEqual([{ cancelled: true }]);
     await stockBackTo(product.id, before);
   });
 
   it("AWAITING_PAYMENT (payment requested, not yet handled): the charge payments makes is refunded, and the stock comes back", async () => {
-    const { token } = await client.signUp("cancel-awaiting");
+    const { token } = await saga.client.signUp("cancel-awaiting");
     const product = inStock[1]!;
-    const before = (await client.stock(product.id))!;
+    const before = (await saga.client.stock(product.id))!;
     let orderId = "";
     await withServiceStopped("payments", async () => {
-      orderId = await client.placeOrder(token, [{ productId: product.id, quantity: 1 }]);
+      orderId = await saga.client.placeOrder(token, [{ productId: product.id, quantity: 1 }]);
       // Stock is reserved and payment requested; nobody charges while payments is down.
-      await client.waitForStatus(token, orderId, "AWAITING_PAYMENT");
+      await saga.client.waitForStatus(token, orderId, "AWAITING_PAYMENT");
       const cancelled = await cancel(token, orderId);
       expect(cancelled.errors).toBeUndefined();
       expect(cancelled.data.cancelOrder.status).toBe("CANCELLED");
@@ -133,7 +111,7 @@ describe("cancelling at every step of the saga", { timeout: 180_000 }, () => {
     // Payments, back, handles the request (a charge), then the cancel (its refund).
     const refunded = await eventually(
       async () => {
-        const order = await client.order(token, orderId);
+        const order = await saga.client.order(token, orderId);
         return order.payment?.status === "REFUNDED" && order;
       },
       { what: `the payment of ${orderId} refunded`, intervalMs: PLATFORM_POLL_MS },
@@ -142,7 +120,7 @@ describe("cancelling at every step of the saga", { timeout: 180_000 }, () => {
     expect(typesOf(await outboxOf("payments", orderId))).toEqual(["PaymentCaptured", "PaymentRefunded"]);
     // The capture reaches orders after the cancel: the order stays CANCELLED, never PAID.
     await waitHandled("orders", "payments", "PaymentCaptured", orderId);
-    const order = await client.order(token, orderId);
+    const order = await saga.client.order(token, orderId);
     expect(order.status).toBe("CANCELLED");
     expect(order.statusHistory.map((h: { to: string }) => h.to)).toEqual(["PENDING", "AWAITING_PAYMENT", "CANCELLED"]);
     await stockBackTo(product.id, before);
@@ -150,12 +128,12 @@ describe("cancelling at every step of the saga", { timeout: 180_000 }, () => {
 
   it("racing the saga: an order cancelled as soon as it is placed is charged only when payment was requested first, and then refunded", async () => {
     const product = inStock[3]!;
-    const before = (await client.stock(product.id))!;
-    const customers = await Promise.all(Array.from({ length: 8 }, (_, i) => client.signUp(`cancel-race${i}`)));
+    const before = (await saga.client.stock(product.id))!;
+    const customers = await Promise.all(Array.from({ length: 8 }, (_, i) => saga.client.signUp(`cancel-race${i}`)));
     // The customer's journey from the issue: place, then cancel at once, while inventory is reserving the stock.
     const journeys = await Promise.all(
       customers.map(async ({ token }) => {
-        const orderId = await client.placeOrder(token, [{ productId: product.id, quantity: 1 }]);
+        const orderId = await saga.client.placeOrder(token, [{ productId: product.id, quantity: 1 }]);
         return { token, orderId, cancel: await cancel(token, orderId) };
       }),
     );
@@ -165,13 +143,13 @@ describe("cancelling at every step of the saga", { timeout: 180_000 }, () => {
       if (answer.errors) {
         // The whole saga ran before the cancel arrived.
         expect(errorCodes(answer)).toEqual(["INVALID_STATE"]);
-        expect((await client.waitForStatus(token, orderId, "PAID")).payment.status).toBe("CAPTURED");
+        expect((await saga.client.waitForStatus(token, orderId, "PAID")).payment.status).toBe("CAPTURED");
         paid++;
         continue;
       }
       const requested = typesOf(await outboxOf("orders", orderId)).includes("PaymentRequested");
       await waitHandled("payments", "orders", "OrderCancelled", orderId);
-      const order = await client.order(token, orderId);
+      const order = await saga.client.order(token, orderId);
       expect(order.status).toBe("CANCELLED");
       if (requested) {
         // Cancelled while AWAITING_PAYMENT: the request went out first, so the card was charged, then refunded.
@@ -184,7 +162,7 @@ describe("cancelling at every step of the saga", { timeout: 180_000 }, () => {
         await waitHandled("orders", "inventory", "StockReserved", orderId);
         expect(typesOf(await outboxOf("orders", orderId))).not.toContain("PaymentRequested");
         expect(await outboxOf("payments", orderId)).toEqual([]);
-        expect((await client.order(token, orderId)).payment).toBeNull();
+        expect((await saga.client.order(token, orderId)).payment).toBeNull();
       }
     }
     // Only the paid orders still hold stock.
@@ -192,19 +170,19 @@ describe("cancelling at every step of the saga", { timeout: 180_000 }, () => {
   });
 
   it("PAID: the cancel is refused with INVALID_STATE, and the payment and the reservation stand", async () => {
-    const { token } = await client.signUp("cancel-paid");
+    const { token } = await saga.client.signUp("cancel-paid");
     const product = inStock[2]!;
-    const before = (await client.stock(product.id))!;
-    const orderId = await client.placeOrder(token, [{ productId: product.id, quantity: 3 }]);
-    await client.waitForStatus(token, orderId, "PAID");
+    const before = (await saga.client.stock(product.id))!;
+    const orderId = await saga.client.placeOrder(token, [{ productId: product.id, quantity: 3 }]);
+    await saga.client.waitForStatus(token, orderId, "PAID");
 
     const refused = await cancel(token, orderId);
     expect(refused.status).toBe(200);
     expect(errorCodes(refused)).toEqual(["INVALID_STATE"]);
-    const order = await client.order(token, orderId);
+    const order = await saga.client.order(token, orderId);
     expect(order.status).toBe("PAID");
     expect(order.payment.status).toBe("CAPTURED");
     expect(typesOf(await outboxOf("orders", orderId))).not.toContain("OrderCancelled");
-    expect(await client.stock(product.id)).toMatchObject({ available: before.available - 3, reserved: before.reserved + 3 });
+    expect(await saga.client.stock(product.id)).toMatchObject({ available: before.available - 3, reserved: before.reserved + 3 });
   });
 });

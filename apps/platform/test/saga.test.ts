@@ -1,76 +1,60 @@
 import { randomBytes } from "node:crypto";
 import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { demoProducts } from "@store/demo-data";
-import { partitionDurables, streamNames } from "@store/events";
+import { partitionDurables } from "@store/events";
 import { eventually } from "@store/testing";
-import type { Platform } from "../src/index.ts";
-import { operation, PLATFORM_POLL_MS, request, startTestPlatform } from "./harness.ts";
+import { operation, PLATFORM_POLL_MS, request } from "./harness.ts";
 import { SHARED_NATS_URL } from "./natsServer.ts";
-import { sagaClient, sql } from "./saga.ts";
+import { sql, useNatsSagaPlatform } from "./saga.ts";
 
 /**
  * The order saga on real PostgreSQL and NATS JetStream, through the router:
  * each test places orders as a customer and watches them move by events.
  */
-const namespace = `saga${randomBytes(3).toString("hex")}.`;
-const streams = streamNames(namespace);
-let platform: Platform;
-let client: ReturnType<typeof sagaClient>;
-
-beforeAll(async () => {
-  platform = await startTestPlatform({ events: { kind: "nats", url: SHARED_NATS_URL, namespace } });
-  client = sagaClient(platform.routerUrl);
-}, 180_000);
-
-afterAll(async () => {
-  const nc = await connect({ servers: SHARED_NATS_URL });
-  const jsm = await jetstreamManager(nc);
-  await platform?.stop();
-  for (const stream of [streams.events, streams.deadLetter]) await jsm.streams.delete(stream).catch(() => {});
-  await nc.close();
-});
+const saga = useNatsSagaPlatform("saga");
+const { namespace, streams } = saga;
 
 const inStock = demoProducts.filter((p) => p.stock >= 20);
 
 // Each test waits on several saga steps, each of which may take the whole `eventually` deadline beside another test run.
 describe("the order saga on NATS JetStream", { timeout: 180_000 }, () => {
   it("takes an order from PENDING to DELIVERED, keeping every status change", async () => {
-    const { token } = await client.signUp("happy");
+    const { token } = await saga.client.signUp("happy");
     const [a, b] = inStock;
-    const before = await client.stock(a!.id);
-    const orderId = await client.placeOrder(token, [{ productId: a!.id, quantity: 2 }, { productId: b!.id, quantity: 1 }]);
-    const paid = await client.waitForStatus(token, orderId, "PAID");
+    const before = await saga.client.stock(a!.id);
+    const orderId = await saga.client.placeOrder(token, [{ productId: a!.id, quantity: 2 }, { productId: b!.id, quantity: 1 }]);
+    const paid = await saga.client.waitForStatus(token, orderId, "PAID");
     expect(paid.payment).toMatchObject({ status: "CAPTURED", amount: { amount: paid.total.amount } });
-    expect((await client.stock(a!.id))!.reserved).toBe(before!.reserved + 2);
-    expect(await client.advanceShipment(orderId)).toBe("DISPATCHED");
-    await client.waitForStatus(token, orderId, "SHIPPED");
+    expect((await saga.client.stock(a!.id))!.reserved).toBe(before!.reserved + 2);
+    expect(await saga.client.advanceShipment(orderId)).toBe("DISPATCHED");
+    await saga.client.waitForStatus(token, orderId, "SHIPPED");
     // Dispatch takes the goods out of the warehouse: on hand drops, the reservation is spent.
     await eventually(
       async () => {
-        const now = await client.stock(a!.id);
+        const now = await saga.client.stock(a!.id);
         return now!.onHand === before!.onHand - 2 && now!.reserved === before!.reserved;
       },
       { what: "stock committed", intervalMs: PLATFORM_POLL_MS },
     );
-    expect(await client.advanceShipment(orderId)).toBe("DELIVERED");
-    const delivered = await client.waitForStatus(token, orderId, "DELIVERED");
+    expect(await saga.client.advanceShipment(orderId)).toBe("DELIVERED");
+    const delivered = await saga.client.waitForStatus(token, orderId, "DELIVERED");
     expect(delivered.statusHistory.map((h: { to: string }) => h.to)).toEqual(["PENDING", "AWAITING_PAYMENT", "PAID", "SHIPPED", "DELIVERED"]);
     expect(delivered.shipment.status).toBe("DELIVERED");
   });
 
   it("cancels an order whose card is declined and puts the stock back", async () => {
-    const { token } = await client.signUp("declined");
+    const { token } = await saga.client.signUp("declined");
     const product = inStock[2]!;
-    const before = await client.stock(product.id);
-    const orderId = await client.placeOrder(token, [{ productId: product.id, quantity: 3 }], "tok_declined");
-    const cancelled = await client.waitForStatus(token, orderId, "CANCELLED");
+    const before = await saga.client.stock(product.id);
+    const orderId = await saga.client.placeOrder(token, [{ productId: product.id, quantity: 3 }], "tok_declined");
+    const cancelled = await saga.client.waitForStatus(token, orderId, "CANCELLED");
     expect(cancelled.payment).toMatchObject({ status: "FAILED" });
     expect(cancelled.statusHistory.map((h: { to: string }) => h.to)).toEqual(["PENDING", "AWAITING_PAYMENT", "CANCELLED"]);
     await eventually(
       async () => {
-        const now = await client.stock(product.id);
+        const now = await saga.client.stock(product.id);
         return now!.available === before!.available && now!.reserved === before!.reserved;
       },
       { what: "stock released", intervalMs: PLATFORM_POLL_MS },
@@ -78,24 +62,24 @@ describe("the order saga on NATS JetStream", { timeout: 180_000 }, () => {
   });
 
   it("charges a card that fails once, after a retry", async () => {
-    const { token } = await client.signUp("flaky");
-    const orderId = await client.placeOrder(token, [{ productId: inStock[3]!.id, quantity: 1 }], "tok_flaky");
-    const paid = await client.waitForStatus(token, orderId, "PAID");
+    const { token } = await saga.client.signUp("flaky");
+    const orderId = await saga.client.placeOrder(token, [{ productId: inStock[3]!.id, quantity: 1 }], "tok_flaky");
+    const paid = await saga.client.waitForStatus(token, orderId, "PAID");
     expect(paid.payment.status).toBe("CAPTURED");
   });
 
   it("empties the cart of the products that were ordered", async () => {
-    const { token } = await client.signUp("cart");
+    const { token } = await saga.client.signUp("cart");
     const product = inStock[4]!;
-    await request(platform.routerUrl, operation("storefront/AddToCart"), { productId: product.id, quantity: 2 }, token);
-    await client.placeOrder(token, [{ productId: product.id, quantity: 2 }]);
-    await eventually(async () => (await request(platform.routerUrl, operation("storefront/MyCart"), {}, token)).data?.myCart?.itemCount === 0, { what: "cart emptied", intervalMs: PLATFORM_POLL_MS });
+    await request(saga.platform.routerUrl, operation("storefront/AddToCart"), { productId: product.id, quantity: 2 }, token);
+    await saga.client.placeOrder(token, [{ productId: product.id, quantity: 2 }]);
+    await eventually(async () => (await request(saga.platform.routerUrl, operation("storefront/MyCart"), {}, token)).data?.myCart?.itemCount === 0, { what: "cart emptied", intervalMs: PLATFORM_POLL_MS });
   });
 
   it("sells the last 10 units to exactly 10 of 50 concurrent orders", async () => {
-    const admin = await client.admin();
+    const admin = await saga.client.admin();
     const sku = `LAST-${randomBytes(3).toString("hex").toUpperCase()}`;
-    const created = await request(platform.routerUrl, operation("backoffice/CreateProduct"), {
+    const created = await request(saga.platform.routerUrl, operation("backoffice/CreateProduct"), {
       input: { sku, name: "Last Ten Lamp", description: "Only ten were ever made.", categoryId: demoProducts[0]!.categoryId, price: { amount: 2500, currency: "USD" } },
     }, admin);
     expect(created.errors).toBeUndefined();
@@ -103,50 +87,50 @@ describe("the order saga on NATS JetStream", { timeout: 180_000 }, () => {
     // ProductCreated reaches inventory (a stock row) and orders (a price) by events.
     await eventually(
       async () => {
-        const restocked = await request(platform.routerUrl, operation("backoffice/Restock"), { productId, quantity: 10 }, admin);
+        const restocked = await request(saga.platform.routerUrl, operation("backoffice/Restock"), { productId, quantity: 10 }, admin);
         if (restocked.errors) throw new Error(JSON.stringify(restocked.errors));
         return true;
       },
       { what: "inventory to know the product", intervalMs: PLATFORM_POLL_MS },
     );
-    const customers = await Promise.all(Array.from({ length: 50 }, (_, i) => client.signUp(`rush${i}`)));
+    const customers = await Promise.all(Array.from({ length: 50 }, (_, i) => saga.client.signUp(`rush${i}`)));
     await eventually(
       async () => {
-        const prices = await sql<{ n: string }>(platform.databaseUrls.orders!, `SELECT count(*) AS n FROM "ProductPrice" WHERE "productId" = $1`, [productId]);
+        const prices = await sql<{ n: string }>(saga.platform.databaseUrls.orders!, `SELECT count(*) AS n FROM "ProductPrice" WHERE "productId" = $1`, [productId]);
         return Number(prices[0]!.n) === 1;
       },
       { what: "orders to know the price", intervalMs: PLATFORM_POLL_MS },
     );
-    const orders = await Promise.all(customers.map(async (c) => ({ token: c.token, id: await client.placeOrder(c.token, [{ productId, quantity: 1 }]) })));
+    const orders = await Promise.all(customers.map(async (c) => ({ token: c.token, id: await saga.client.placeOrder(c.token, [{ productId, quantity: 1 }]) })));
     // One look at all 50 in their database, not 50 loops through the router: the polling must not be what slows the saga down.
     await eventually(
       async () => {
-        const [open] = await sql<{ n: string }>(platform.databaseUrls.orders!, `SELECT count(*) AS n FROM "Order" WHERE "id" = ANY($1::uuid[]) AND "status" NOT IN ('PAID', 'CANCELLED')`, [orders.map((o) => o.id)]);
+        const [open] = await sql<{ n: string }>(saga.platform.databaseUrls.orders!, `SELECT count(*) AS n FROM "Order" WHERE "id" = ANY($1::uuid[]) AND "status" NOT IN ('PAID', 'CANCELLED')`, [orders.map((o) => o.id)]);
         if (Number(open!.n) > 0) throw new Error(`${open!.n} of ${orders.length} orders are neither PAID nor CANCELLED`);
         return true;
       },
       // Generous: beside another test run on 2 cores, 50 orders' saga events queue one at a time per consumer.
       { what: "every order to settle", timeoutMs: 240_000, intervalMs: 1_000 },
     );
-    const final = await Promise.all(orders.map(async (o) => (await client.order(o.token, o.id)).status as string));
+    const final = await Promise.all(orders.map(async (o) => (await saga.client.order(o.token, o.id)).status as string));
     expect(final.filter((s) => s === "PAID")).toHaveLength(10);
     expect(final.filter((s) => s === "CANCELLED")).toHaveLength(40);
-    expect(await client.stock(productId)).toMatchObject({ onHand: 10, reserved: 10, available: 0 });
+    expect(await saga.client.stock(productId)).toMatchObject({ onHand: 10, reserved: 10, available: 0 });
   }, 420_000);
 
   it("has no second effect when every event is delivered again", async () => {
-    const { token } = await client.signUp("twice");
-    const orderId = await client.placeOrder(token, [{ productId: inStock[5]!.id, quantity: 1 }]);
-    await client.waitForStatus(token, orderId, "PAID");
-    await client.advanceShipment(orderId);
-    await client.waitForStatus(token, orderId, "SHIPPED");
+    const { token } = await saga.client.signUp("twice");
+    const orderId = await saga.client.placeOrder(token, [{ productId: inStock[5]!.id, quantity: 1 }]);
+    await saga.client.waitForStatus(token, orderId, "PAID");
+    await saga.client.advanceShipment(orderId);
+    await saga.client.waitForStatus(token, orderId, "SHIPPED");
 
     const snapshot = async () => ({
-      history: await sql(platform.databaseUrls.orders!, `SELECT "toStatus" FROM "OrderStatusChange" WHERE "orderId" = $1 ORDER BY "at"`, [orderId]),
-      stock: await client.stock(inStock[5]!.id),
-      payments: await sql(platform.databaseUrls.payments!, `SELECT "status", "attempts" FROM "Payment" WHERE "orderId" = $1`, [orderId]),
-      refunds: await sql(platform.databaseUrls.payments!, `SELECT count(*) AS n FROM "Refund"`),
-      shipments: await sql(platform.databaseUrls.shipping!, `SELECT "status" FROM "Shipment" WHERE "orderId" = $1`, [orderId]),
+      history: await sql(saga.platform.databaseUrls.orders!, `SELECT "toStatus" FROM "OrderStatusChange" WHERE "orderId" = $1 ORDER BY "at"`, [orderId]),
+      stock: await saga.client.stock(inStock[5]!.id),
+      payments: await sql(saga.platform.databaseUrls.payments!, `SELECT "status", "attempts" FROM "Payment" WHERE "orderId" = $1`, [orderId]),
+      refunds: await sql(saga.platform.databaseUrls.payments!, `SELECT count(*) AS n FROM "Refund"`),
+      shipments: await sql(saga.platform.databaseUrls.shipping!, `SELECT "status" FROM "Shipment" WHERE "orderId" = $1`, [orderId]),
     });
     const before = await snapshot();
 
@@ -156,7 +140,7 @@ describe("the order saga on NATS JetStream", { timeout: 180_000 }, () => {
     const js = jetstream(nc);
     const jsm = await jetstreamManager(nc);
     let republished = 0;
-    for (const url of Object.values(platform.databaseUrls)) {
+    for (const url of Object.values(saga.platform.databaseUrls)) {
       // Cart emits nothing, but every service has the table; catch keeps this honest if one does not.
       const rows = await sql<{ envelope: { type: string; source: string } }>(url, `SELECT "envelope" FROM "OutboxEvent" WHERE "publishedAt" IS NOT NULL ORDER BY "position"`);
       for (const { envelope } of rows) {
@@ -188,19 +172,19 @@ describe("the order saga on NATS JetStream", { timeout: 180_000 }, () => {
     expect(dead?.header.get("Store-Dead-Letter-Reason")).toMatch(/^bad envelope/);
     await nc.close();
     // The consumers that got the poison still serve the next order.
-    const { token } = await client.signUp("after-poison");
-    const orderId = await client.placeOrder(token, [{ productId: inStock[6]!.id, quantity: 1 }]);
-    await client.waitForStatus(token, orderId, "PAID");
+    const { token } = await saga.client.signUp("after-poison");
+    const orderId = await saga.client.placeOrder(token, [{ productId: inStock[6]!.id, quantity: 1 }]);
+    await saga.client.waitForStatus(token, orderId, "PAID");
   });
 
   it("completes the saga after a consuming service restarts mid-way", async () => {
-    const { token } = await client.signUp("restart");
-    await platform.stopService("payments");
+    const { token } = await saga.client.signUp("restart");
+    await saga.platform.stopService("payments");
     try {
-      const orderId = await client.placeOrder(token, [{ productId: inStock[7]!.id, quantity: 1 }]);
+      const orderId = await saga.client.placeOrder(token, [{ productId: inStock[7]!.id, quantity: 1 }]);
       // Stock is reserved, but nobody charges while payments is down: what
       // would charge the order (PaymentRequested) waits, unread, in payments' consumer.
-      await client.waitForStatus(token, orderId, "AWAITING_PAYMENT");
+      await saga.client.waitForStatus(token, orderId, "AWAITING_PAYMENT");
       const nc = await connect({ servers: SHARED_NATS_URL });
       try {
         const jsm = await jetstreamManager(nc);
@@ -209,16 +193,16 @@ describe("the order saga on NATS JetStream", { timeout: 180_000 }, () => {
       } finally {
         await nc.close();
       }
-      expect((await client.order(token, orderId)).status).toBe("AWAITING_PAYMENT");
-      await platform.startService("payments");
-      await client.waitForStatus(token, orderId, "PAID");
+      expect((await saga.client.order(token, orderId)).status).toBe("AWAITING_PAYMENT");
+      await saga.platform.startService("payments");
+      await saga.client.waitForStatus(token, orderId, "PAID");
     } finally {
-      await platform.startService("payments").catch(() => {});
+      await saga.platform.startService("payments").catch(() => {});
     }
   });
 
   it("shows consumer lag and dead letters in /metrics", async () => {
-    const base = platform.subgraphUrls.orders!.replace(/\/graphql$/, "");
+    const base = saga.platform.subgraphUrls.orders!.replace(/\/graphql$/, "");
     // The last test's last status change may still wait in the outbox: the gauge reads 0 once the relay has published it.
     const metrics = await eventually(
       async () => {

@@ -1,8 +1,14 @@
-import { expect } from "vitest";
+import { randomBytes } from "node:crypto";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import type pg from "pg";
-import { connectTestClient, eventually } from "@store/testing";
+import { afterAll, beforeAll, expect } from "vitest";
 import { DEMO_ADMIN_PASSWORD } from "@store/demo-data";
-import { operation, PLATFORM_POLL_MS, request } from "./harness.ts";
+import { streamNames } from "@store/events";
+import { connectTestClient, eventually } from "@store/testing";
+import type { Platform } from "../src/index.ts";
+import { operation, PLATFORM_POLL_MS, request, startTestPlatform } from "./harness.ts";
+import { SHARED_NATS_URL } from "./natsServer.ts";
 
 export type OrderStatus = "PENDING" | "AWAITING_PAYMENT" | "PAID" | "SHIPPED" | "DELIVERED" | "CANCELLED";
 /** Statuses an order never leaves. */
@@ -81,4 +87,40 @@ export async function sql<T extends pg.QueryResultRow>(databaseUrl: string, text
   } finally {
     await client.end();
   }
+}
+
+export interface NatsSagaPlatform {
+  /** This file's own NATS namespace (`<label><random>.`): its streams and consumers are nobody else's. */
+  readonly namespace: string;
+  readonly streams: ReturnType<typeof streamNames>;
+  /** Set once beforeAll has run. */
+  platform: Platform;
+  client: ReturnType<typeof sagaClient>;
+}
+
+/**
+ * The platform on the shared NATS JetStream, in a namespace of its own, for a
+ * saga test file: started before its tests, and after them stopped, with its
+ * streams deleted. `beforeStop` runs first (to stop what the file started
+ * beside it).
+ */
+export function useNatsSagaPlatform(label: string, beforeStop?: () => void | Promise<void>): NatsSagaPlatform {
+  const namespace = `${label}${randomBytes(3).toString("hex")}.`;
+  const saga = { namespace, streams: streamNames(namespace) } as NatsSagaPlatform;
+  beforeAll(async () => {
+    saga.platform = await startTestPlatform({ events: { kind: "nats", url: SHARED_NATS_URL, namespace } });
+    saga.client = sagaClient(saga.platform.routerUrl);
+  }, 180_000);
+  afterAll(async () => {
+    await beforeStop?.();
+    await saga.platform?.stop();
+    const nc = await connect({ servers: SHARED_NATS_URL });
+    try {
+      const jsm = await jetstreamManager(nc);
+      for (const stream of [saga.streams.events, saga.streams.deadLetter]) await jsm.streams.delete(stream).catch(() => {});
+    } finally {
+      await nc.close();
+    }
+  });
+  return saga;
 }
