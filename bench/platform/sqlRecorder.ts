@@ -10,7 +10,9 @@
  * `connect()` — one prototype shared by every subgraph in this process — to
  * wrap those two methods on the adapter and on every transaction it starts.
  * The database name in the factory's connection string tells which subgraph
- * sent the statement.
+ * sent the statement. The outbox relays send their statements on the same
+ * pool but around Prisma (PoolSql in @store/kit): its two methods are wrapped
+ * too.
  *
  * Which statements belong to a request: an AsyncLocalStorage context is
  * entered on node's `http.server.request.start` diagnostics channel, so a
@@ -23,7 +25,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import diagnosticsChannel from "node:diagnostics_channel";
 import type { IncomingMessage, Server } from "node:http";
-import { createPgAdapter } from "@store/kit";
+import { createPgAdapter, PoolSql } from "@store/kit";
 
 export interface RecordedStatement {
   database: string;
@@ -117,6 +119,15 @@ export function installSqlRecorder(): SqlRecorder {
     };
     return adapter;
   };
+  const databaseOf = (pool: { options: { connectionString?: string; database?: string } }) =>
+    pool.options.database ?? new URL(pool.options.connectionString ?? "postgresql://x/unknown").pathname.slice(1);
+  for (const method of ["$queryRawUnsafe", "$executeRawUnsafe"] as const) {
+    const original = PoolSql.prototype[method] as (this: PoolSql, query: string, ...values: unknown[]) => Promise<unknown>;
+    (PoolSql.prototype as unknown as Record<string, unknown>)[method] = function (this: PoolSql, query: string, ...values: unknown[]) {
+      record(databaseOf(this.pool as never), query);
+      return original.call(this, query, ...values);
+    };
+  }
   installed = recorder;
   return recorder;
 }

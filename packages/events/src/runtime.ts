@@ -28,6 +28,11 @@ export interface SubscribeOptions {
 export interface ServiceEventsOptions<Tx extends SqlClient> {
   service: string;
   db: TransactionalClient<Tx>;
+  /**
+   * The relay's SQL (outside any transaction): the same database as `db`,
+   * perhaps by a cheaper path than the Prisma client. @default db
+   */
+  relayDb?: SqlClient;
   bus: EventBus;
   logger: Logger;
   registry?: Registry;
@@ -64,10 +69,10 @@ export interface ServiceEvents<Tx extends SqlClient> {
 }
 
 /** One service's view of the event system: its outbox, its relay, its consumers. */
-export function createServiceEvents<Tx extends SqlClient>({ service, db, bus, logger, registry, pollIntervalMs, listener, consumerConcurrency, tracer }: ServiceEventsOptions<Tx>): ServiceEvents<Tx> {
+export function createServiceEvents<Tx extends SqlClient>({ service, db, relayDb = db, bus, logger, registry, pollIntervalMs, listener, consumerConcurrency, tracer }: ServiceEventsOptions<Tx>): ServiceEvents<Tx> {
   const metrics = registry ? eventMetrics(registry) : undefined;
   const log = logger.child({ component: "events" });
-  const relay = createOutboxRelay({ db, bus, service, logger, metrics, pollIntervalMs, listener, tracer });
+  const relay = createOutboxRelay({ db: relayDb, bus, service, logger, metrics, pollIntervalMs, listener, tracer });
   const consumers: Consumer[] = [];
   metrics?.trackOutbox({ service, pending: () => relay.pending() });
   /** Events written so far: a handling after which it has not moved wrote none, and wakes no relay round for nothing. */

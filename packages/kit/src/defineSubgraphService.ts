@@ -9,7 +9,8 @@ import { loadConfig, type SubgraphConfig } from "./config.ts";
 import { createSubgraph, type RequestContextBase, type Subgraph, type SubgraphResolvers } from "./createSubgraph.ts";
 import { loadTypeDefs } from "./loadTypeDefs.ts";
 import type { Logger } from "./logger.ts";
-import { createPgAdapter, databaseOptions, transactionOptions, type DatabaseOptions } from "./prisma.ts";
+import { createPgAdapterAndPool, databaseOptions, transactionOptions, type DatabaseOptions } from "./prisma.ts";
+import { rememberPool, sqlOutsideTransactions } from "./poolSql.ts";
 import type { ServiceDefinition, ServiceInstance } from "./service.ts";
 import { countDeadLetters, createStatusCheck } from "./subgraphStatus.ts";
 import { createLiveEvents, type LiveEvents } from "./subscriptions.ts";
@@ -163,17 +164,19 @@ export function defineSubgraphService<TDb extends SubgraphDb, TContext extends R
   const typeDefs = loadTypeDefs(declaration.schema);
   const consumers = Object.entries(declaration.consumers ?? {});
 
-  const createPrisma = ({ url, tracing, ...database }: CreatePrismaOptions): TDb =>
-    new PrismaClient({
-      adapter: createPgAdapter({ connectionString: url, ...database, tracing }),
-      transactionOptions: transactionOptions(database),
-      log: [{ emit: "event", level: "query" }],
-    });
+  const createPrisma = ({ url, tracing, ...database }: CreatePrismaOptions): TDb => {
+    const { adapter, pool } = createPgAdapterAndPool({ connectionString: url, ...database, tracing });
+    const prisma = new PrismaClient({ adapter, transactionOptions: transactionOptions(database), log: [{ emit: "event", level: "query" }] });
+    // The relay's own statements go on this pool directly (poolSql.ts).
+    rememberPool(prisma, pool);
+    return prisma;
+  };
 
   const build = ({ prisma, bus, logger, registry, subscriptionQueue, pollIntervalMs, outboxListener, consumerConcurrency, tracing, statusTimeoutMs, resources }: SubgraphServiceDeps<TDb> & { resources?: TResources }): SubgraphParts<TDb, TContext> => {
     const events = createServiceEvents<TxOf<TDb>>({
       service: name,
       db: prisma,
+      relayDb: sqlOutsideTransactions(prisma),
       bus,
       logger,
       registry,

@@ -11,6 +11,7 @@ export * from "./loaders.ts";
 export * from "./logger.ts";
 export * from "./outboxListener.ts";
 export * from "./prisma.ts";
+export { PoolSql, sqlOutsideTransactions } from "./poolSql.ts";
 export * from "./shutdown.ts";
 export * from "./subscriptions.ts";
 export * from "./subscriptionServer.ts";

@@ -1,4 +1,5 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import type pg from "pg";
 import { pgConnection } from "./databaseUrl.ts";
 import { PatientPgPool } from "./patientPgPool.ts";
 import { NameAsTextClient } from "./pgNameAsText.ts";
@@ -39,15 +40,21 @@ export interface PgAdapterOptions extends Pick<DatabaseOptions, "poolSize" | "po
  * Every subgraph's Prisma client runs on the WASM query compiler with this
  * driver adapter: no native engine is downloaded or loaded.
  */
-export function createPgAdapter({ connectionString, poolSize = DATABASE_DEFAULTS.poolSize, poolTimeoutMs = DATABASE_DEFAULTS.poolTimeoutMs, tracing }: PgAdapterOptions): PrismaPg {
+export function createPgAdapter(options: PgAdapterOptions): PrismaPg {
+  return createPgAdapterAndPool(options).adapter;
+}
+
+/** The adapter and the pg pool it owns (ended with it), for SQL that goes around Prisma on the same connections (poolSql.ts). */
+export function createPgAdapterAndPool({ connectionString, poolSize = DATABASE_DEFAULTS.poolSize, poolTimeoutMs = DATABASE_DEFAULTS.poolTimeoutMs, tracing }: PgAdapterOptions): { adapter: PrismaPg; pool: pg.Pool } {
   // `connection_limit` in the URL (Prisma's own convention) wins over poolSize;
   // `schema` puts the client's tables and the connections' search_path there (databaseUrl.ts).
   const { client, connectionLimit, schema } = pgConnection(connectionString);
   const max = connectionLimit ?? poolSize;
-  const pool = { ...client, max, connectionTimeoutMillis: poolTimeoutMs, idleTimeoutMillis: 30_000, Client: NameAsTextClient };
+  const config = { ...client, max, connectionTimeoutMillis: poolTimeoutMs, idleTimeoutMillis: 30_000, Client: NameAsTextClient };
   // A pool of ours (it waits for a slot when PostgreSQL is full: patientPgPool.ts);
   // the adapter ends a pool it was given only when told to, and it owns this one.
-  return new PrismaPg(tracing?.enabled ? tracedPgPool(pool, tracing.tracer) : new PatientPgPool(pool), { disposeExternalPool: true, schema });
+  const pool = tracing?.enabled ? tracedPgPool(config, tracing.tracer) : new PatientPgPool(config);
+  return { adapter: new PrismaPg(pool, { disposeExternalPool: true, schema }), pool };
 }
 
 /** The DATABASE_* part of a subgraph's config, as every `createXPrisma` takes it. */
