@@ -167,8 +167,15 @@ export function defineSubgraphService<TDb extends SubgraphDb, TContext extends R
   const createPrisma = ({ url, tracing, ...database }: CreatePrismaOptions): TDb => {
     const { adapter, pool } = createPgAdapterAndPool({ connectionString: url, ...database, tracing });
     const prisma = new PrismaClient({ adapter, transactionOptions: transactionOptions(database), log: [{ emit: "event", level: "query" }] });
-    // The relay's own statements go on this pool directly (poolSql.ts).
+    // The relay's own statements go on this pool directly (poolSql.ts), so it
+    // may hold connections while Prisma has never connected: Prisma then ends
+    // nothing on $disconnect, and the pool is ended here.
     rememberPool(prisma, pool);
+    const disconnect = prisma.$disconnect.bind(prisma);
+    prisma.$disconnect = async () => {
+      await disconnect();
+      if (!pool.ending) await pool.end();
+    };
     return prisma;
   };
 

@@ -54,6 +54,10 @@ export function createPgAdapterAndPool({ connectionString, poolSize = DATABASE_D
   // A pool of ours (it waits for a slot when PostgreSQL is full: patientPgPool.ts);
   // the adapter ends a pool it was given only when told to, and it owns this one.
   const pool = tracing?.enabled ? tracedPgPool(config, tracing.tracer) : new PatientPgPool(config);
+  // An idle connection the server drops (a restart, the embedded database
+  // stopping first) is an 'error' on the pool, which would otherwise end the
+  // process; pg-pool has already let that connection go, and the next query opens another.
+  pool.on("error", () => {});
   return { adapter: new PrismaPg(pool, { disposeExternalPool: true, schema }), pool };
 }
 
