@@ -208,7 +208,9 @@ describe.skipIf(!hasChromium && !requireBrowser)("the storefront in a browser", 
       // Within the app (a reload would sign out: the token lives in memory only).
       await page.getByRole("link", { name: "My orders" }).click();
       await page.locator(`[data-order-id="${orderId}"] a`).click();
-      await page.locator('[data-unavailable="Payment"]').waitFor();
+      // The order's own page, not the list it came from (where every order's payment is unavailable too).
+      await page.waitForURL((url) => url.hash.endsWith(`/orders/${orderId}`));
+      await page.getByTestId("payment").locator('[data-unavailable="Payment"]').waitFor();
       expect(await orderStatus(page)).toBe("DELIVERED");
       expect(await page.locator(".notice-partial").innerText()).toMatch(/could not be loaded right now/);
     } finally {
