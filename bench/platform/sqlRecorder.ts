@@ -99,6 +99,9 @@ export function installSqlRecorder(): SqlRecorder {
     }
   };
 
+  /** Which subgraph a pool's statements belong to: the database its connection string names. */
+  const databaseOf = (config: { connectionString?: string; database?: string }) => config.database ?? new URL(config.connectionString ?? "postgresql://x/unknown").pathname.slice(1);
+
   // The PrismaPg class that @store/kit (and so every subgraph) uses, whichever copy that is.
   const factoryPrototype = Object.getPrototypeOf(createPgAdapter({ connectionString: "postgresql://bench@127.0.0.1:1/probe" })) as {
     connect(this: { config: { connectionString?: string; database?: string } }): Promise<Adapter>;
@@ -107,7 +110,7 @@ export function installSqlRecorder(): SqlRecorder {
   if (typeof connect !== "function") throw new Error("the Prisma pg adapter factory has no connect(): @prisma/adapter-pg changed, update bench/platform/sqlRecorder.ts");
   factoryPrototype.connect = async function (this: { config: { connectionString?: string; database?: string } }) {
     const adapter = await connect.call(this);
-    const database = this.config.database ?? new URL(this.config.connectionString ?? "postgresql://x/unknown").pathname.slice(1);
+    const database = databaseOf(this.config);
     recorder.adapters.set(database, (recorder.adapters.get(database) ?? 0) + 1);
     wrap(adapter, database);
     const startTransaction = adapter.startTransaction;
@@ -119,12 +122,10 @@ export function installSqlRecorder(): SqlRecorder {
     };
     return adapter;
   };
-  const databaseOf = (pool: { options: { connectionString?: string; database?: string } }) =>
-    pool.options.database ?? new URL(pool.options.connectionString ?? "postgresql://x/unknown").pathname.slice(1);
   for (const method of ["$queryRawUnsafe", "$executeRawUnsafe"] as const) {
     const original = PoolSql.prototype[method] as (this: PoolSql, query: string, ...values: unknown[]) => Promise<unknown>;
     (PoolSql.prototype as unknown as Record<string, unknown>)[method] = function (this: PoolSql, query: string, ...values: unknown[]) {
-      record(databaseOf(this.pool as never), query);
+      record(databaseOf(this.pool.options), query);
       return original.call(this, query, ...values);
     };
   }
